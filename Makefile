@@ -1,0 +1,38 @@
+# syndicate: two commands on a fresh machine.
+#   make run    set up .venv and run the service on the embedded default (SQLite, built-in server, demo sources)
+#   make test   set up .venv with the test extras and run the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+CONFIG ?= config.toml
+
+.PHONY: run test lint venv clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "syndicate needs Python >= 3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+venv: $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(BIN)/syndicate --config $(CONFIG) run
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check syndicate tests
+	$(BIN)/ruff format --check syndicate tests
+	$(BIN)/mypy --strict syndicate
+
+clean:
+	rm -rf $(VENV) var feeds/*/ feeds/index.opml .pytest_cache .mypy_cache .ruff_cache

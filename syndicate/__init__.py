@@ -1,0 +1,71 @@
+"""syndicate: poll multilingual source feeds, route articles by topic, republish per language.
+
+Where things happen: a feed is fetched in :mod:`syndicate.fetch`, parsed and normalized in
+:mod:`syndicate.parse`, routed to topics in :mod:`syndicate.terms`, stored by
+:mod:`syndicate.storage`, written by :mod:`syndicate.publish`, served by
+:mod:`syndicate.server`; :mod:`syndicate.pipeline` runs one cycle of all of it.
+"""
+
+from syndicate.config import Config, SourceConfig, TopicConfig, load_config
+from syndicate.errors import (
+    ConfigError,
+    ConfigProblem,
+    FetchError,
+    GlossaryError,
+    PublishError,
+    SourceError,
+    StorageError,
+    SyndicateError,
+)
+from syndicate.fetch import Fetcher
+from syndicate.models import (
+    Article,
+    FeedFormat,
+    FeedSpec,
+    FetchResult,
+    SourceState,
+    StoredArticle,
+    TopicReason,
+    UpsertResult,
+)
+from syndicate.parse import ParsedFeed, parse_feed, sanitize_html
+from syndicate.pipeline import CycleReport, run_cycle
+from syndicate.publish import PublishReport, publish_feeds
+from syndicate.storage import Storage, open_storage
+from syndicate.terms import route_article
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Article",
+    "Config",
+    "ConfigError",
+    "ConfigProblem",
+    "CycleReport",
+    "FeedFormat",
+    "FeedSpec",
+    "FetchError",
+    "FetchResult",
+    "Fetcher",
+    "GlossaryError",
+    "ParsedFeed",
+    "PublishError",
+    "PublishReport",
+    "SourceConfig",
+    "SourceError",
+    "SourceState",
+    "Storage",
+    "StorageError",
+    "StoredArticle",
+    "SyndicateError",
+    "TopicConfig",
+    "TopicReason",
+    "UpsertResult",
+    "__version__",
+    "load_config",
+    "open_storage",
+    "parse_feed",
+    "publish_feeds",
+    "route_article",
+    "run_cycle",
+]

@@ -1,0 +1,5 @@
+"""``python -m syndicate``."""
+
+from syndicate.cli import main
+
+main()

@@ -1,0 +1,268 @@
+"""The ``syndicate`` command: a thin skin that parses arguments, calls the library, prints.
+
+Exit codes: 0 ok, 1 user error (one clear message, no traceback), 2 usage, 3 a bug.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from syndicate.config import Config, load_config
+from syndicate.errors import ConfigError, SyndicateError
+from syndicate.fetch import Fetcher
+from syndicate.pipeline import CycleReport, run_cycle, utcnow
+from syndicate.publish import publish_feeds
+from syndicate.scheduler import Worker
+from syndicate.service import run_service, serve
+from syndicate.status import source_statuses
+from syndicate.storage import SqlStorage, open_storage
+from syndicate.storage.database import create_engine, current_revision, upgrade
+
+__all__ = ["app", "main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  help="Poll multilingual feeds, route them by topic, republish per language.")
+config_app = typer.Typer(no_args_is_help=True, help="Check the configuration.")
+sources_app = typer.Typer(no_args_is_help=True, help="Inspect sources.")
+db_app = typer.Typer(no_args_is_help=True, help="Manage the database.")
+app.add_typer(config_app, name="config")
+app.add_typer(sources_app, name="sources")
+app.add_typer(db_app, name="db")
+
+_state: dict[str, Any] = {}
+
+
+@app.callback()
+def _global(
+    config: Annotated[Path | None, typer.Option(
+        "--config", "-c", envvar="SYNDICATE_CONFIG", help="Config file [default: config.toml]",
+        show_default=False)] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details.")] = False,
+) -> None:
+    """syndicate: one clean feed per language and topic.
+
+    Example: syndicate --config config.toml poll --once
+    """
+    _state["config_path"] = config
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for noisy in ("httpx", "httpcore", "apscheduler", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _user_errors(func: F) -> F:
+    """Turn a SyndicateError into one line (or one line per config problem) and exit 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as exc:
+            for problem in exc.problems:
+                typer.echo(str(problem), err=True)
+            raise typer.Exit(1) from None
+        except SyndicateError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _config() -> Config:
+    return load_config(_state.get("config_path"))
+
+
+def _storage(config: Config) -> SqlStorage:
+    return open_storage(config.database_url)
+
+
+@app.command()
+@_user_errors
+def run(
+    host: Annotated[str | None, typer.Option(help="Listen address [default: server.host]")] = None,
+    port: Annotated[int | None, typer.Option(help="Listen port [default: server.port]")] = None,
+) -> None:
+    """Run the worker and the HTTP server until Ctrl-C or SIGTERM.
+
+    Example: syndicate run --port 8080
+    """
+    config = _config()
+    storage = _storage(config)
+    try:
+        asyncio.run(run_service(config, storage, host or config.server.host,
+                                port or config.server.port))
+    finally:
+        storage.close()
+
+
+@app.command()
+@_user_errors
+def poll(
+    once: Annotated[bool, typer.Option("--once", help="Run one cycle, then exit.")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Ignore intervals and backoff (never a disabled source).")] = False,
+    source: Annotated[list[str] | None, typer.Option(
+        "--source", help="Only this source id (repeatable).")] = None,
+) -> None:
+    """Fetch due sources, store what changed, publish changed feeds.
+
+    Example: syndicate poll --once --source campus-it
+    """
+    config = _config()
+    unknown = [s for s in source or [] if s not in {c.id for c in config.sources}]
+    if unknown:
+        raise SyndicateError(f"unknown source id: {', '.join(unknown)}")
+    storage = _storage(config)
+    try:
+        if once:
+            report = asyncio.run(_poll_once(config, storage, force, source or None))
+            _print_cycle(report)
+        else:
+            asyncio.run(_poll_forever(config, storage))
+    finally:
+        storage.close()
+
+
+async def _poll_once(config: Config, storage: SqlStorage, force: bool,
+                     only: list[str] | None) -> CycleReport:
+    async with Fetcher(config.fetch) as fetcher:
+        return await run_cycle(config, storage, fetcher, force=force, only=only)
+
+
+async def _poll_forever(config: Config, storage: SqlStorage) -> None:
+    import signal
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with Worker(config, storage):
+        await stop.wait()
+
+
+def _print_cycle(report: CycleReport) -> None:
+    for outcome in report.sources:
+        detail = outcome.error or (f"{outcome.result.inserted} new, {outcome.result.updated} "
+                                   f"updated, {outcome.result.unchanged} unchanged")
+        typer.echo(f"{outcome.source_id}: {outcome.outcome.value} (HTTP {outcome.status}) {detail}")
+    written = len(report.published.written) if report.published else 0
+    typer.echo(f"{len(report.sources)} sources polled, {len(report.failed)} failed, "
+               f"{written} feeds written in {report.seconds:.2f}s")
+
+
+@app.command()
+@_user_errors
+def publish(
+    force: Annotated[bool, typer.Option("--force", help="Rewrite every feed.")] = False,
+) -> None:
+    """Rebuild the feeds whose content changed (all of them with --force).
+
+    Example: syndicate publish
+    """
+    config = _config()
+    storage = _storage(config)
+    try:
+        report = publish_feeds(config, storage, utcnow(), force=force)
+    finally:
+        storage.close()
+    typer.echo(f"{len(report.written)} feeds written, {report.unchanged} unchanged "
+               f"in {config.output_dir}")
+
+
+@app.command("serve")
+@_user_errors
+def serve_command(
+    host: Annotated[str | None, typer.Option(help="Listen address [default: server.host]")] = None,
+    port: Annotated[int | None, typer.Option(help="Listen port [default: server.port]")] = None,
+) -> None:
+    """Serve the published feeds (no polling).
+
+    Example: syndicate serve --host 0.0.0.0 --port 8080
+    """
+    config = _config()
+    storage = _storage(config)
+    try:
+        asyncio.run(serve(config, storage, host or config.server.host, port or config.server.port))
+    finally:
+        storage.close()
+
+
+@config_app.command("check")
+@_user_errors
+def config_check() -> None:
+    """Validate the config; print every problem as file:line: key: message.
+
+    Example: syndicate --config config.toml config check
+    """
+    config = _config()
+    typer.echo(f"{config.path.name}: ok ({len(config.sources)} sources, {len(config.topics)} "
+               f"topics, languages {', '.join(config.service.languages)})")
+
+
+@sources_app.command("status")
+@_user_errors
+def sources_status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show each source's health: failing first.
+
+    Example: syndicate sources status --json
+    """
+    config = _config()
+    storage = _storage(config)
+    try:
+        rows = source_statuses(config, storage.source_states())
+    finally:
+        storage.close()
+    if as_json:
+        typer.echo(json.dumps([row.to_json() for row in rows], ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"{'SOURCE':<22} {'HEALTH':<9} {'HTTP':>4} {'ARTICLES':>8} {'ERRORS':>6}  "
+               "NEXT POLL (UTC)       LAST ERROR")
+    for row in rows:
+        next_poll = row.next_poll_at.strftime("%Y-%m-%d %H:%M:%S") if row.next_poll_at else "now"
+        typer.echo(f"{row.id:<22} {row.health:<9} {row.last_status or '-':>4} {row.articles:>8} "
+                   f"{row.error_count:>6}  {next_poll:<21} {row.last_error or ''}")
+
+
+@db_app.command("upgrade")
+@_user_errors
+def db_upgrade() -> None:
+    """Migrate the database to the newest schema.
+
+    Example: syndicate db upgrade
+    """
+    config = _config()
+    engine = create_engine(config.database_url)
+    try:
+        before = current_revision(engine)
+        after = upgrade(engine)
+    finally:
+        engine.dispose()
+    typer.echo(f"database at revision {after}" + ("" if before == after else f" (was {before})"))
+
+
+def main() -> None:
+    """Console entry point: bugs exit 3 with a traceback; user errors were handled above."""
+    try:
+        app(prog_name="syndicate")
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception:
+        traceback.print_exc()
+        typer.echo("syndicate: internal error (a bug); please report the traceback above", err=True)
+        sys.exit(3)

@@ -1,0 +1,373 @@
+"""Load ``config.toml`` into frozen dataclasses, checking every key.
+
+Every problem is collected (not just the first) and raised together as one
+:class:`~syndicate.errors.ConfigError` whose lines read
+``config.toml:LINE: sources[2].interval: expected a duration like "15m", got "soon"``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from syndicate.configcheck import Checker, parse_duration, parse_size
+from syndicate.errors import ConfigError, ConfigProblem
+from syndicate.tomlpos import KeyLines
+
+__all__ = [
+    "Config",
+    "EngineConfig",
+    "FetchConfig",
+    "GlossaryConfig",
+    "PublishConfig",
+    "ScheduleConfig",
+    "ServerConfig",
+    "ServiceConfig",
+    "SourceConfig",
+    "TopicConfig",
+    "TranslationConfig",
+    "TranslationEngine",
+    "UntranslatedPolicy",
+    "load_config",
+]
+
+CONFIG_ENV = "SYNDICATE_CONFIG"
+DATABASE_ENV = "SYNDICATE_DATABASE_URL"
+
+
+class TranslationEngine(StrEnum):
+    NONE = "none"
+    DEEPL = "deepl"
+    LIBRETRANSLATE = "libretranslate"
+    OPENAI = "openai"
+
+
+class UntranslatedPolicy(StrEnum):
+    """What a language's feed shows for an article written in another language."""
+
+    GLOSS = "gloss"
+    ORIGINAL = "original"
+    SKIP = "skip"
+
+
+class TranslationOutput(StrEnum):
+    TRANSLATION = "translation"
+    BILINGUAL = "bilingual"
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    #: BCP 47 tags; the first is the default language
+    languages: tuple[str, ...] = ("it", "en", "ja")
+    #: SQLAlchemy URL; relative SQLite paths are resolved against the config file
+    database: str = "sqlite:///var/syndicate.db"
+    #: where feeds are written; relative to the config file
+    output_dir: Path = Path("feeds")
+    #: public URL of the server, used for self/alternate links
+    base_url: str = "http://127.0.0.1:8080"
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+
+@dataclass(frozen=True)
+class FetchConfig:
+    user_agent: str = "syndicate/0.1 (+https://example.org/contact)"
+    concurrency: int = 50
+    per_host: int = 2
+    #: seconds
+    timeout: float = 20.0
+    #: bytes
+    max_bytes: int = 10 * 1024 * 1024
+    allow_private_networks: bool = False
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    #: default per-source poll interval, seconds
+    interval: float = 15 * 60.0
+
+
+@dataclass(frozen=True)
+class PublishConfig:
+    #: newest entries kept in each feed
+    max_entries: int = 50
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    base_url: str = ""
+    model: str = ""
+    api_key_env: str = ""
+    daily_char_budget: int | None = None
+
+
+@dataclass(frozen=True)
+class TranslationConfig:
+    engine: TranslationEngine = TranslationEngine.NONE
+    untranslated: UntranslatedPolicy = UntranslatedPolicy.GLOSS
+    fields: tuple[str, ...] = ("title", "summary", "content")
+    output: TranslationOutput = TranslationOutput.TRANSLATION
+    engines: dict[str, EngineConfig] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GlossaryConfig:
+    #: glob patterns relative to the config file
+    files: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TopicConfig:
+    id: str
+    #: language -> localized title
+    title: dict[str, str]
+    concepts: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+
+    def title_in(self, lang: str) -> str:
+        return self.title.get(lang) or next(iter(self.title.values()), self.id)
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    id: str
+    url: str
+    #: declared language, or None to take it from the feed
+    language: str | None = None
+    title: str | None = None
+    #: topics every article of this source is routed to
+    topics: tuple[str, ...] = ()
+    #: seconds; None means the schedule default
+    interval: float | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    service: ServiceConfig
+    server: ServerConfig
+    fetch: FetchConfig
+    schedule: ScheduleConfig
+    publish: PublishConfig
+    translation: TranslationConfig
+    glossary: GlossaryConfig
+    topics: tuple[TopicConfig, ...]
+    sources: tuple[SourceConfig, ...]
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+    @property
+    def output_dir(self) -> Path:
+        return self.base_dir / self.service.output_dir
+
+    @property
+    def database_url(self) -> str:
+        return self.service.database
+
+    def source(self, source_id: str) -> SourceConfig:
+        for source in self.sources:
+            if source.id == source_id:
+                return source
+        raise KeyError(source_id)
+
+    def interval_of(self, source: SourceConfig) -> float:
+        return source.interval if source.interval is not None else self.schedule.interval
+
+
+_SERVICE_KEYS = {"languages", "database", "output_dir", "base_url"}
+_FETCH_KEYS = {"user_agent", "concurrency", "per_host", "timeout", "max_bytes",
+               "allow_private_networks"}
+_TRANSLATION_KEYS = {"engine", "untranslated", "fields", "output",
+                     *(e.value for e in TranslationEngine if e is not TranslationEngine.NONE)}
+_ENGINE_KEYS = {"base_url", "model", "api_key_env", "daily_char_budget"}
+_TOP_KEYS = {"service", "server", "fetch", "schedule", "publish", "translation", "glossary",
+             "topics", "sources"}
+
+
+def load_config(path: Path | str | None = None, *, env: dict[str, str] | None = None) -> Config:
+    """Read and check a config file. Raises ConfigError listing every problem found."""
+    env = dict(os.environ) if env is None else env
+    path = Path(path or env.get(CONFIG_ENV) or "config.toml").resolve()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([ConfigProblem(path, None, "", "file not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([ConfigProblem(path, None, "", f"cannot read: {exc}")]) from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None)
+        message = getattr(exc, "msg", str(exc))
+        raise ConfigError([ConfigProblem(path, line, "", f"not valid TOML: {message}")]) from exc
+    check = Checker(path, KeyLines(text))
+    config = _build(check, path, data, env)
+    if check.problems:
+        raise ConfigError(check.problems)
+    return config
+
+
+def _build(check: Checker, path: Path, data: dict[str, Any], env: dict[str, str]) -> Config:
+    check.unknown_keys(data, (), _TOP_KEYS)
+    service = _service(check, check.table(data, ("service",), _SERVICE_KEYS), path, env)
+    languages = service.languages
+
+    t = check.table(data, ("server",), {"host", "port"})
+    server = ServerConfig(
+        host=check.string(t, ("server", "host"), ServerConfig.host),
+        port=check.integer(t, ("server", "port"), ServerConfig.port, low=1, high=65535),
+    )
+    t = check.table(data, ("fetch",), _FETCH_KEYS)
+    fetch = FetchConfig(
+        user_agent=check.string(t, ("fetch", "user_agent"), FetchConfig.user_agent),
+        concurrency=check.integer(t, ("fetch", "concurrency"), FetchConfig.concurrency, low=1),
+        per_host=check.integer(t, ("fetch", "per_host"), FetchConfig.per_host, low=1),
+        timeout=check.value(t, ("fetch", "timeout"), FetchConfig.timeout, parse_duration),
+        max_bytes=check.value(t, ("fetch", "max_bytes"), FetchConfig.max_bytes, parse_size),
+        allow_private_networks=check.boolean(
+            t, ("fetch", "allow_private_networks"), FetchConfig.allow_private_networks
+        ),
+    )
+    t = check.table(data, ("schedule",), {"interval"})
+    schedule = ScheduleConfig(
+        interval=check.value(t, ("schedule", "interval"), ScheduleConfig.interval, parse_duration)
+    )
+    t = check.table(data, ("publish",), {"max_entries"})
+    publish = PublishConfig(
+        max_entries=check.integer(t, ("publish", "max_entries"), PublishConfig.max_entries, low=1)
+    )
+    translation = _translation(check, check.table(data, ("translation",), _TRANSLATION_KEYS))
+    t = check.table(data, ("glossary",), {"files"})
+    glossary = GlossaryConfig(files=check.strings(t, ("glossary", "files"), ()))
+    topics = _topics(check, data, languages)
+    sources = _sources(check, data, languages, {topic.id for topic in topics})
+    return Config(path, service, server, fetch, schedule, publish, translation, glossary,
+                  topics, sources)
+
+
+def _service(check: Checker, t: dict[str, Any], path: Path, env: dict[str, str]) -> ServiceConfig:
+    languages = check.strings(t, ("service", "languages"), ServiceConfig.languages)
+    if not languages:
+        check.problem(("service", "languages"), "name at least one language")
+        languages = ServiceConfig.languages
+    for i, lang in enumerate(languages):
+        if not _looks_like_bcp47(lang):
+            check.problem(("service", "languages", i), f'expected a BCP 47 tag like "it", got {lang!r}')
+    seen_twice = {lang for lang in languages if languages.count(lang) > 1}
+    if seen_twice:
+        check.problem(("service", "languages"), f"listed twice: {', '.join(sorted(seen_twice))}")
+    database = check.string(t, ("service", "database"), ServiceConfig.database)
+    database = _resolve_sqlite(env.get(DATABASE_ENV) or database, path.parent)
+    output_dir = path.parent / check.string(t, ("service", "output_dir"), "feeds")
+    base_url = check.string(t, ("service", "base_url"), ServiceConfig.base_url).rstrip("/")
+    if not base_url.startswith(("http://", "https://")):
+        check.problem(("service", "base_url"), f"expected an http(s) URL, got {base_url!r}")
+    return ServiceConfig(languages, database, output_dir, base_url)
+
+
+def _translation(check: Checker, t: dict[str, Any]) -> TranslationConfig:
+    key = ("translation",)
+    engine = check.choice(t, (*key, "engine"), TranslationEngine, TranslationEngine.NONE)
+    untranslated = check.choice(t, (*key, "untranslated"), UntranslatedPolicy,
+                                UntranslatedPolicy.GLOSS)
+    fields = check.strings(t, (*key, "fields"), TranslationConfig.fields)
+    for i, name in enumerate(fields):
+        if name not in TranslationConfig.fields:
+            check.problem((*key, "fields", i),
+                          f"expected one of title, summary, content, got {name!r}")
+    output = check.choice(t, (*key, "output"), TranslationOutput, TranslationOutput.TRANSLATION)
+    engines: dict[str, EngineConfig] = {}
+    for name in (e.value for e in TranslationEngine if e is not TranslationEngine.NONE):
+        if name not in t:
+            continue
+        et = check.table(t, (*key, name), known=_ENGINE_KEYS)
+        engines[name] = EngineConfig(
+            base_url=check.string(et, (*key, name, "base_url"), ""),
+            model=check.string(et, (*key, name, "model"), ""),
+            api_key_env=check.string(et, (*key, name, "api_key_env"), ""),
+            daily_char_budget=check.optional_integer(et, (*key, name, "daily_char_budget"), low=0),
+        )
+    if engine is not TranslationEngine.NONE and engine.value not in engines:
+        check.problem((*key, "engine"),
+                      f'engine "{engine.value}" needs a [translation.{engine.value}] table')
+    return TranslationConfig(engine, untranslated, fields, output, engines)
+
+
+def _topics(check: Checker, data: dict[str, Any], languages: tuple[str, ...]) -> tuple[TopicConfig, ...]:
+    topics: list[TopicConfig] = []
+    known = {"id", "title", "concepts", "categories", "keywords"}
+    for i, t in check.array_of_tables(data, "topics", known):
+        key = ("topics", i)
+        topic_id = check.identifier(t, (*key, "id"))
+        if isinstance(t.get("title"), str):  # one title for every language
+            title = dict.fromkeys(languages, t["title"])
+        else:
+            title = check.mapping_of_strings(t, (*key, "title"))
+        for lang in title:
+            if lang not in languages:
+                check.problem((*key, "title", lang), f"language {lang!r} is not in service.languages")
+        if topic_id == "all":
+            check.problem((*key, "id"), '"all" is reserved for the feed of every article')
+        if topic_id in {topic.id for topic in topics}:
+            check.problem((*key, "id"), f"topic id {topic_id!r} is defined twice")
+        topics.append(TopicConfig(
+            id=topic_id,
+            title=title or {languages[0] if languages else "en": topic_id},
+            concepts=check.strings(t, (*key, "concepts"), ()),
+            categories=check.strings(t, (*key, "categories"), ()),
+            keywords=check.strings(t, (*key, "keywords"), ()),
+        ))
+    return tuple(topics)
+
+
+def _sources(check: Checker, data: dict[str, Any], languages: tuple[str, ...],
+             topic_ids: set[str]) -> tuple[SourceConfig, ...]:
+    sources: list[SourceConfig] = []
+    known = {"id", "url", "language", "title", "topics", "interval"}
+    for i, t in check.array_of_tables(data, "sources", known):
+        key = ("sources", i)
+        source_id = check.identifier(t, (*key, "id"))
+        if source_id in {source.id for source in sources}:
+            check.problem((*key, "id"), f"source id {source_id!r} is defined twice")
+        url = check.string(t, (*key, "url"), "", required=True)
+        if url and not url.startswith(("http://", "https://")):
+            check.problem((*key, "url"), f"expected an http(s) URL, got {url!r}")
+        language = check.optional_string(t, (*key, "language"))
+        if language is not None and language not in languages:
+            check.problem((*key, "language"),
+                          f"language {language!r} is not in service.languages "
+                          f"({', '.join(languages)})")
+        topics = check.strings(t, (*key, "topics"), ())
+        for j, topic in enumerate(topics):
+            if topic not in topic_ids:
+                check.problem((*key, "topics", j), f"topic {topic!r} is not defined in [[topics]]"
+                              + check.suggest(topic, topic_ids))
+        interval = check.value(t, (*key, "interval"), None, parse_duration)
+        sources.append(SourceConfig(source_id, url, language, check.optional_string(
+            t, (*key, "title")), topics, interval))
+    return tuple(sources)
+
+
+def _looks_like_bcp47(tag: str) -> bool:
+    parts = tag.split("-")
+    return (2 <= len(parts[0]) <= 3 and parts[0].isalpha() and parts[0].islower()
+            and all(p.isalnum() and 1 <= len(p) <= 8 for p in parts[1:]))
+
+
+def _resolve_sqlite(url: str, base: Path) -> str:
+    """``sqlite:///var/x.db`` is relative to the config file; ``sqlite:////abs`` stays."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+        return prefix + str((base / url[len(prefix):]).resolve())
+    return url

@@ -1,0 +1,113 @@
+"""The one exception tree of syndicate.
+
+::
+
+    SyndicateError                    root: every error syndicate raises on purpose
+     ├── ConfigError(problems)        config.toml is wrong; carries every problem found
+     ├── StorageError                 the database failed for a reason that is not a bug
+     ├── SourceError(source_id)       one source failed; the others carry on
+     │    └── FetchError              the HTTP fetch failed (network, status, size, policy)
+     ├── GlossaryError(path, line)    a glossary file is wrong
+     └── PublishError                 a feed could not be written
+
+Lower-level errors are mapped at the boundary with ``raise ... from exc``; anything
+unexpected is re-raised unchanged so that a bug stays a bug.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "ConfigError",
+    "ConfigProblem",
+    "FetchError",
+    "GlossaryError",
+    "PublishError",
+    "SourceError",
+    "StorageError",
+    "SyndicateError",
+]
+
+
+class SyndicateError(Exception):
+    """Root of every error syndicate raises on purpose."""
+
+    message = "syndicate error"
+
+    def __str__(self) -> str:
+        return super().__str__() or self.message
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One thing wrong in a config file: where, which key, and what."""
+
+    #: the config file
+    path: Path
+    #: 1-based line, or None when the key is missing from the file
+    line: int | None
+    #: dotted key path such as ``sources[2].interval``
+    key: str
+    #: what is wrong, in words an operator can act on
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path.name}:{self.line}" if self.line else self.path.name
+        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+
+
+class ConfigError(SyndicateError):
+    """The configuration is wrong; ``problems`` lists every problem found, in file order."""
+
+    message = "invalid configuration"
+
+    def __init__(self, problems: list[ConfigProblem]) -> None:
+        self.problems = sorted(problems, key=lambda p: (p.line or 0, p.key))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class StorageError(SyndicateError):
+    """The database failed for a reason that is not a bug (unreachable, locked, ...)."""
+
+    message = "storage error"
+
+
+class SourceError(SyndicateError):
+    """One source failed; carries the source id."""
+
+    message = "source error"
+
+    def __init__(self, source_id: str, message: str) -> None:
+        self.source_id = source_id
+        super().__init__(f"{source_id}: {message}")
+
+
+class FetchError(SourceError):
+    """An HTTP fetch failed: network error, bad status, oversized body, refused address."""
+
+    message = "fetch failed"
+
+    def __init__(self, source_id: str, message: str, status: int | None = None) -> None:
+        self.status = status
+        self.reason = message
+        super().__init__(source_id, message)
+
+
+class GlossaryError(SyndicateError):
+    """A glossary file is wrong at ``path:line``."""
+
+    message = "glossary error"
+
+    def __init__(self, path: Path, line: int | None, message: str) -> None:
+        self.path = path
+        self.line = line
+        where = f"{path}:{line}" if line else str(path)
+        super().__init__(f"{where}: {message}")
+
+
+class PublishError(SyndicateError):
+    """A feed could not be written."""
+
+    message = "publish error"

@@ -1,0 +1,177 @@
+"""Plain records that cross module borders. No ORM rows, no feedparser dicts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+__all__ = [
+    "Article",
+    "FeedFormat",
+    "FeedSpec",
+    "FetchResult",
+    "SourceState",
+    "StoredArticle",
+    "TopicReason",
+    "UpsertResult",
+]
+
+
+class FeedFormat(StrEnum):
+    """The syndication formats syndicate writes."""
+
+    ATOM = "atom"
+    RSS = "rss"
+
+
+class TopicReason(StrEnum):
+    """Why an article was routed to a topic."""
+
+    SOURCE = "source"
+    CATEGORY = "category"
+    KEYWORD = "keyword"
+    CONCEPT = "concept"
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """What storage knows about one source. Sent by storage to the scheduler and CLI."""
+
+    #: the id from config.toml
+    id: str
+    #: the URL from config.toml
+    url: str
+    #: where a permanent redirect said the feed now lives, if anywhere
+    final_url: str | None = None
+    #: declared language (BCP 47) or None to detect per article
+    language: str | None = None
+    #: validators from the last 200 answer, sent back as If-None-Match / If-Modified-Since
+    etag: str | None = None
+    last_modified: str | None = None
+    #: sha256 of the last body parsed
+    body_hash: str | None = None
+    #: HTTP status of the last fetch (0 for a network error), None before the first
+    last_status: int | None = None
+    #: consecutive failures; 0 when the last poll worked
+    error_count: int = 0
+    #: the last failure in words, None when the last poll worked
+    last_error: str | None = None
+    #: when the source is due again (aware UTC)
+    next_poll_at: datetime | None = None
+    #: when the source was last polled (aware UTC)
+    last_polled_at: datetime | None = None
+    #: why the source no longer polls (e.g. 410 Gone), None while active
+    disabled_reason: str | None = None
+    #: articles stored for this source
+    article_count: int = 0
+
+    @property
+    def fetch_url(self) -> str:
+        """The URL to ask: the permanent redirect target if one was seen, else the configured URL."""
+        return self.final_url or self.url
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """The outcome of one HTTP fetch. Sent by fetch to the scheduler."""
+
+    #: the source fetched
+    source_id: str
+    #: HTTP status of the final answer
+    status: int
+    #: the URL that answered, after redirects
+    url: str
+    #: the body of a 200 answer; None for 304
+    body: bytes | None = None
+    #: validators to store for the next conditional GET
+    etag: str | None = None
+    last_modified: str | None = None
+    #: response headers of the final answer, lower-cased names
+    headers: dict[str, str] = field(default_factory=dict)
+    #: a 301/308 pointed here from the configured URL
+    permanent_redirect: str | None = None
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+@dataclass(frozen=True)
+class Article:
+    """One normalized entry of a source feed. Sent by parse to storage."""
+
+    #: the source it came from
+    source_id: str
+    #: stable identity within the source: feed id, else link, else hash of title+date
+    guid: str
+    #: link to the original article
+    link: str | None
+    #: plain-text title
+    title: str
+    #: sanitized HTML summary
+    summary: str
+    #: sanitized HTML content (may equal the summary when the feed has none)
+    content: str
+    #: author names
+    authors: tuple[str, ...] = ()
+    #: category terms as the source wrote them
+    categories: tuple[str, ...] = ()
+    #: aware UTC datetimes; None when the feed gave none
+    published: datetime | None = None
+    updated: datetime | None = None
+    #: BCP 47 language of the article
+    language: str = ""
+    #: sha256 over the fields that matter; a change means the article changed
+    content_hash: str = ""
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """An article as storage holds it. Sent by storage to publish."""
+
+    #: database id
+    id: int
+    article: Article
+    #: when syndicate first stored it and when its content last changed (aware UTC)
+    first_seen: datetime
+    last_changed: datetime
+    #: topic ids the article is routed to
+    topics: tuple[str, ...] = ()
+
+    @property
+    def sort_date(self) -> datetime:
+        """The date feeds sort by: published, else updated, else first seen."""
+        return self.article.published or self.article.updated or self.first_seen
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    """What an upsert did. Sent by storage to the scheduler."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.inserted or self.updated)
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    """One feed file to publish."""
+
+    #: BCP 47 language of the feed
+    lang: str
+    #: topic id, or ``all``
+    topic: str
+    format: FeedFormat
+    #: localized title and subtitle
+    title: str
+    subtitle: str
+
+    @property
+    def relpath(self) -> str:
+        """Path under the output directory, e.g. ``it/energy.atom``."""
+        return f"{self.lang}/{self.topic}.{self.format.value}"

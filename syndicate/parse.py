@@ -1,0 +1,161 @@
+"""Turn a feed body into normalized :class:`Article` records.
+
+The only module that imports feedparser. Normalization: a stable guid, plain-text titles,
+sanitized HTML (nh3), aware UTC datetimes, a BCP 47 language, and a content hash that
+changes exactly when the article does.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import html
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import feedparser
+import nh3
+
+from syndicate.models import Article
+
+__all__ = ["ParsedFeed", "normalize_language", "parse_feed", "plain_text", "sanitize_html"]
+
+_ALLOWED_SCHEMES = {"http", "https", "mailto"}
+_SPACE_RE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    """What a body yielded. Sent by parse to the scheduler."""
+
+    #: feed-level title, plain text
+    title: str
+    #: the articles recovered, in feed order
+    articles: tuple[Article, ...]
+    #: feedparser found the feed malformed (entries may still have been recovered)
+    bozo: bool
+    #: why it is malformed, when it is
+    problem: str | None
+
+
+def sanitize_html(value: str) -> str:
+    """HTML safe to republish: no scripts, event handlers, styles or javascript: URLs."""
+    return nh3.clean(value, url_schemes=_ALLOWED_SCHEMES, link_rel="noopener noreferrer").strip()
+
+
+def plain_text(value: str) -> str:
+    """Text of an HTML fragment, entities decoded, whitespace collapsed."""
+    text = html.unescape(nh3.clean(value, tags=set()))
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def normalize_language(tag: str | None, known: Iterable[str]) -> str | None:
+    """``it-IT`` -> ``it`` when ``it`` is configured; other tags lower-cased; None if empty."""
+    if not tag:
+        return None
+    tag = tag.strip().replace("_", "-").lower()
+    if not tag:
+        return None
+    known = list(known)
+    if tag in known:
+        return tag
+    primary = tag.split("-", 1)[0]
+    return primary if primary in known else tag
+
+
+def parse_feed(body: bytes, *, source_id: str, headers: Mapping[str, str] | None = None,
+               language: str | None = None, languages: Iterable[str] = (),
+               fallback_language: str = "") -> ParsedFeed:
+    """Parse ``body``; ``language`` (declared by the source) wins over what the feed says."""
+    result = feedparser.parse(body, response_headers=dict(headers or {}), sanitize_html=False)
+    known = list(languages)
+    feed = result.get("feed", {})
+    feed_lang = normalize_language(feed.get("language"), known)
+    articles = []
+    for entry in result.get("entries", []):
+        article = _article(entry, source_id, language or _entry_language(entry, known) or feed_lang
+                           or fallback_language)
+        if article is not None:
+            articles.append(article)
+    problem = None
+    if result.get("bozo"):
+        exc = result.get("bozo_exception")
+        problem = f"{type(exc).__name__}: {exc}" if exc else "malformed feed"
+    return ParsedFeed(plain_text(feed.get("title", "")), tuple(articles), bool(result.get("bozo")),
+                      problem)
+
+
+def _entry_language(entry: Mapping[str, Any], known: list[str]) -> str | None:
+    for detail in (entry.get("title_detail"), *(entry.get("content") or [])):
+        if isinstance(detail, Mapping) and (lang := normalize_language(detail.get("language"), known)):
+            return lang
+    return None
+
+
+def _article(entry: Mapping[str, Any], source_id: str, language: str) -> Article | None:
+    title = plain_text(entry.get("title", ""))
+    link = (entry.get("link") or "").strip() or None
+    summary = sanitize_html(entry.get("summary", ""))
+    content = _best_content(entry) or summary
+    if not summary and content:
+        summary = sanitize_html(_first_paragraph(content))
+    if not (title or summary or content or link):
+        return None  # nothing a reader could use
+    published = _utc(entry.get("published_parsed"))
+    updated = _utc(entry.get("updated_parsed"))
+    authors = tuple(dict.fromkeys(
+        name for a in entry.get("authors", []) if (name := plain_text(a.get("name", "") or ""))))
+    if not authors and entry.get("author"):
+        authors = (plain_text(entry["author"]),)
+    categories = tuple(dict.fromkeys(
+        term for tag in entry.get("tags", []) if (term := plain_text(tag.get("term") or ""))))
+    guid = _guid(entry, link, title, published or updated)
+    fields = {"link": link, "title": title or (link or guid), "summary": summary,
+              "content": content, "authors": authors, "categories": categories,
+              "published": published, "updated": updated, "language": language}
+    return Article(source_id=source_id, guid=guid, content_hash=_hash(fields), **fields)
+
+
+def _best_content(entry: Mapping[str, Any]) -> str:
+    contents = entry.get("content") or []
+    ranked = sorted(contents, key=lambda c: 0 if "html" in (c.get("type") or "") else 1)
+    for item in ranked:
+        if value := (item.get("value") or "").strip():
+            if "html" not in (item.get("type") or "html"):
+                value = "<p>" + html.escape(value) + "</p>"
+            return sanitize_html(value)
+    return ""
+
+
+def _first_paragraph(content: str) -> str:
+    match = re.search(r"<p[^>]*>.*?</p>", content, re.S | re.I)
+    return match.group(0) if match else content
+
+
+def _guid(entry: Mapping[str, Any], link: str | None, title: str, date: datetime | None) -> str:
+    """Feed id, else link, else a hash of title and date: stable across polls."""
+    if ident := (entry.get("id") or "").strip():
+        return ident
+    if link:
+        return link
+    seed = f"{title}\x00{date.isoformat() if date else ''}"
+    return "sha256:" + hashlib.sha256(seed.encode()).hexdigest()
+
+
+def _utc(value: Any) -> datetime | None:
+    """feedparser's UTC struct_time -> aware UTC datetime."""
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+    except (OverflowError, ValueError, OSError):
+        return None
+
+
+def _hash(fields: Mapping[str, Any]) -> str:
+    blob = json.dumps(fields, default=lambda v: v.isoformat(), ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()

@@ -1,0 +1,103 @@
+"""Decide which feeds to write and write the ones whose content changed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from syndicate.config import Config
+from syndicate.models import FeedFormat, FeedSpec, StoredArticle
+from syndicate.publish.atomic import write_atomic
+from syndicate.publish.feedgen_adapter import FeedDocument, render_feed
+from syndicate.storage import Storage
+
+__all__ = ["PublishReport", "feed_specs", "publish_feeds"]
+
+FORMATS = (FeedFormat.ATOM, FeedFormat.RSS)
+
+# Feed metadata per language until the gettext catalogs arrive with the publisher issue.
+_ALL_TITLE = {"it": "Tutte le notizie", "en": "All news", "ja": "すべてのニュース"}
+_SUBTITLE = {
+    "it": "{title}: articoli in italiano",
+    "en": "{title}: articles in English",
+    "ja": "{title}：日本語の記事",
+}
+
+
+@dataclass(frozen=True)
+class PublishReport:
+    """What a publish run did. Sent by the publisher to the scheduler and CLI."""
+
+    #: paths written, relative to the output directory
+    written: tuple[str, ...]
+    #: feeds whose content had not changed
+    unchanged: int
+
+
+def feed_specs(config: Config) -> list[FeedSpec]:
+    """Every feed the config asks for: per language, ``all`` and each topic, in each format."""
+    specs = []
+    for lang in config.service.languages:
+        topics = [("all", _ALL_TITLE.get(lang, "All"))]
+        topics += [(t.id, t.title_in(lang)) for t in config.topics]
+        for topic, title in topics:
+            subtitle = _SUBTITLE.get(lang, "{title} ({lang})").format(title=title, lang=lang)
+            specs.extend(FeedSpec(lang, topic, fmt, title, subtitle) for fmt in FORMATS)
+    return specs
+
+
+def publish_feeds(config: Config, storage: Storage, now: datetime, *,
+                  force: bool = False) -> PublishReport:
+    """Write every feed whose content changed since it was last written (or is missing)."""
+    hashes = storage.feed_hashes()
+    written: list[str] = []
+    unchanged = 0
+    cache: dict[tuple[str, str], list[StoredArticle]] = {}
+    for spec in feed_specs(config):
+        key = (spec.lang, spec.topic)
+        if key not in cache:
+            topic = None if spec.topic == "all" else spec.topic
+            cache[key] = storage.articles_for_feed(spec.lang, topic, config.publish.max_entries)
+        doc = _document(config, spec, cache[key])
+        digest = _digest(doc)
+        path = config.output_dir / spec.relpath
+        state_key = (spec.lang, spec.topic, spec.format.value)
+        if not force and hashes.get(state_key) == digest and path.exists():
+            unchanged += 1
+            continue
+        write_atomic(path, render_feed(doc))
+        storage.save_feed_hash(state_key, digest, now)
+        written.append(spec.relpath)
+    return PublishReport(tuple(written), unchanged)
+
+
+def _document(config: Config, spec: FeedSpec, entries: Sequence[StoredArticle]) -> FeedDocument:
+    base = config.service.base_url
+    url = f"{base}/feeds/{spec.relpath}"
+    others = [lang for lang in config.service.languages if lang != spec.lang]
+    return FeedDocument(
+        format=spec.format,
+        id=url,
+        title=spec.title,
+        subtitle=spec.subtitle,
+        language=spec.lang,
+        self_url=url,
+        home_url=f"{base}/",
+        alternates=tuple((lang, f"{base}/feeds/{lang}/{spec.topic}.{spec.format.value}")
+                         for lang in others),
+        entries=tuple(entries),
+        topic_names={t.id: t.title_in(spec.lang) for t in config.topics},
+    )
+
+
+def _digest(doc: FeedDocument) -> str:
+    """A hash of everything that shapes the file: metadata and each entry's identity and version."""
+    entries = [(e.id, e.article.content_hash, e.last_changed.isoformat(), list(e.topics))
+               for e in doc.entries]
+    meta = [doc.format.value, doc.id, doc.title, doc.subtitle, doc.language, doc.self_url,
+            doc.home_url, list(doc.alternates), sorted(doc.topic_names.items())]
+    blob = json.dumps([meta, entries], ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()

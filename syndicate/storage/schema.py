@@ -1,0 +1,131 @@
+"""The database schema (SQLAlchemy Core). Migrations in ``migrations/`` must produce exactly this."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+__all__ = ["article_topics", "articles", "feed_state", "metadata", "sources", "translations"]
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in Python, naive UTC in the database (the same on SQLite and PostgreSQL)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use aware UTC")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC)
+
+
+# BIGINT on PostgreSQL, INTEGER on SQLite (so it stays an alias of ROWID and autoincrements).
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData()
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("final_url", Text),
+    Column("language", String(35)),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("body_hash", String(64)),
+    Column("last_status", Integer),
+    Column("error_count", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text),
+    Column("next_poll_at", UTCDateTime),
+    Column("last_polled_at", UTCDateTime),
+    Column("lease_owner", String(200)),
+    Column("lease_until", UTCDateTime),
+    Column("disabled_reason", Text),
+)
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("source_id", String(200), ForeignKey("sources.id"), nullable=False),
+    Column("guid", Text, nullable=False),
+    Column("link", Text),
+    Column("title", Text, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("content", Text, nullable=False),
+    Column("authors", Text, nullable=False),  # JSON array of names
+    Column("categories", Text, nullable=False),  # JSON array of terms
+    Column("published", UTCDateTime),
+    Column("updated", UTCDateTime),
+    Column("language", String(35), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("first_seen", UTCDateTime, nullable=False),
+    Column("last_changed", UTCDateTime, nullable=False),
+    UniqueConstraint("source_id", "guid", name="uq_articles_source_guid"),
+    Index("ix_articles_language", "language"),
+)
+
+article_topics = Table(
+    "article_topics",
+    metadata,
+    Column("article_id", BigId, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("topic_id", String(200), nullable=False),
+    Column("reason", String(20), nullable=False),
+    PrimaryKeyConstraint("article_id", "topic_id", name="pk_article_topics"),
+    Index("ix_article_topics_topic", "topic_id"),
+)
+
+translations = Table(
+    "translations",
+    metadata,
+    Column("article_id", BigId, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("target_lang", String(35), nullable=False),
+    Column("engine", String(100), nullable=False),
+    Column("glossary_version", String(64), nullable=False),
+    Column("title", Text),
+    Column("summary", Text),
+    Column("content", Text),
+    Column("status", String(20), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("chars_billed", Integer, nullable=False, server_default="0"),
+    PrimaryKeyConstraint("article_id", "target_lang", name="pk_translations"),
+)
+
+feed_state = Table(
+    "feed_state",
+    metadata,
+    Column("lang", String(35), nullable=False),
+    Column("topic", String(200), nullable=False),
+    Column("format", String(10), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("etag", String(100)),
+    Column("updated", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("lang", "topic", "format", name="pk_feed_state"),
+)
