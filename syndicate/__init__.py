@@ -68,4 +68,5 @@ __all__ = [
     "publish_feeds",
     "route_article",
     "run_cycle",
+    "sanitize_html",
 ]

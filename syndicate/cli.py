@@ -32,8 +32,12 @@ __all__ = ["app", "main"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
-                  help="Poll multilingual feeds, route them by topic, republish per language.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="Poll multilingual feeds, route them by topic, republish per language.",
+)
 config_app = typer.Typer(no_args_is_help=True, help="Check the configuration.")
 sources_app = typer.Typer(no_args_is_help=True, help="Inspect sources.")
 db_app = typer.Typer(no_args_is_help=True, help="Manage the database.")
@@ -46,9 +50,16 @@ _state: dict[str, Any] = {}
 
 @app.callback()
 def _global(
-    config: Annotated[Path | None, typer.Option(
-        "--config", "-c", envvar="SYNDICATE_CONFIG", help="Config file [default: config.toml]",
-        show_default=False)] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            envvar="SYNDICATE_CONFIG",
+            help="Config file [default: config.toml]",
+            show_default=False,
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details.")] = False,
 ) -> None:
     """syndicate: one clean feed per language and topic.
@@ -56,8 +67,11 @@ def _global(
     Example: syndicate --config config.toml poll --once
     """
     _state["config_path"] = config
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
     for noisy in ("httpx", "httpcore", "apscheduler", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
@@ -101,8 +115,9 @@ def run(
     config = _config()
     storage = _storage(config)
     try:
-        asyncio.run(run_service(config, storage, host or config.server.host,
-                                port or config.server.port))
+        asyncio.run(
+            run_service(config, storage, host or config.server.host, port or config.server.port)
+        )
     finally:
         storage.close()
 
@@ -111,10 +126,13 @@ def run(
 @_user_errors
 def poll(
     once: Annotated[bool, typer.Option("--once", help="Run one cycle, then exit.")] = False,
-    force: Annotated[bool, typer.Option(
-        "--force", help="Ignore intervals and backoff (never a disabled source).")] = False,
-    source: Annotated[list[str] | None, typer.Option(
-        "--source", help="Only this source id (repeatable).")] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Ignore intervals and backoff (never a disabled source)."),
+    ] = False,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Only this source id (repeatable).")
+    ] = None,
 ) -> None:
     """Fetch due sources, store what changed, publish changed feeds.
 
@@ -135,8 +153,9 @@ def poll(
         storage.close()
 
 
-async def _poll_once(config: Config, storage: SqlStorage, force: bool,
-                     only: list[str] | None) -> CycleReport:
+async def _poll_once(
+    config: Config, storage: SqlStorage, force: bool, only: list[str] | None
+) -> CycleReport:
     async with Fetcher(config.fetch) as fetcher:
         return await run_cycle(config, storage, fetcher, force=force, only=only)
 
@@ -154,12 +173,16 @@ async def _poll_forever(config: Config, storage: SqlStorage) -> None:
 
 def _print_cycle(report: CycleReport) -> None:
     for outcome in report.sources:
-        detail = outcome.error or (f"{outcome.result.inserted} new, {outcome.result.updated} "
-                                   f"updated, {outcome.result.unchanged} unchanged")
+        detail = outcome.error or (
+            f"{outcome.result.inserted} new, {outcome.result.updated} "
+            f"updated, {outcome.result.unchanged} unchanged"
+        )
         typer.echo(f"{outcome.source_id}: {outcome.outcome.value} (HTTP {outcome.status}) {detail}")
     written = len(report.published.written) if report.published else 0
-    typer.echo(f"{len(report.sources)} sources polled, {len(report.failed)} failed, "
-               f"{written} feeds written in {report.seconds:.2f}s")
+    typer.echo(
+        f"{len(report.sources)} sources polled, {len(report.failed)} failed, "
+        f"{written} feeds written in {report.seconds:.2f}s"
+    )
 
 
 @app.command()
@@ -177,8 +200,9 @@ def publish(
         report = publish_feeds(config, storage, utcnow(), force=force)
     finally:
         storage.close()
-    typer.echo(f"{len(report.written)} feeds written, {report.unchanged} unchanged "
-               f"in {config.output_dir}")
+    typer.echo(
+        f"{len(report.written)} feeds written, {report.unchanged} unchanged in {config.output_dir}"
+    )
 
 
 @app.command("serve")
@@ -207,8 +231,10 @@ def config_check() -> None:
     Example: syndicate --config config.toml config check
     """
     config = _config()
-    typer.echo(f"{config.path.name}: ok ({len(config.sources)} sources, {len(config.topics)} "
-               f"topics, languages {', '.join(config.service.languages)})")
+    typer.echo(
+        f"{config.path.name}: ok ({len(config.sources)} sources, {len(config.topics)} "
+        f"topics, languages {', '.join(config.service.languages)})"
+    )
 
 
 @sources_app.command("status")
@@ -229,12 +255,16 @@ def sources_status(
     if as_json:
         typer.echo(json.dumps([row.to_json() for row in rows], ensure_ascii=False, indent=2))
         return
-    typer.echo(f"{'SOURCE':<22} {'HEALTH':<9} {'HTTP':>4} {'ARTICLES':>8} {'ERRORS':>6}  "
-               "NEXT POLL (UTC)       LAST ERROR")
+    typer.echo(
+        f"{'SOURCE':<22} {'HEALTH':<9} {'HTTP':>4} {'ARTICLES':>8} {'ERRORS':>6}  "
+        "NEXT POLL (UTC)       LAST ERROR"
+    )
     for row in rows:
         next_poll = row.next_poll_at.strftime("%Y-%m-%d %H:%M:%S") if row.next_poll_at else "now"
-        typer.echo(f"{row.id:<22} {row.health:<9} {row.last_status or '-':>4} {row.articles:>8} "
-                   f"{row.error_count:>6}  {next_poll:<21} {row.last_error or ''}")
+        typer.echo(
+            f"{row.id:<22} {row.health:<9} {row.last_status or '-':>4} {row.articles:>8} "
+            f"{row.error_count:>6}  {next_poll:<21} {row.last_error or ''}"
+        )
 
 
 @db_app.command("upgrade")

@@ -186,13 +186,33 @@ class Config:
 
 
 _SERVICE_KEYS = {"languages", "database", "output_dir", "base_url"}
-_FETCH_KEYS = {"user_agent", "concurrency", "per_host", "timeout", "max_bytes",
-               "allow_private_networks"}
-_TRANSLATION_KEYS = {"engine", "untranslated", "fields", "output",
-                     *(e.value for e in TranslationEngine if e is not TranslationEngine.NONE)}
+_FETCH_KEYS = {
+    "user_agent",
+    "concurrency",
+    "per_host",
+    "timeout",
+    "max_bytes",
+    "allow_private_networks",
+}
+_TRANSLATION_KEYS = {
+    "engine",
+    "untranslated",
+    "fields",
+    "output",
+    *(e.value for e in TranslationEngine if e is not TranslationEngine.NONE),
+}
 _ENGINE_KEYS = {"base_url", "model", "api_key_env", "daily_char_budget"}
-_TOP_KEYS = {"service", "server", "fetch", "schedule", "publish", "translation", "glossary",
-             "topics", "sources"}
+_TOP_KEYS = {
+    "service",
+    "server",
+    "fetch",
+    "schedule",
+    "publish",
+    "translation",
+    "glossary",
+    "topics",
+    "sources",
+}
 
 
 def load_config(path: Path | str | None = None, *, env: dict[str, str] | None = None) -> Config:
@@ -252,8 +272,9 @@ def _build(check: Checker, path: Path, data: dict[str, Any], env: dict[str, str]
     glossary = GlossaryConfig(files=check.strings(t, ("glossary", "files"), ()))
     topics = _topics(check, data, languages)
     sources = _sources(check, data, languages, {topic.id for topic in topics})
-    return Config(path, service, server, fetch, schedule, publish, translation, glossary,
-                  topics, sources)
+    return Config(
+        path, service, server, fetch, schedule, publish, translation, glossary, topics, sources
+    )
 
 
 def _service(check: Checker, t: dict[str, Any], path: Path, env: dict[str, str]) -> ServiceConfig:
@@ -263,7 +284,9 @@ def _service(check: Checker, t: dict[str, Any], path: Path, env: dict[str, str])
         languages = ServiceConfig.languages
     for i, lang in enumerate(languages):
         if not _looks_like_bcp47(lang):
-            check.problem(("service", "languages", i), f'expected a BCP 47 tag like "it", got {lang!r}')
+            check.problem(
+                ("service", "languages", i), f'expected a BCP 47 tag like "it", got {lang!r}'
+            )
     seen_twice = {lang for lang in languages if languages.count(lang) > 1}
     if seen_twice:
         check.problem(("service", "languages"), f"listed twice: {', '.join(sorted(seen_twice))}")
@@ -279,13 +302,15 @@ def _service(check: Checker, t: dict[str, Any], path: Path, env: dict[str, str])
 def _translation(check: Checker, t: dict[str, Any]) -> TranslationConfig:
     key = ("translation",)
     engine = check.choice(t, (*key, "engine"), TranslationEngine, TranslationEngine.NONE)
-    untranslated = check.choice(t, (*key, "untranslated"), UntranslatedPolicy,
-                                UntranslatedPolicy.GLOSS)
+    untranslated = check.choice(
+        t, (*key, "untranslated"), UntranslatedPolicy, UntranslatedPolicy.GLOSS
+    )
     fields = check.strings(t, (*key, "fields"), TranslationConfig.fields)
     for i, name in enumerate(fields):
         if name not in TranslationConfig.fields:
-            check.problem((*key, "fields", i),
-                          f"expected one of title, summary, content, got {name!r}")
+            check.problem(
+                (*key, "fields", i), f"expected one of title, summary, content, got {name!r}"
+            )
     output = check.choice(t, (*key, "output"), TranslationOutput, TranslationOutput.TRANSLATION)
     engines: dict[str, EngineConfig] = {}
     for name in (e.value for e in TranslationEngine if e is not TranslationEngine.NONE):
@@ -299,12 +324,15 @@ def _translation(check: Checker, t: dict[str, Any]) -> TranslationConfig:
             daily_char_budget=check.optional_integer(et, (*key, name, "daily_char_budget"), low=0),
         )
     if engine is not TranslationEngine.NONE and engine.value not in engines:
-        check.problem((*key, "engine"),
-                      f'engine "{engine.value}" needs a [translation.{engine.value}] table')
+        check.problem(
+            (*key, "engine"), f'engine "{engine.value}" needs a [translation.{engine.value}] table'
+        )
     return TranslationConfig(engine, untranslated, fields, output, engines)
 
 
-def _topics(check: Checker, data: dict[str, Any], languages: tuple[str, ...]) -> tuple[TopicConfig, ...]:
+def _topics(
+    check: Checker, data: dict[str, Any], languages: tuple[str, ...]
+) -> tuple[TopicConfig, ...]:
     topics: list[TopicConfig] = []
     known = {"id", "title", "concepts", "categories", "keywords"}
     for i, t in check.array_of_tables(data, "topics", known):
@@ -316,23 +344,28 @@ def _topics(check: Checker, data: dict[str, Any], languages: tuple[str, ...]) ->
             title = check.mapping_of_strings(t, (*key, "title"))
         for lang in title:
             if lang not in languages:
-                check.problem((*key, "title", lang), f"language {lang!r} is not in service.languages")
+                check.problem(
+                    (*key, "title", lang), f"language {lang!r} is not in service.languages"
+                )
         if topic_id == "all":
             check.problem((*key, "id"), '"all" is reserved for the feed of every article')
         if topic_id in {topic.id for topic in topics}:
             check.problem((*key, "id"), f"topic id {topic_id!r} is defined twice")
-        topics.append(TopicConfig(
-            id=topic_id,
-            title=title or {languages[0] if languages else "en": topic_id},
-            concepts=check.strings(t, (*key, "concepts"), ()),
-            categories=check.strings(t, (*key, "categories"), ()),
-            keywords=check.strings(t, (*key, "keywords"), ()),
-        ))
+        topics.append(
+            TopicConfig(
+                id=topic_id,
+                title=title or {languages[0] if languages else "en": topic_id},
+                concepts=check.strings(t, (*key, "concepts"), ()),
+                categories=check.strings(t, (*key, "categories"), ()),
+                keywords=check.strings(t, (*key, "keywords"), ()),
+            )
+        )
     return tuple(topics)
 
 
-def _sources(check: Checker, data: dict[str, Any], languages: tuple[str, ...],
-             topic_ids: set[str]) -> tuple[SourceConfig, ...]:
+def _sources(
+    check: Checker, data: dict[str, Any], languages: tuple[str, ...], topic_ids: set[str]
+) -> tuple[SourceConfig, ...]:
     sources: list[SourceConfig] = []
     known = {"id", "url", "language", "title", "topics", "interval"}
     for i, t in check.array_of_tables(data, "sources", known):
@@ -345,29 +378,45 @@ def _sources(check: Checker, data: dict[str, Any], languages: tuple[str, ...],
             check.problem((*key, "url"), f"expected an http(s) URL, got {url!r}")
         language = check.optional_string(t, (*key, "language"))
         if language is not None and language not in languages:
-            check.problem((*key, "language"),
-                          f"language {language!r} is not in service.languages "
-                          f"({', '.join(languages)})")
+            check.problem(
+                (*key, "language"),
+                f"language {language!r} is not in service.languages ({', '.join(languages)})",
+            )
         topics = check.strings(t, (*key, "topics"), ())
         for j, topic in enumerate(topics):
             if topic not in topic_ids:
-                check.problem((*key, "topics", j), f"topic {topic!r} is not defined in [[topics]]"
-                              + check.suggest(topic, topic_ids))
+                check.problem(
+                    (*key, "topics", j),
+                    f"topic {topic!r} is not defined in [[topics]]"
+                    + check.suggest(topic, topic_ids),
+                )
         interval = check.value(t, (*key, "interval"), None, parse_duration)
-        sources.append(SourceConfig(source_id, url, language, check.optional_string(
-            t, (*key, "title")), topics, interval))
+        sources.append(
+            SourceConfig(
+                source_id,
+                url,
+                language,
+                check.optional_string(t, (*key, "title")),
+                topics,
+                interval,
+            )
+        )
     return tuple(sources)
 
 
 def _looks_like_bcp47(tag: str) -> bool:
     parts = tag.split("-")
-    return (2 <= len(parts[0]) <= 3 and parts[0].isalpha() and parts[0].islower()
-            and all(p.isalnum() and 1 <= len(p) <= 8 for p in parts[1:]))
+    return (
+        2 <= len(parts[0]) <= 3
+        and parts[0].isalpha()
+        and parts[0].islower()
+        and all(p.isalnum() and 1 <= len(p) <= 8 for p in parts[1:])
+    )
 
 
 def _resolve_sqlite(url: str, base: Path) -> str:
     """``sqlite:///var/x.db`` is relative to the config file; ``sqlite:////abs`` stays."""
     prefix = "sqlite:///"
     if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
-        return prefix + str((base / url[len(prefix):]).resolve())
+        return prefix + str((base / url[len(prefix) :]).resolve())
     return url

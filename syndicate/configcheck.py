@@ -20,8 +20,15 @@ E = TypeVar("E", bound=StrEnum)
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
 _DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|KiB|MB|MiB|GB|GiB)\s*$", re.IGNORECASE)
-_SIZE_UNITS = {"b": 1, "kb": 1024, "kib": 1024, "mb": 1024**2, "mib": 1024**2,
-               "gb": 1024**3, "gib": 1024**3}
+_SIZE_UNITS = {
+    "b": 1,
+    "kb": 1024,
+    "kib": 1024,
+    "mb": 1024**2,
+    "mib": 1024**2,
+    "gb": 1024**3,
+    "gib": 1024**3,
+}
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
@@ -46,9 +53,21 @@ def _show(value: object) -> str:
 
 
 def _type_name(value: object) -> str:
-    names = {str: "a string", bool: "a boolean", int: "an integer", float: "a number",
-             list: "an array", dict: "a table"}
+    names = {
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        list: "an array",
+        dict: "a table",
+    }
     return names.get(type(value), type(value).__name__)
+
+
+def _last(key: KeyPath) -> str:
+    name = key[-1]
+    assert isinstance(name, str), key
+    return name
 
 
 class Checker:
@@ -60,7 +79,9 @@ class Checker:
         self.problems: list[ConfigProblem] = []
 
     def problem(self, key: KeyPath, message: str) -> None:
-        self.problems.append(ConfigProblem(self.path, self.lines.line_of(key), format_key(key), message))
+        self.problems.append(
+            ConfigProblem(self.path, self.lines.line_of(key), format_key(key), message)
+        )
 
     @staticmethod
     def suggest(name: str, known: Collection[str]) -> str:
@@ -72,10 +93,14 @@ class Checker:
             if name not in known:
                 self.problem((*key, name), "unknown key" + self.suggest(name, known))
 
-    def table(self, parent: dict[str, Any], key: KeyPath, known: Collection[str] | None = None,
-              ) -> dict[str, Any]:
+    def table(
+        self,
+        parent: dict[str, Any],
+        key: KeyPath,
+        known: Collection[str] | None = None,
+    ) -> dict[str, Any]:
         """A sub-table (empty if absent); with ``known``, unknown keys are reported."""
-        value = parent.get(key[-1], {})
+        value = parent.get(_last(key), {})
         if not isinstance(value, dict):
             self.problem(key, f"expected a table, got {_type_name(value)}")
             return {}
@@ -83,8 +108,12 @@ class Checker:
             self.unknown_keys(value, key, known)
         return value
 
-    def array_of_tables(self, parent: dict[str, Any], name: str, known: Collection[str],
-                        ) -> Iterator[tuple[int, dict[str, Any]]]:
+    def array_of_tables(
+        self,
+        parent: dict[str, Any],
+        name: str,
+        known: Collection[str],
+    ) -> Iterator[tuple[int, dict[str, Any]]]:
         value = parent.get(name, [])
         if not isinstance(value, list):
             self.problem((name,), f"expected [[{name}]] tables, got {_type_name(value)}")
@@ -96,26 +125,28 @@ class Checker:
             self.unknown_keys(item, (name, i), known)
             yield i, item
 
-    def value(self, table: dict[str, Any], key: KeyPath, default: T,
-              parse: Callable[[object], T]) -> T:
-        if key[-1] not in table:
+    def value(
+        self, table: dict[str, Any], key: KeyPath, default: T, parse: Callable[[object], T]
+    ) -> T:
+        if _last(key) not in table:
             return default
         try:
-            return parse(table[key[-1]])
+            return parse(table[_last(key)])
         except ValueError as exc:
             self.problem(key, str(exc))
             return default
 
     def _typed(self, table: dict[str, Any], key: KeyPath, kind: type, what: str) -> Any:
-        raw = table[key[-1]]
+        raw = table[_last(key)]
         if not isinstance(raw, kind) or (kind is int and isinstance(raw, bool)):
             self.problem(key, f"expected {what}, got {_show(raw)}")
             return None
         return raw
 
-    def string(self, table: dict[str, Any], key: KeyPath, default: str, *,
-               required: bool = False) -> str:
-        if key[-1] not in table:
+    def string(
+        self, table: dict[str, Any], key: KeyPath, default: str, *, required: bool = False
+    ) -> str:
+        if _last(key) not in table:
             if required:
                 self.problem(key, "required key is missing")
             return default
@@ -123,7 +154,7 @@ class Checker:
         return default if raw is None else str(raw)
 
     def optional_string(self, table: dict[str, Any], key: KeyPath) -> str | None:
-        if key[-1] not in table:
+        if _last(key) not in table:
             return None
         raw = self._typed(table, key, str, "a string")
         return None if raw is None else str(raw)
@@ -134,14 +165,27 @@ class Checker:
             self.problem(key, f"expected lower-case letters, digits, - and _, got {ident!r}")
         return ident
 
-    def integer(self, table: dict[str, Any], key: KeyPath, default: int, *, low: int | None = None,
-                high: int | None = None) -> int:
+    def integer(
+        self,
+        table: dict[str, Any],
+        key: KeyPath,
+        default: int,
+        *,
+        low: int | None = None,
+        high: int | None = None,
+    ) -> int:
         value = self.optional_integer(table, key, low=low, high=high)
         return default if value is None else value
 
-    def optional_integer(self, table: dict[str, Any], key: KeyPath, *, low: int | None = None,
-                         high: int | None = None) -> int | None:
-        if key[-1] not in table:
+    def optional_integer(
+        self,
+        table: dict[str, Any],
+        key: KeyPath,
+        *,
+        low: int | None = None,
+        high: int | None = None,
+    ) -> int | None:
+        if _last(key) not in table:
             return None
         raw = self._typed(table, key, int, "an integer")
         if raw is None:
@@ -153,16 +197,20 @@ class Checker:
         return int(raw)
 
     def boolean(self, table: dict[str, Any], key: KeyPath, default: bool) -> bool:
-        if key[-1] not in table:
+        if _last(key) not in table:
             return default
         raw = self._typed(table, key, bool, "true or false")
         return default if raw is None else bool(raw)
 
-    def strings(self, table: dict[str, Any], key: KeyPath, default: tuple[str, ...],
-                ) -> tuple[str, ...]:
-        if key[-1] not in table:
+    def strings(
+        self,
+        table: dict[str, Any],
+        key: KeyPath,
+        default: tuple[str, ...],
+    ) -> tuple[str, ...]:
+        if _last(key) not in table:
             return default
-        raw = table[key[-1]]
+        raw = table[_last(key)]
         if not isinstance(raw, list):
             self.problem(key, f"expected an array of strings, got {_show(raw)}")
             return default
@@ -175,9 +223,9 @@ class Checker:
         return tuple(out)
 
     def mapping_of_strings(self, table: dict[str, Any], key: KeyPath) -> dict[str, str]:
-        if key[-1] not in table:
+        if _last(key) not in table:
             return {}
-        raw = table[key[-1]]
+        raw = table[_last(key)]
         if not isinstance(raw, dict):
             self.problem(key, f'expected a table like {{ en = "..." }}, got {_show(raw)}')
             return {}
@@ -190,12 +238,15 @@ class Checker:
         return out
 
     def choice(self, table: dict[str, Any], key: KeyPath, enum: type[E], default: E) -> E:
-        if key[-1] not in table:
+        if _last(key) not in table:
             return default
-        raw = table[key[-1]]
+        raw = table[_last(key)]
         allowed = [member.value for member in enum]
         if raw not in allowed:
-            self.problem(key, f"expected one of {', '.join(allowed)}, got {_show(raw)}"
-                         + (self.suggest(raw, allowed) if isinstance(raw, str) else ""))
+            self.problem(
+                key,
+                f"expected one of {', '.join(allowed)}, got {_show(raw)}"
+                + (self.suggest(raw, allowed) if isinstance(raw, str) else ""),
+            )
             return default
         return enum(raw)

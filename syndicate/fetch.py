@@ -38,8 +38,13 @@ def is_public_address(address: str) -> bool:
 class Fetcher:
     """Fetches sources politely through one shared client. Use as an async context manager."""
 
-    def __init__(self, config: FetchConfig, *, transport: httpx.AsyncBaseTransport | None = None,
-                 resolve: bool = True) -> None:
+    def __init__(
+        self,
+        config: FetchConfig,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        resolve: bool = True,
+    ) -> None:
         self.config = config
         self._resolve = resolve and transport is None
         self._all = asyncio.Semaphore(config.concurrency)
@@ -50,10 +55,12 @@ class Fetcher:
             transport=transport,
             timeout=httpx.Timeout(config.timeout, connect=min(10.0, config.timeout)),
             limits=httpx.Limits(max_connections=config.concurrency),
-            headers={"User-Agent": config.user_agent,
-                     "Accept": "application/atom+xml, application/rss+xml, application/rdf+xml, "
-                               "application/feed+json, application/xml;q=0.9, text/xml;q=0.9, "
-                               "application/json;q=0.8, */*;q=0.5"},
+            headers={
+                "User-Agent": config.user_agent,
+                "Accept": "application/atom+xml, application/rss+xml, application/rdf+xml, "
+                "application/feed+json, application/xml;q=0.9, text/xml;q=0.9, "
+                "application/json;q=0.8, */*;q=0.5",
+            },
             follow_redirects=True,
             max_redirects=MAX_REDIRECTS,
             event_hooks={"request": [self._guard]},
@@ -62,8 +69,9 @@ class Fetcher:
     async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         await self.aclose()
 
     async def aclose(self) -> None:
@@ -98,32 +106,50 @@ class Fetcher:
 
     async def _get(self, source_id: str, url: str, headers: dict[str, str]) -> FetchResult:
         limit = self.config.max_bytes
-        async with self._client.stream("GET", url, headers=headers,
-                                       extensions={"source_id": source_id}) as response:
+        async with self._client.stream(
+            "GET", url, headers=headers, extensions={"source_id": source_id}
+        ) as response:
             redirect = _permanent_target(response)
             if response.status_code == 304:
-                return FetchResult(source_id, 304, str(response.url), None,
-                                   headers=dict(response.headers), permanent_redirect=redirect)
+                return FetchResult(
+                    source_id,
+                    304,
+                    str(response.url),
+                    None,
+                    headers=dict(response.headers),
+                    permanent_redirect=redirect,
+                )
             if response.status_code != 200:
-                raise FetchError(source_id, f"HTTP {response.status_code} from {response.url}",
-                                 status=response.status_code)
+                raise FetchError(
+                    source_id,
+                    f"HTTP {response.status_code} from {response.url}",
+                    status=response.status_code,
+                )
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > limit:
-                raise FetchError(source_id, f"body of {declared} bytes is over fetch.max_bytes "
-                                            f"({limit})", status=200)
+                raise FetchError(
+                    source_id,
+                    f"body of {declared} bytes is over fetch.max_bytes ({limit})",
+                    status=200,
+                )
             chunks: list[bytes] = []
             size = 0
             async for chunk in response.aiter_bytes():  # decoded: the cap also stops gzip bombs
                 size += len(chunk)
                 if size > limit:
-                    raise FetchError(source_id, f"body is over fetch.max_bytes ({limit} bytes)",
-                                     status=200)
+                    raise FetchError(
+                        source_id, f"body is over fetch.max_bytes ({limit} bytes)", status=200
+                    )
                 chunks.append(chunk)
             return FetchResult(
-                source_id, 200, str(response.url), b"".join(chunks),
+                source_id,
+                200,
+                str(response.url),
+                b"".join(chunks),
                 etag=response.headers.get("etag"),
                 last_modified=response.headers.get("last-modified"),
-                headers=dict(response.headers), permanent_redirect=redirect,
+                headers=dict(response.headers),
+                permanent_redirect=redirect,
             )
 
     async def _guard(self, request: httpx.Request) -> None:
@@ -141,8 +167,11 @@ class Fetcher:
         for info in infos:
             address = str(info[4][0])
             if not is_public_address(address):
-                raise FetchError(source_id, f"refused {host} ({address}): not a public address; "
-                                            "set fetch.allow_private_networks = true to allow")
+                raise FetchError(
+                    source_id,
+                    f"refused {host} ({address}): not a public address; "
+                    "set fetch.allow_private_networks = true to allow",
+                )
 
 
 def _permanent_target(response: httpx.Response) -> str | None:

@@ -68,7 +68,7 @@ class SourceState:
 
     @property
     def fetch_url(self) -> str:
-        """The URL to ask: the permanent redirect target if one was seen, else the configured URL."""
+        """The URL to ask: where a permanent redirect pointed, else the configured one."""
         return self.final_url or self.url
 
 

@@ -13,7 +13,7 @@ import html
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,7 +22,14 @@ import nh3
 
 from syndicate.models import Article
 
-__all__ = ["ParsedFeed", "normalize_language", "parse_feed", "plain_text", "sanitize_html"]
+__all__ = [
+    "ParsedFeed",
+    "article_hash",
+    "normalize_language",
+    "parse_feed",
+    "plain_text",
+    "sanitize_html",
+]
 
 _ALLOWED_SCHEMES = {"http", "https", "mailto"}
 _SPACE_RE = re.compile(r"\s+")
@@ -67,9 +74,15 @@ def normalize_language(tag: str | None, known: Iterable[str]) -> str | None:
     return primary if primary in known else tag
 
 
-def parse_feed(body: bytes, *, source_id: str, headers: Mapping[str, str] | None = None,
-               language: str | None = None, languages: Iterable[str] = (),
-               fallback_language: str = "") -> ParsedFeed:
+def parse_feed(
+    body: bytes,
+    *,
+    source_id: str,
+    headers: Mapping[str, str] | None = None,
+    language: str | None = None,
+    languages: Iterable[str] = (),
+    fallback_language: str = "",
+) -> ParsedFeed:
     """Parse ``body``; ``language`` (declared by the source) wins over what the feed says."""
     result = feedparser.parse(body, response_headers=dict(headers or {}), sanitize_html=False)
     known = list(languages)
@@ -77,21 +90,27 @@ def parse_feed(body: bytes, *, source_id: str, headers: Mapping[str, str] | None
     feed_lang = normalize_language(feed.get("language"), known)
     articles = []
     for entry in result.get("entries", []):
-        article = _article(entry, source_id, language or _entry_language(entry, known) or feed_lang
-                           or fallback_language)
+        article = _article(
+            entry,
+            source_id,
+            language or _entry_language(entry, known) or feed_lang or fallback_language,
+        )
         if article is not None:
             articles.append(article)
     problem = None
     if result.get("bozo"):
         exc = result.get("bozo_exception")
         problem = f"{type(exc).__name__}: {exc}" if exc else "malformed feed"
-    return ParsedFeed(plain_text(feed.get("title", "")), tuple(articles), bool(result.get("bozo")),
-                      problem)
+    return ParsedFeed(
+        plain_text(feed.get("title", "")), tuple(articles), bool(result.get("bozo")), problem
+    )
 
 
 def _entry_language(entry: Mapping[str, Any], known: list[str]) -> str | None:
     for detail in (entry.get("title_detail"), *(entry.get("content") or [])):
-        if isinstance(detail, Mapping) and (lang := normalize_language(detail.get("language"), known)):
+        if isinstance(detail, Mapping) and (
+            lang := normalize_language(detail.get("language"), known)
+        ):
             return lang
     return None
 
@@ -107,17 +126,49 @@ def _article(entry: Mapping[str, Any], source_id: str, language: str) -> Article
         return None  # nothing a reader could use
     published = _utc(entry.get("published_parsed"))
     updated = _utc(entry.get("updated_parsed"))
-    authors = tuple(dict.fromkeys(
-        name for a in entry.get("authors", []) if (name := plain_text(a.get("name", "") or ""))))
+    authors = tuple(
+        dict.fromkeys(
+            name for a in entry.get("authors", []) if (name := plain_text(a.get("name", "") or ""))
+        )
+    )
     if not authors and entry.get("author"):
         authors = (plain_text(entry["author"]),)
-    categories = tuple(dict.fromkeys(
-        term for tag in entry.get("tags", []) if (term := plain_text(tag.get("term") or ""))))
-    guid = _guid(entry, link, title, published or updated)
-    fields = {"link": link, "title": title or (link or guid), "summary": summary,
-              "content": content, "authors": authors, "categories": categories,
-              "published": published, "updated": updated, "language": language}
-    return Article(source_id=source_id, guid=guid, content_hash=_hash(fields), **fields)
+    categories = tuple(
+        dict.fromkeys(
+            term for tag in entry.get("tags", []) if (term := plain_text(tag.get("term") or ""))
+        )
+    )
+    article = Article(
+        source_id=source_id,
+        guid=_guid(entry, link, title, published or updated),
+        link=link,
+        title=title or link or "",
+        summary=summary,
+        content=content,
+        authors=authors,
+        categories=categories,
+        published=published,
+        updated=updated,
+        language=language,
+    )
+    return replace(article, content_hash=article_hash(article))
+
+
+def article_hash(article: Article) -> str:
+    """sha256 over what a reader sees; the guid and source are identity, not content."""
+    fields = {
+        "link": article.link,
+        "title": article.title,
+        "summary": article.summary,
+        "content": article.content,
+        "authors": article.authors,
+        "categories": article.categories,
+        "published": article.published,
+        "updated": article.updated,
+        "language": article.language,
+    }
+    blob = json.dumps(fields, default=lambda v: v.isoformat(), ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
 
 
 def _best_content(entry: Mapping[str, Any]) -> str:
@@ -154,8 +205,3 @@ def _utc(value: Any) -> datetime | None:
         return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
     except (OverflowError, ValueError, OSError):
         return None
-
-
-def _hash(fields: Mapping[str, Any]) -> str:
-    blob = json.dumps(fields, default=lambda v: v.isoformat(), ensure_ascii=False, sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()

@@ -25,8 +25,9 @@ TICK_SECONDS = 30.0
 class Worker:
     """Runs poll cycles on a schedule, one at a time, in the running event loop."""
 
-    def __init__(self, config: Config, storage: Storage, *, clock: Clock = utcnow,
-                 tick: float = TICK_SECONDS) -> None:
+    def __init__(
+        self, config: Config, storage: Storage, *, clock: Clock = utcnow, tick: float = TICK_SECONDS
+    ) -> None:
         self.config = config
         self.storage = storage
         self.clock = clock
@@ -49,9 +50,16 @@ class Worker:
         """Start ticking now: the first cycle runs at once."""
         self._fetcher = Fetcher(self.config.fetch)
         self._scheduler = AsyncIOScheduler(timezone="UTC")
-        self._scheduler.add_job(self._tick, "interval", seconds=self.tick, id="poll",
-                                next_run_time=self.clock(), max_instances=1, coalesce=True,
-                                misfire_grace_time=None)
+        self._scheduler.add_job(
+            self._tick,
+            "interval",
+            seconds=self.tick,
+            id="poll",
+            next_run_time=self.clock(),
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+        )
         self._scheduler.start()
 
     async def _tick(self) -> None:

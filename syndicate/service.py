@@ -32,8 +32,11 @@ class _Server(uvicorn.Server):
 
 def _server(config: Config, storage: Storage, host: str, port: int) -> _Server:
     app = create_app(config, storage)
-    return _Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
-                                  access_log=False, lifespan="off"))
+    return _Server(
+        uvicorn.Config(
+            app, host=host, port=port, log_level="warning", access_log=False, lifespan="off"
+        )
+    )
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:
@@ -50,7 +53,9 @@ async def serve(config: Config, storage: Storage, host: str, port: int) -> None:
     task = asyncio.create_task(server.serve())
     await _wait_started(server, task)
     log.info("serving %s on http://%s:%d/", config.output_dir, host, port)
-    await asyncio.wait({task, asyncio.create_task(stop.wait())}, return_when=asyncio.FIRST_COMPLETED)
+    await asyncio.wait(
+        {task, asyncio.create_task(stop.wait())}, return_when=asyncio.FIRST_COMPLETED
+    )
     server.should_exit = True
     await task
 
@@ -65,8 +70,9 @@ async def run_service(config: Config, storage: Storage, host: str, port: int) ->
     await _wait_started(server, server_task)
     log.info("syndicate running on http://%s:%d/ (Ctrl-C to stop)", host, port)
     async with Worker(config, storage):
-        await asyncio.wait({server_task, asyncio.create_task(stop.wait())},
-                           return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(
+            {server_task, asyncio.create_task(stop.wait())}, return_when=asyncio.FIRST_COMPLETED
+        )
         log.info("stopping")
         server.should_exit = True
     await server_task
@@ -77,5 +83,5 @@ async def _wait_started(server: uvicorn.Server, task: asyncio.Task[None]) -> Non
     while not server.started:
         if task.done():
             task.result()  # re-raise why it could not start
-            raise SystemExit(f"the server stopped before it started (is the port taken?)")
+            raise SystemExit("the server stopped before it started (is the port taken?)")
         await asyncio.sleep(0.02)

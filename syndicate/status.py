@@ -51,12 +51,21 @@ def source_statuses(config: Config, states: list[SourceState]) -> list[SourceSta
             health = "new"
         else:
             health = "ok"
-        rows.append(SourceStatus(
-            id=source.id, url=state.fetch_url, health=health, last_status=state.last_status,
-            last_polled_at=state.last_polled_at, next_poll_at=state.next_poll_at,
-            interval_seconds=config.interval_of(source), error_count=state.error_count,
-            last_error=state.disabled_reason or state.last_error, articles=state.article_count,
-            etag=state.etag, last_modified=state.last_modified,
-        ))
+        rows.append(
+            SourceStatus(
+                id=source.id,
+                url=state.fetch_url,
+                health=health,
+                last_status=state.last_status,
+                last_polled_at=state.last_polled_at,
+                next_poll_at=state.next_poll_at,
+                interval_seconds=config.interval_of(source),
+                error_count=state.error_count,
+                last_error=state.disabled_reason or state.last_error,
+                articles=state.article_count,
+                etag=state.etag,
+                last_modified=state.last_modified,
+            )
+        )
     order = {"failing": 0, "disabled": 1, "new": 2, "ok": 3}
     return sorted(rows, key=lambda r: (order[r.health], r.id))

@@ -39,7 +39,7 @@ class PublishReport:
 
 def feed_specs(config: Config) -> list[FeedSpec]:
     """Every feed the config asks for: per language, ``all`` and each topic, in each format."""
-    specs = []
+    specs: list[FeedSpec] = []
     for lang in config.service.languages:
         topics = [("all", _ALL_TITLE.get(lang, "All"))]
         topics += [(t.id, t.title_in(lang)) for t in config.topics]
@@ -49,8 +49,9 @@ def feed_specs(config: Config) -> list[FeedSpec]:
     return specs
 
 
-def publish_feeds(config: Config, storage: Storage, now: datetime, *,
-                  force: bool = False) -> PublishReport:
+def publish_feeds(
+    config: Config, storage: Storage, now: datetime, *, force: bool = False
+) -> PublishReport:
     """Write every feed whose content changed since it was last written (or is missing)."""
     hashes = storage.feed_hashes()
     written: list[str] = []
@@ -86,8 +87,9 @@ def _document(config: Config, spec: FeedSpec, entries: Sequence[StoredArticle]) 
         language=spec.lang,
         self_url=url,
         home_url=f"{base}/",
-        alternates=tuple((lang, f"{base}/feeds/{lang}/{spec.topic}.{spec.format.value}")
-                         for lang in others),
+        alternates=tuple(
+            (lang, f"{base}/feeds/{lang}/{spec.topic}.{spec.format.value}") for lang in others
+        ),
         entries=tuple(entries),
         topic_names={t.id: t.title_in(spec.lang) for t in config.topics},
     )
@@ -95,9 +97,20 @@ def _document(config: Config, spec: FeedSpec, entries: Sequence[StoredArticle]) 
 
 def _digest(doc: FeedDocument) -> str:
     """A hash of everything that shapes the file: metadata and each entry's identity and version."""
-    entries = [(e.id, e.article.content_hash, e.last_changed.isoformat(), list(e.topics))
-               for e in doc.entries]
-    meta = [doc.format.value, doc.id, doc.title, doc.subtitle, doc.language, doc.self_url,
-            doc.home_url, list(doc.alternates), sorted(doc.topic_names.items())]
+    entries = [
+        (e.id, e.article.content_hash, e.last_changed.isoformat(), list(e.topics))
+        for e in doc.entries
+    ]
+    meta = [
+        doc.format.value,
+        doc.id,
+        doc.title,
+        doc.subtitle,
+        doc.language,
+        doc.self_url,
+        doc.home_url,
+        list(doc.alternates),
+        sorted(doc.topic_names.items()),
+    ]
     blob = json.dumps([meta, entries], ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()

@@ -32,13 +32,19 @@ CONTENT_TYPES = {
 
 
 class FeedFiles(StaticFiles):
-    """Static files with the right feed content types (and ETag/Last-Modified/304 from Starlette)."""
+    """Static files with feed content types; Starlette adds ETag, Last-Modified and 304."""
 
-    def file_response(self, full_path: str | os.PathLike[str], stat_result: os.stat_result,
-                      scope: Scope, status_code: int = 200) -> Response:
+    def file_response(
+        self,
+        full_path: str | os.PathLike[str],
+        stat_result: os.stat_result,
+        scope: Scope,
+        status_code: int = 200,
+    ) -> Response:
         media_type = CONTENT_TYPES.get(Path(full_path).suffix)
-        response = FileResponse(full_path, status_code=status_code, stat_result=stat_result,
-                                media_type=media_type)
+        response = FileResponse(
+            full_path, status_code=status_code, stat_result=stat_result, media_type=media_type
+        )
         if self.is_not_modified(response.headers, Request(scope).headers):
             return NotModifiedResponse(response.headers)
         return response
@@ -60,12 +66,14 @@ def create_app(config: Config, storage: Storage | None = None) -> Starlette:
             return PlainTextResponse(f"database unreachable: {exc}\n", status_code=503)
         return PlainTextResponse("ok\n")
 
-    return Starlette(routes=[
-        Route("/", index),
-        Route("/healthz", healthz),
-        Mount("/feeds", app=FeedFiles(directory=config.output_dir), name="feeds"),
-        Mount("/demo", app=FeedFiles(directory=DEMO_DIR), name="demo"),
-    ])
+    return Starlette(
+        routes=[
+            Route("/", index),
+            Route("/healthz", healthz),
+            Mount("/feeds", app=FeedFiles(directory=config.output_dir), name="feeds"),
+            Mount("/demo", app=FeedFiles(directory=DEMO_DIR), name="demo"),
+        ]
+    )
 
 
 def _index_page(config: Config) -> str:
@@ -76,14 +84,22 @@ def _index_page(config: Config) -> str:
         items = []
         for spec in (s for s in specs if s.lang == lang):
             href = f"/feeds/{spec.relpath}"
-            items.append(f'<li><a href="{html.escape(href)}">{html.escape(spec.title)}</a> '
-                         f"({spec.format.value.upper()})</li>")
-        sections.append(f'<section lang="{html.escape(lang)}"><h2>{html.escape(lang)}</h2>'
-                        f"<ul>{''.join(items)}</ul></section>")
+            items.append(
+                f'<li><a href="{html.escape(href)}">{html.escape(spec.title)}</a> '
+                f"({spec.format.value.upper()})</li>"
+            )
+        sections.append(
+            f'<section lang="{html.escape(lang)}"><h2>{html.escape(lang)}</h2>'
+            f"<ul>{''.join(items)}</ul></section>"
+        )
     links = "".join(
         f'<link rel="alternate" type="application/atom+xml" hreflang="{html.escape(s.lang)}" '
         f'title="{html.escape(s.title)}" href="/feeds/{html.escape(s.relpath)}">'
-        for s in specs if s.topic == "all" and s.format.value == "atom")
-    return (f'<!doctype html><html lang="{html.escape(config.service.languages[0])}"><head>'
-            f'<meta charset="utf-8"><title>syndicate</title>{links}</head><body>'
-            f"<h1>syndicate feeds</h1>{''.join(sections)}</body></html>")
+        for s in specs
+        if s.topic == "all" and s.format.value == "atom"
+    )
+    return (
+        f'<!doctype html><html lang="{html.escape(config.service.languages[0])}"><head>'
+        f'<meta charset="utf-8"><title>syndicate</title>{links}</head><body>'
+        f"<h1>syndicate feeds</h1>{''.join(sections)}</body></html>"
+    )

@@ -39,18 +39,35 @@ class Storage(Protocol):
     def source_states(self, ids: Iterable[str] | None = None) -> list[SourceState]:
         """Every source (or those in ``ids``), ordered by id, with article counts."""
 
-    def record_fetch(self, result: FetchResult, *, body_hash: str | None, now: datetime,
-                     next_poll_at: datetime,
-                     routed: Sequence[tuple[Article, Sequence[tuple[str, TopicReason]]]] = (),
-                     ) -> UpsertResult:
+    def record_fetch(
+        self,
+        result: FetchResult,
+        *,
+        body_hash: str | None,
+        now: datetime,
+        next_poll_at: datetime,
+        routed: Sequence[tuple[Article, Sequence[tuple[str, TopicReason]]]] = (),
+    ) -> UpsertResult:
         """Store a successful fetch and its routed articles atomically."""
 
-    def record_failure(self, source_id: str, *, status: int, error: str, now: datetime,
-                       next_poll_at: datetime, disable: str | None = None) -> None:
+    def record_failure(
+        self,
+        source_id: str,
+        *,
+        status: int,
+        error: str,
+        now: datetime,
+        next_poll_at: datetime,
+        disable: str | None = None,
+    ) -> None:
         """Count a failed fetch on its source; nothing else changes."""
 
-    def articles_for_feed(self, language: str, topic: str | None, limit: int,
-                          ) -> list[StoredArticle]:
+    def articles_for_feed(
+        self,
+        language: str,
+        topic: str | None,
+        limit: int,
+    ) -> list[StoredArticle]:
         """The newest ``limit`` articles in ``language`` (and ``topic``), newest first."""
 
     def count_articles(self, source_id: str | None = None) -> int: ...
@@ -58,7 +75,9 @@ class Storage(Protocol):
     def feed_hashes(self) -> dict[tuple[str, str, str], str]:
         """(lang, topic, format) -> hash of the content last published."""
 
-    def save_feed_hash(self, key: tuple[str, str, str], content_hash: str, now: datetime) -> None: ...
+    def save_feed_hash(
+        self, key: tuple[str, str, str], content_hash: str, now: datetime
+    ) -> None: ...
 
 
 def open_storage(url: str, *, migrate: bool = True) -> SqlStorage:

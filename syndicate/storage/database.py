@@ -80,7 +80,9 @@ def upgrade(engine: Engine) -> str:
     try:
         with engine.begin() as connection:
             if connection.dialect.name == "postgresql":
-                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+                connection.execute(
+                    sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK}
+                )
             command.upgrade(_alembic_config(connection), "head")
     except sa.exc.OperationalError as exc:
         raise StorageError(f"cannot migrate {_redact(str(engine.url))}: {exc.orig}") from exc

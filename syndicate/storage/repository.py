@@ -44,7 +44,7 @@ class SqlStorage:
     # -- sources ---------------------------------------------------------------------------
 
     def sync_sources(self, configured: Iterable[tuple[str, str, str | None]]) -> None:
-        """Make sure every configured (id, url, language) has a row; a changed URL resets validators."""
+        """Ensure a row per configured (id, url, language); a changed URL resets validators."""
         with _errors("sync sources"), self.engine.begin() as conn:
             rows = {r.id: r for r in conn.execute(sa.select(sources.c.id, sources.c.url))}
             for source_id, url, language in configured:
@@ -52,33 +52,76 @@ class SqlStorage:
                 if row is None:
                     conn.execute(sources.insert().values(id=source_id, url=url, language=language))
                 elif row.url != url:
-                    conn.execute(sources.update().where(sources.c.id == source_id).values(
-                        url=url, language=language, final_url=None, etag=None,
-                        last_modified=None, body_hash=None, error_count=0, last_error=None,
-                        next_poll_at=None, disabled_reason=None))
+                    conn.execute(
+                        sources.update()
+                        .where(sources.c.id == source_id)
+                        .values(
+                            url=url,
+                            language=language,
+                            final_url=None,
+                            etag=None,
+                            last_modified=None,
+                            body_hash=None,
+                            error_count=0,
+                            last_error=None,
+                            next_poll_at=None,
+                            disabled_reason=None,
+                        )
+                    )
                 else:
-                    conn.execute(sources.update().where(sources.c.id == source_id).values(
-                        language=language))
+                    conn.execute(
+                        sources.update().where(sources.c.id == source_id).values(language=language)
+                    )
 
     def source_states(self, ids: Iterable[str] | None = None) -> list[SourceState]:
-        counts = (sa.select(articles.c.source_id, sa.func.count().label("n"))
-                  .group_by(articles.c.source_id).subquery())
-        query = (sa.select(sources, sa.func.coalesce(counts.c.n, 0).label("article_count"))
-                 .outerjoin(counts, counts.c.source_id == sources.c.id).order_by(sources.c.id))
+        counts = (
+            sa.select(articles.c.source_id, sa.func.count().label("n"))
+            .group_by(articles.c.source_id)
+            .subquery()
+        )
+        query = (
+            sa.select(sources, sa.func.coalesce(counts.c.n, 0).label("article_count"))
+            .outerjoin(counts, counts.c.source_id == sources.c.id)
+            .order_by(sources.c.id)
+        )
         if ids is not None:
             query = query.where(sources.c.id.in_(list(ids)))
         with _errors("read sources"), self.engine.connect() as conn:
             return [_source_state(row._mapping) for row in conn.execute(query)]
 
-    def record_failure(self, source_id: str, *, status: int, error: str, now: datetime,
-                       next_poll_at: datetime, disable: str | None = None) -> None:
+    def record_failure(
+        self,
+        source_id: str,
+        *,
+        status: int,
+        error: str,
+        now: datetime,
+        next_poll_at: datetime,
+        disable: str | None = None,
+    ) -> None:
         with _errors("record failure"), self.engine.begin() as conn:
-            conn.execute(sources.update().where(sources.c.id == source_id).values(
-                last_status=status, last_error=error, error_count=sources.c.error_count + 1,
-                last_polled_at=now, next_poll_at=next_poll_at, disabled_reason=disable))
+            conn.execute(
+                sources.update()
+                .where(sources.c.id == source_id)
+                .values(
+                    last_status=status,
+                    last_error=error,
+                    error_count=sources.c.error_count + 1,
+                    last_polled_at=now,
+                    next_poll_at=next_poll_at,
+                    disabled_reason=disable,
+                )
+            )
 
-    def record_fetch(self, result: FetchResult, *, body_hash: str | None, now: datetime,
-                     next_poll_at: datetime, routed: Sequence[RoutedArticle] = ()) -> UpsertResult:
+    def record_fetch(
+        self,
+        result: FetchResult,
+        *,
+        body_hash: str | None,
+        now: datetime,
+        next_poll_at: datetime,
+        routed: Sequence[RoutedArticle] = (),
+    ) -> UpsertResult:
         """Store a successful fetch and its articles in ONE transaction.
 
         The validators (ETag, Last-Modified, body hash) are saved only together with the
@@ -86,12 +129,18 @@ class SqlStorage:
         next poll fetches the body again, so no article is ever skipped by a 304.
         """
         values: dict[str, Any] = {
-            "last_status": result.status, "last_error": None, "error_count": 0,
-            "last_polled_at": now, "next_poll_at": next_poll_at,
+            "last_status": result.status,
+            "last_error": None,
+            "error_count": 0,
+            "last_polled_at": now,
+            "next_poll_at": next_poll_at,
         }
         if not result.not_modified:
-            values |= {"etag": result.etag, "last_modified": result.last_modified,
-                       "body_hash": body_hash}
+            values |= {
+                "etag": result.etag,
+                "last_modified": result.last_modified,
+                "body_hash": body_hash,
+            }
         if result.permanent_redirect:
             values["final_url"] = result.permanent_redirect
         with _errors("store fetch"), self.engine.begin() as conn:
@@ -101,18 +150,24 @@ class SqlStorage:
 
     # -- articles --------------------------------------------------------------------------
 
-    def upsert_articles(self, source_id: str, routed: Sequence[RoutedArticle],
-                        now: datetime) -> UpsertResult:
+    def upsert_articles(
+        self, source_id: str, routed: Sequence[RoutedArticle], now: datetime
+    ) -> UpsertResult:
         with _errors("store articles"), self.engine.begin() as conn:
             return _upsert(conn, source_id, routed, now)
 
-    def articles_for_feed(self, language: str, topic: str | None, limit: int) -> list[StoredArticle]:
+    def articles_for_feed(
+        self, language: str, topic: str | None, limit: int
+    ) -> list[StoredArticle]:
         """Newest first (published, else updated, else first seen), ``limit`` at most."""
         sort = sa.func.coalesce(articles.c.published, articles.c.updated, articles.c.first_seen)
         query = sa.select(articles).where(articles.c.language == language)
         if topic is not None:
-            query = query.where(articles.c.id.in_(
-                sa.select(article_topics.c.article_id).where(article_topics.c.topic_id == topic)))
+            query = query.where(
+                articles.c.id.in_(
+                    sa.select(article_topics.c.article_id).where(article_topics.c.topic_id == topic)
+                )
+            )
         query = query.order_by(sort.desc(), articles.c.id.desc()).limit(limit)
         with _errors("read articles"), self.engine.connect() as conn:
             rows = list(conn.execute(query))
@@ -128,8 +183,11 @@ class SqlStorage:
 
     def duplicate_guids(self) -> list[tuple[str, str, int]]:
         """(source_id, guid, count) seen more than once; always empty unless something is broken."""
-        query = (sa.select(articles.c.source_id, articles.c.guid, sa.func.count())
-                 .group_by(articles.c.source_id, articles.c.guid).having(sa.func.count() > 1))
+        query = (
+            sa.select(articles.c.source_id, articles.c.guid, sa.func.count())
+            .group_by(articles.c.source_id, articles.c.guid)
+            .having(sa.func.count() > 1)
+        )
         with _errors("check duplicates"), self.engine.connect() as conn:
             return [(r[0], r[1], int(r[2])) for r in conn.execute(query)]
 
@@ -137,23 +195,38 @@ class SqlStorage:
 
     def feed_hashes(self) -> dict[tuple[str, str, str], str]:
         with _errors("read feed state"), self.engine.connect() as conn:
-            rows = conn.execute(sa.select(feed_state.c.lang, feed_state.c.topic,
-                                          feed_state.c.format, feed_state.c.content_hash))
+            rows = conn.execute(
+                sa.select(
+                    feed_state.c.lang,
+                    feed_state.c.topic,
+                    feed_state.c.format,
+                    feed_state.c.content_hash,
+                )
+            )
             return {(r.lang, r.topic, r.format): r.content_hash for r in rows}
 
     def save_feed_hash(self, key: tuple[str, str, str], content_hash: str, now: datetime) -> None:
         lang, topic, fmt = key
-        match = (feed_state.c.lang == lang) & (feed_state.c.topic == topic) & (feed_state.c.format == fmt)
+        match = (
+            (feed_state.c.lang == lang)
+            & (feed_state.c.topic == topic)
+            & (feed_state.c.format == fmt)
+        )
         with _errors("save feed state"), self.engine.begin() as conn:
-            done = conn.execute(feed_state.update().where(match).values(
-                content_hash=content_hash, updated=now)).rowcount
+            done = conn.execute(
+                feed_state.update().where(match).values(content_hash=content_hash, updated=now)
+            ).rowcount
             if not done:
-                conn.execute(feed_state.insert().values(lang=lang, topic=topic, format=fmt,
-                                                        content_hash=content_hash, updated=now))
+                conn.execute(
+                    feed_state.insert().values(
+                        lang=lang, topic=topic, format=fmt, content_hash=content_hash, updated=now
+                    )
+                )
 
 
-def _upsert(conn: sa.Connection, source_id: str, routed: Sequence[RoutedArticle],
-            now: datetime) -> UpsertResult:
+def _upsert(
+    conn: sa.Connection, source_id: str, routed: Sequence[RoutedArticle], now: datetime
+) -> UpsertResult:
     """Insert new articles, update changed ones in place, leave the rest; never duplicate."""
     if not routed:
         return UpsertResult()
@@ -161,7 +234,8 @@ def _upsert(conn: sa.Connection, source_id: str, routed: Sequence[RoutedArticle]
     existing: dict[str, tuple[int, str]] = {}
     for chunk in _chunks(guids, 500):
         query = sa.select(articles.c.id, articles.c.guid, articles.c.content_hash).where(
-            (articles.c.source_id == source_id) & articles.c.guid.in_(chunk))
+            (articles.c.source_id == source_id) & articles.c.guid.in_(chunk)
+        )
         existing |= {row.guid: (row.id, row.content_hash) for row in conn.execute(query)}
     inserted = updated = unchanged = 0
     seen: set[str] = set()
@@ -177,55 +251,76 @@ def _upsert(conn: sa.Connection, source_id: str, routed: Sequence[RoutedArticle]
             article_id = new_id
             inserted += 1
         else:
-            article_id, old_hash = existing.get(article.guid) or _lookup(conn, source_id, article.guid)
+            article_id, old_hash = existing.get(article.guid) or _lookup(
+                conn, source_id, article.guid
+            )
             if old_hash == article.content_hash:
                 unchanged += 1
                 continue
-            conn.execute(articles.update().where(articles.c.id == article_id).values(
-                last_changed=now, **values))
+            conn.execute(
+                articles.update()
+                .where(articles.c.id == article_id)
+                .values(last_changed=now, **values)
+            )
             conn.execute(article_topics.delete().where(article_topics.c.article_id == article_id))
             updated += 1
         if topics:
-            conn.execute(article_topics.insert(), [
-                {"article_id": article_id, "topic_id": topic, "reason": reason.value}
-                for topic, reason in dict(topics).items()])
+            conn.execute(
+                article_topics.insert(),
+                [
+                    {"article_id": article_id, "topic_id": topic, "reason": reason.value}
+                    for topic, reason in dict(topics).items()
+                ],
+            )
     return UpsertResult(inserted, updated, unchanged)
 
 
-def _insert_new(conn: sa.Connection, source_id: str, values: dict[str, Any],
-                now: datetime) -> int | None:
+def _insert_new(
+    conn: sa.Connection, source_id: str, values: dict[str, Any], now: datetime
+) -> int | None:
     """Insert one article; None if another writer inserted the same (source, guid) meanwhile."""
     insert = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(articles)
-    statement = (insert.values(source_id=source_id, first_seen=now, last_changed=now, **values)
-                 .on_conflict_do_nothing(index_elements=["source_id", "guid"])
-                 .returning(articles.c.id))
+    statement = (
+        insert.values(source_id=source_id, first_seen=now, last_changed=now, **values)
+        .on_conflict_do_nothing(index_elements=["source_id", "guid"])
+        .returning(articles.c.id)
+    )
     found = conn.execute(statement).scalar_one_or_none()
     return None if found is None else int(found)
 
 
 def _lookup(conn: sa.Connection, source_id: str, guid: str) -> tuple[int, str]:
     query = sa.select(articles.c.id, articles.c.content_hash).where(
-        (articles.c.source_id == source_id) & (articles.c.guid == guid))
+        (articles.c.source_id == source_id) & (articles.c.guid == guid)
+    )
     row = conn.execute(query).one()
     return int(row.id), str(row.content_hash)
 
 
 def _article_values(article: Article) -> dict[str, Any]:
     return {
-        "guid": article.guid, "link": article.link, "title": article.title,
-        "summary": article.summary, "content": article.content,
+        "guid": article.guid,
+        "link": article.link,
+        "title": article.title,
+        "summary": article.summary,
+        "content": article.content,
         "authors": json.dumps(list(article.authors), ensure_ascii=False),
         "categories": json.dumps(list(article.categories), ensure_ascii=False),
-        "published": article.published, "updated": article.updated,
-        "language": article.language, "content_hash": article.content_hash,
+        "published": article.published,
+        "updated": article.updated,
+        "language": article.language,
+        "content_hash": article.content_hash,
     }
 
 
 def _topics_of(conn: sa.Connection, ids: list[int]) -> dict[int, tuple[str, ...]]:
     out: dict[int, list[str]] = {}
     for chunk in _chunks(ids, 500):
-        query = (sa.select(article_topics.c.article_id, article_topics.c.topic_id)
-                 .where(article_topics.c.article_id.in_(chunk)).order_by(article_topics.c.topic_id))
+        query = (
+            sa.select(article_topics.c.article_id, article_topics.c.topic_id)
+            .where(article_topics.c.article_id.in_(chunk))
+            .order_by(article_topics.c.topic_id)
+        )
         for row in conn.execute(query):
             out.setdefault(row.article_id, []).append(row.topic_id)
     return {key: tuple(value) for key, value in out.items()}
@@ -233,19 +328,39 @@ def _topics_of(conn: sa.Connection, ids: list[int]) -> dict[int, tuple[str, ...]
 
 def _stored_article(row: Any, topics: tuple[str, ...]) -> StoredArticle:
     article = Article(
-        source_id=row["source_id"], guid=row["guid"], link=row["link"], title=row["title"],
-        summary=row["summary"], content=row["content"],
-        authors=tuple(json.loads(row["authors"])), categories=tuple(json.loads(row["categories"])),
-        published=row["published"], updated=row["updated"], language=row["language"],
+        source_id=row["source_id"],
+        guid=row["guid"],
+        link=row["link"],
+        title=row["title"],
+        summary=row["summary"],
+        content=row["content"],
+        authors=tuple(json.loads(row["authors"])),
+        categories=tuple(json.loads(row["categories"])),
+        published=row["published"],
+        updated=row["updated"],
+        language=row["language"],
         content_hash=row["content_hash"],
     )
     return StoredArticle(row["id"], article, row["first_seen"], row["last_changed"], topics)
 
 
 def _source_state(row: Any) -> SourceState:
-    fields = ("id", "url", "final_url", "language", "etag", "last_modified", "body_hash",
-              "last_status", "error_count", "last_error", "next_poll_at", "last_polled_at",
-              "disabled_reason", "article_count")
+    fields = (
+        "id",
+        "url",
+        "final_url",
+        "language",
+        "etag",
+        "last_modified",
+        "body_hash",
+        "last_status",
+        "error_count",
+        "last_error",
+        "next_poll_at",
+        "last_polled_at",
+        "disabled_reason",
+        "article_count",
+    )
     return SourceState(**{name: row[name] for name in fields})
 
 
@@ -263,7 +378,8 @@ class _errors:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: object) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> None:
         if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError):
             raise StorageError(f"{self.action}: {getattr(exc, 'orig', exc)}") from exc

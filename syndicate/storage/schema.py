@@ -1,4 +1,4 @@
-"""The database schema (SQLAlchemy Core). Migrations in ``migrations/`` must produce exactly this."""
+"""The database schema (SQLAlchemy Core); the migrations in ``migrations/`` build exactly this."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ __all__ = ["article_topics", "articles", "feed_state", "metadata", "sources", "t
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetimes in Python, naive UTC in the database (the same on SQLite and PostgreSQL)."""
+    """Aware UTC datetimes in Python, naive UTC in the database (SQLite and PostgreSQL alike)."""
 
     impl = DateTime
     cache_ok = True

@@ -25,8 +25,9 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold().strip()
 
 
-def route_article(article: Article, topics: Sequence[TopicConfig],
-                  source_topics: Sequence[str] = ()) -> list[tuple[str, TopicReason]]:
+def route_article(
+    article: Article, topics: Sequence[TopicConfig], source_topics: Sequence[str] = ()
+) -> list[tuple[str, TopicReason]]:
     """The topics of ``article`` with the first reason found for each, in config order."""
     categories = {fold(c) for c in article.categories}
     text = fold(f"{article.title}\n{_strip_tags(article.summary)}")

@@ -58,8 +58,9 @@ def upgrade() -> None:
     op.create_index("ix_articles_language", "articles", ["language"])
     op.create_table(
         "article_topics",
-        sa.Column("article_id", BigId, sa.ForeignKey("articles.id", ondelete="CASCADE"),
-                  nullable=False),
+        sa.Column(
+            "article_id", BigId, sa.ForeignKey("articles.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("topic_id", sa.String(200), nullable=False),
         sa.Column("reason", sa.String(20), nullable=False),
         sa.PrimaryKeyConstraint("article_id", "topic_id", name="pk_article_topics"),
@@ -67,8 +68,9 @@ def upgrade() -> None:
     op.create_index("ix_article_topics_topic", "article_topics", ["topic_id"])
     op.create_table(
         "translations",
-        sa.Column("article_id", BigId, sa.ForeignKey("articles.id", ondelete="CASCADE"),
-                  nullable=False),
+        sa.Column(
+            "article_id", BigId, sa.ForeignKey("articles.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("target_lang", sa.String(35), nullable=False),
         sa.Column("engine", sa.String(100), nullable=False),
         sa.Column("glossary_version", sa.String(64), nullable=False),
