@@ -8,6 +8,7 @@ Every problem is collected (not just the first) and raised together as one
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -228,8 +229,10 @@ def load_config(path: Path | str | None = None, *, env: dict[str, str] | None = 
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        message = getattr(exc, "msg", str(exc))
+        # Python < 3.14 only says where in the message: "Unclosed array (at line 3, column 1)"
+        where = re.search(r"\s*\(at line (\d+), column \d+\)$", str(exc))
+        line = int(where.group(1)) if where else None
+        message = str(exc)[: where.start()] if where else str(exc)
         raise ConfigError([ConfigProblem(path, line, "", f"not valid TOML: {message}")]) from exc
     check = Checker(path, KeyLines(text))
     config = _build(check, path, data, env)

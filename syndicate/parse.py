@@ -124,8 +124,10 @@ def _article(entry: Mapping[str, Any], source_id: str, language: str) -> Article
         summary = sanitize_html(_first_paragraph(content))
     if not (title or summary or content or link):
         return None  # nothing a reader could use
-    published = _utc(entry.get("published_parsed"))
-    updated = _utc(entry.get("updated_parsed"))
+    # dict.get: feedparser's own get() answers updated_parsed with published_parsed when a
+    # feed has no updated date, which would invent an update that never happened.
+    published = _utc(dict.get(entry, "published_parsed"))
+    updated = _utc(dict.get(entry, "updated_parsed"))
     authors = tuple(
         dict.fromkeys(
             name for a in entry.get("authors", []) if (name := plain_text(a.get("name", "") or ""))

@@ -1,0 +1,144 @@
+"""The fetcher against real HTTP servers on 127.0.0.1 (pytest-httpserver)."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import time
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from syndicate.config import FetchConfig
+from syndicate.errors import FetchError
+from syndicate.fetch import Fetcher, is_public_address
+from syndicate.models import FetchResult, SourceState
+
+ALLOW = FetchConfig(allow_private_networks=True, timeout=5.0, user_agent="syndicate-test/1 (+x)")
+
+
+def fetch(state: SourceState, config: FetchConfig = ALLOW) -> FetchResult:
+    async def go() -> FetchResult:
+        async with Fetcher(config) as fetcher:
+            return await fetcher.fetch(state)
+
+    return asyncio.run(go())
+
+
+def test_plain_get_returns_body_and_validators(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/feed").respond_with_data(
+        b"<rss/>", headers={"ETag": '"abc"', "Last-Modified": "Sun, 01 Nov 2026 10:00:00 GMT"})
+    result = fetch(SourceState("s", httpserver.url_for("/feed")))
+    assert (result.status, result.body, result.etag) == (200, b"<rss/>", '"abc"')
+    assert result.last_modified == "Sun, 01 Nov 2026 10:00:00 GMT"
+    (request, _), = httpserver.log
+    assert request.headers["User-Agent"] == "syndicate-test/1 (+x)"
+    assert "If-None-Match" not in request.headers
+
+
+def test_conditional_get_sends_validators_and_understands_304(httpserver: HTTPServer) -> None:
+    def handler(request: Request) -> Response:
+        if request.headers.get("If-None-Match") == '"abc"':
+            return Response(status=304)
+        return Response(b"<rss/>", headers={"ETag": '"abc"'})
+
+    httpserver.expect_request("/feed").respond_with_handler(handler)
+    state = SourceState("s", httpserver.url_for("/feed"), etag='"abc"',
+                        last_modified="Sun, 01 Nov 2026 10:00:00 GMT")
+    result = fetch(state)
+    assert result.not_modified and result.body is None
+    (request, _), = httpserver.log
+    assert request.headers["If-Modified-Since"] == "Sun, 01 Nov 2026 10:00:00 GMT"
+
+
+def test_http_error_is_a_fetch_error_with_status(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/gone").respond_with_data("no", status=404)
+    with pytest.raises(FetchError) as caught:
+        fetch(SourceState("src-1", httpserver.url_for("/gone")))
+    assert caught.value.status == 404
+    assert caught.value.source_id == "src-1"
+    assert "HTTP 404" in str(caught.value)
+
+
+def test_declared_oversize_body_is_refused(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/big").respond_with_data(b"x" * 5000)
+    config = FetchConfig(allow_private_networks=True, max_bytes=1000)
+    with pytest.raises(FetchError, match="max_bytes"):
+        fetch(SourceState("s", httpserver.url_for("/big")), config)
+
+
+def test_gzip_bomb_is_stopped_at_the_cap(httpserver: HTTPServer) -> None:
+    bomb = gzip.compress(b"\0" * (20 * 1024 * 1024))  # ~20 KB on the wire, 20 MB inflated
+    assert len(bomb) < 100_000
+    httpserver.expect_request("/bomb").respond_with_data(bomb, headers={"Content-Encoding": "gzip"})
+    config = FetchConfig(allow_private_networks=True, max_bytes=1024 * 1024)
+    with pytest.raises(FetchError, match="over fetch.max_bytes"):
+        fetch(SourceState("s", httpserver.url_for("/bomb")), config)
+
+
+def test_gzip_body_is_decoded(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/gz").respond_with_data(
+        gzip.compress(b"<feed/>"), headers={"Content-Encoding": "gzip"})
+    assert fetch(SourceState("s", httpserver.url_for("/gz"))).body == b"<feed/>"
+
+
+def test_private_addresses_are_refused_unless_allowed(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/feed").respond_with_data(b"<rss/>")
+    closed = FetchConfig(allow_private_networks=False)
+    with pytest.raises(FetchError, match="not a public address"):
+        fetch(SourceState("s", httpserver.url_for("/feed")), closed)
+    assert httpserver.log == []  # refused before any byte was sent
+
+
+def test_address_classification() -> None:
+    assert not is_public_address("127.0.0.1")
+    assert not is_public_address("10.1.2.3")
+    assert not is_public_address("169.254.169.254")
+    assert not is_public_address("::1")
+    assert not is_public_address("::ffff:192.168.0.1")
+    assert not is_public_address("fd00::1")
+    assert is_public_address("93.184.215.14")
+    assert is_public_address("2a00:1450:4001:82a::200e")
+
+
+def test_permanent_redirect_is_reported(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/old").respond_with_data(
+        "", status=301, headers={"Location": httpserver.url_for("/new")})
+    httpserver.expect_request("/new").respond_with_data(b"<rss/>")
+    result = fetch(SourceState("s", httpserver.url_for("/old")))
+    assert result.permanent_redirect == httpserver.url_for("/new")
+    assert result.url == httpserver.url_for("/new")
+
+
+def test_temporary_redirect_is_not_permanent(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/old").respond_with_data(
+        "", status=302, headers={"Location": httpserver.url_for("/new")})
+    httpserver.expect_request("/new").respond_with_data(b"<rss/>")
+    assert fetch(SourceState("s", httpserver.url_for("/old"))).permanent_redirect is None
+
+
+def test_redirect_loop_stops(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/loop").respond_with_data(
+        "", status=302, headers={"Location": httpserver.url_for("/loop")})
+    with pytest.raises(FetchError, match="more than 5 redirects"):
+        fetch(SourceState("s", httpserver.url_for("/loop")))
+    assert len(httpserver.log) == 6
+
+
+def test_slow_server_times_out(httpserver: HTTPServer) -> None:
+    def slow(request: Request) -> Response:
+        time.sleep(2)
+        return Response(b"<rss/>")
+
+    httpserver.expect_request("/slow").respond_with_handler(slow)
+    config = FetchConfig(allow_private_networks=True, timeout=0.5)
+    with pytest.raises(FetchError, match="timed out"):
+        fetch(SourceState("s", httpserver.url_for("/slow")), config)
+
+
+def test_connection_refused_is_a_fetch_error() -> None:
+    from .conftest import free_port
+
+    with pytest.raises(FetchError, match="cannot connect"):
+        fetch(SourceState("s", f"http://127.0.0.1:{free_port()}/feed"))

@@ -1,0 +1,203 @@
+"""The same storage suite on SQLite and (with SYNDICATE_TEST_DATABASE_URL) on PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from syndicate.models import Article, FetchResult, TopicReason
+from syndicate.parse import article_hash
+from syndicate.storage import SqlStorage, open_storage
+from syndicate.storage.database import create_engine, current_revision, head_revision, upgrade
+from syndicate.storage.schema import metadata
+
+NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+
+def article(guid: str, title: str = "Title", *, source: str = "s1", lang: str = "en",
+            published: datetime | None = NOW) -> Article:
+    a = Article(source_id=source, guid=guid, link=f"https://example.org/{guid}", title=title,
+                summary="<p>sum</p>", content="<p>body</p>", authors=("Ada",),
+                categories=("energy",), published=published, updated=None, language=lang)
+    return replace(a, content_hash=article_hash(a))
+
+
+def ok(source: str = "s1", etag: str | None = '"v1"') -> FetchResult:
+    return FetchResult(source, 200, "http://127.0.0.1/feed", b"body", etag=etag,
+                       last_modified="Sun, 01 Nov 2026 12:00:00 GMT")
+
+
+def test_migrations_build_exactly_the_schema(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        assert current_revision(engine) is None
+        assert upgrade(engine) == head_revision()
+        assert upgrade(engine) == head_revision()  # idempotent
+        assert current_revision(engine) == head_revision()
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        assert diff == []
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_uses_wal(sqlite_url: str) -> None:
+    store = open_storage(sqlite_url)
+    try:
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    finally:
+        store.close()
+
+
+def test_sync_sources_inserts_and_resets_on_url_change(storage: SqlStorage) -> None:
+    storage.sync_sources([("s1", "http://a/feed", "en"), ("s2", "http://b/feed", None)])
+    storage.record_fetch(ok("s1"), body_hash="h", now=NOW, next_poll_at=NOW + timedelta(hours=1))
+    storage.sync_sources([("s1", "http://a/feed", "en"), ("s2", "http://b/feed", "it")])
+    s1, s2 = storage.source_states()
+    assert (s1.etag, s1.language, s2.language) == ('"v1"', "en", "it")
+    storage.sync_sources([("s1", "http://a/moved", "en")])
+    (s1,) = storage.source_states(["s1"])
+    assert (s1.url, s1.etag, s1.last_modified, s1.next_poll_at) == ("http://a/moved", None, None, None)
+
+
+def test_upsert_inserts_updates_and_never_duplicates(storage: SqlStorage) -> None:
+    storage.sync_sources([("s1", "http://a/feed", "en")])
+    routed = [(article("g1"), [("energy", TopicReason.CATEGORY)]), (article("g2"), [])]
+    first = storage.upsert_articles("s1", routed, NOW)
+    assert (first.inserted, first.updated, first.unchanged) == (2, 0, 0)
+    again = storage.upsert_articles("s1", routed, NOW + timedelta(minutes=5))
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 2)
+    changed = [(article("g1", "New title"), [("energy", TopicReason.KEYWORD)])]
+    later = NOW + timedelta(hours=1)
+    third = storage.upsert_articles("s1", changed, later)
+    assert (third.inserted, third.updated) == (0, 1)
+    assert storage.count_articles() == 2
+    assert storage.duplicate_guids() == []
+    (g1,) = [a for a in storage.articles_for_feed("en", None, 10) if a.article.guid == "g1"]
+    assert g1.article.title == "New title"
+    assert g1.first_seen == NOW and g1.last_changed == later
+    assert g1.topics == ("energy",)
+
+
+def test_same_entry_twice_in_one_feed_is_stored_once(storage: SqlStorage) -> None:
+    storage.sync_sources([("s1", "http://a/feed", "en")])
+    result = storage.upsert_articles("s1", [(article("g"), []), (article("g", "dup"), [])], NOW)
+    assert result.inserted == 1
+    assert storage.count_articles() == 1
+
+
+def test_an_entry_that_leaves_the_feed_is_kept(storage: SqlStorage) -> None:
+    storage.sync_sources([("s1", "http://a/feed", "en")])
+    storage.upsert_articles("s1", [(article("old"), []), (article("new"), [])], NOW)
+    storage.upsert_articles("s1", [(article("new"), [])], NOW + timedelta(hours=1))
+    assert storage.count_articles("s1") == 2
+
+
+def test_same_guid_in_two_sources_is_two_articles(storage: SqlStorage) -> None:
+    storage.sync_sources([("s1", "http://a/feed", "en"), ("s2", "http://b/feed", "en")])
+    storage.upsert_articles("s1", [(article("g", source="s1"), [])], NOW)
+    storage.upsert_articles("s2", [(article("g", source="s2"), [])], NOW)
+    assert storage.count_articles() == 2
+
+
+def test_record_fetch_saves_validators_with_the_articles(storage: SqlStorage) -> None:
+    storage.sync_sources([("s1", "http://a/feed", "en")])
+    due = NOW + timedelta(minutes=15)
+    result = storage.record_fetch(ok(), body_hash="abc", now=NOW, next_poll_at=due,
+                                  routed=[(article("g1"), [])])
+    assert result.inserted == 1
+    (state,) = storage.source_states()
+    assert (state.etag, state.body_hash, state.last_status) == ('"v1"', "abc", 200)
+    assert (state.last_polled_at, state.next_poll_at, state.article_count) == (NOW, due, 1)
+    # a 304 keeps the validators it did not replace
+    storage.record_fetch(FetchResult("s1", 304, "http://a/feed"), body_hash=None, now=due,
+                         next_poll_at=due + timedelta(minutes=15))
+    (state,) = storage.source_states()
+    assert (state.etag, state.body_hash, state.last_status) == ('"v1"', "abc", 304)
+
+
+def test_failed_article_write_does_not_save_validators(storage: SqlStorage) -> None:
+    """If storing the articles fails, the ETag must not be saved: a 304 would hide them forever."""
+    storage.sync_sources([("s1", "http://a/feed", "en")])
+    broken = replace(article("g1"), title=None)  # type: ignore[arg-type]  # NOT NULL violated
+    try:
+        storage.record_fetch(ok(), body_hash="abc", now=NOW, next_poll_at=NOW,
+                             routed=[(article("g0"), []), (broken, [])])
+    except sa.exc.IntegrityError:
+        pass
+    else:
+        raise AssertionError("the broken article was accepted")
+    (state,) = storage.source_states()
+    assert (state.etag, state.body_hash, state.article_count) == (None, None, 0)
+
+
+def test_record_failure_counts_and_keeps_articles(storage: SqlStorage) -> None:
+    storage.sync_sources([("s1", "http://a/feed", "en")])
+    storage.record_fetch(ok(), body_hash="abc", now=NOW, next_poll_at=NOW, routed=[(article("g"), [])])
+    for i in range(2):
+        storage.record_failure("s1", status=500, error="HTTP 500", now=NOW, next_poll_at=NOW)
+    (state,) = storage.source_states()
+    assert (state.error_count, state.last_error, state.last_status) == (2, "HTTP 500", 500)
+    assert state.etag == '"v1"' and state.article_count == 1
+
+
+def test_articles_for_feed_filters_and_orders(storage: SqlStorage) -> None:
+    storage.sync_sources([("s1", "http://a/feed", None)])
+    routed = [
+        (article("old", published=NOW - timedelta(days=2)), [("energy", TopicReason.SOURCE)]),
+        (article("new", published=NOW), [("energy", TopicReason.CATEGORY)]),
+        (article("mid", published=NOW - timedelta(days=1)), []),
+        (article("undated", published=None), []),
+        (article("italian", lang="it"), [("energy", TopicReason.CATEGORY)]),
+    ]
+    storage.upsert_articles("s1", routed, NOW - timedelta(days=10))
+    everything = [a.article.guid for a in storage.articles_for_feed("en", None, 10)]
+    assert everything == ["new", "mid", "old", "undated"]  # undated sorts by first_seen
+    assert [a.article.guid for a in storage.articles_for_feed("en", "energy", 10)] == ["new", "old"]
+    assert [a.article.guid for a in storage.articles_for_feed("en", None, 2)] == ["new", "mid"]
+    assert [a.article.guid for a in storage.articles_for_feed("it", None, 10)] == ["italian"]
+    (stored,) = storage.articles_for_feed("it", None, 10)
+    assert stored.article.published == NOW and stored.article.published.tzinfo is UTC
+    assert stored.article.authors == ("Ada",) and stored.article.categories == ("energy",)
+
+
+def test_feed_hashes(storage: SqlStorage) -> None:
+    assert storage.feed_hashes() == {}
+    storage.save_feed_hash(("en", "all", "atom"), "h1", NOW)
+    storage.save_feed_hash(("en", "all", "atom"), "h2", NOW)
+    storage.save_feed_hash(("it", "energy", "rss"), "h3", NOW)
+    assert storage.feed_hashes() == {("en", "all", "atom"): "h2", ("it", "energy", "rss"): "h3"}
+
+
+def test_concurrent_writers_do_not_duplicate(database_url: str) -> None:
+    """Two workers storing the same entries at once: each guid is stored exactly once."""
+    stores = [open_storage(database_url) for _ in range(2)]
+    try:
+        stores[0].sync_sources([("s1", "http://a/feed", "en")])
+        routed = [(article(f"g{i}"), [("energy", TopicReason.CATEGORY)]) for i in range(60)]
+        errors: list[BaseException] = []
+
+        def write(store: SqlStorage) -> None:
+            try:
+                for _ in range(3):
+                    store.upsert_articles("s1", routed, NOW)
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=write, args=(s,)) for s in stores]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert errors == []
+        assert stores[0].count_articles() == 60
+        assert stores[0].duplicate_guids() == []
+    finally:
+        for s in stores:
+            s.close()
