@@ -7,6 +7,7 @@ output (stable HTTP validators for partner sites).
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -59,6 +60,8 @@ def render_feed(doc: FeedDocument) -> bytes:
     fg.subtitle(doc.subtitle)  # RSS <description>
     fg.language(doc.language)
     fg.generator(*GENERATOR)
+    if doc.format is FeedFormat.ATOM:  # RFC 4287: a feed-level author covers entries without one
+        fg.author({"name": GENERATOR[0]})
     fg.updated(doc.updated)
     fg.lastBuildDate(doc.updated)
     mime = "application/atom+xml" if doc.format is FeedFormat.ATOM else "application/rss+xml"
@@ -87,8 +90,10 @@ def _add_entry(fg: FeedGenerator, stored: StoredArticle, doc: FeedDocument) -> N
         fe.published(article.published)
     if article.summary:
         fe.summary(article.summary, type="html")
-    if article.content and article.content != article.summary:
-        fe.content(article.content, type="CDATA" if doc.format is FeedFormat.RSS else "html")
+    # Atom needs an alternate link or a content element; repeat the summary when there is no link.
+    content = article.content or article.summary or html.escape(article.title)
+    if content != article.summary or not article.link:
+        fe.content(content, type="CDATA" if doc.format is FeedFormat.RSS else "html")
     for name in article.authors:
         fe.author({"name": name})
     if doc.format is FeedFormat.RSS and article.authors:

@@ -1,0 +1,123 @@
+"""`syndicate run` as a user runs it: a subprocess, real HTTP, real signals."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import time
+
+import feedparser
+import httpx
+import pytest
+
+from syndicate.config import load_config
+from syndicate.storage import open_storage
+
+from .conftest import DEMO_FILES, FeedServer, Service
+
+pytestmark = pytest.mark.e2e
+
+CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def demo_titles_by_language() -> dict[str, set[str]]:
+    """Titles of the bundled demo entries, by the language of their feed."""
+    titles: dict[str, set[str]] = {}
+    for path in DEMO_FILES:
+        parsed = feedparser.parse(path.read_bytes())
+        lang = parsed.feed.get("language", "")[:2]
+        titles.setdefault(lang, set()).update(e.title for e in parsed.entries)
+    return titles
+
+
+def demo_entry_count() -> int:
+    return sum(len(feedparser.parse(p.read_bytes()).entries) for p in DEMO_FILES)
+
+
+def fetch_feed(service: Service, relpath: str) -> feedparser.FeedParserDict:
+    response = httpx.get(f"{service.base_url}/feeds/{relpath}", timeout=5)
+    response.raise_for_status()
+    return feedparser.parse(response.content)
+
+
+def feeds_ready(service: Service, minimum: int = 10) -> bool:
+    return all(len(fetch_feed(service, f"{lang}/all.atom").entries) >= minimum
+               for lang in ("it", "en", "ja"))
+
+
+def stored(service: Service) -> tuple[int, list[tuple[str, str, int]]]:
+    config = load_config(service.config, env={})
+    storage = open_storage(config.database_url, migrate=False)
+    try:
+        return storage.count_articles(), storage.duplicate_guids()
+    finally:
+        storage.close()
+
+
+def test_run_serves_feeds_and_second_poll_is_conditional(service: Service,
+                                                         feed_server: FeedServer) -> None:
+    assert len(DEMO_FILES) >= 6
+    process = service.start()
+    service.wait_for(lambda: feeds_ready(service), what="feeds with 10+ entries per language")
+
+    titles = demo_titles_by_language()
+    for relpath, lang in (("it/all.atom", "it"), ("en/all.atom", "en"), ("ja/all.rss", "ja")):
+        feed = fetch_feed(service, relpath)
+        assert feed.bozo == 0, feed.get("bozo_exception")
+        assert len(feed.entries) >= 10
+        assert {e.title for e in feed.entries} <= titles[lang], relpath  # only that language
+    assert all(CJK.search(e.title) for e in fetch_feed(service, "ja/all.rss").entries)
+
+    # A second cycle, while `run` keeps serving: every source is asked conditionally.
+    first_requests = {p.name: len(feed_server.requests_for(f"/demo/{p.name}")) for p in DEMO_FILES}
+    assert all(n == 1 for n in first_requests.values()), first_requests
+    done = service.cli("poll", "--once", "--force")
+    assert done.returncode == 0, done.stderr
+    for path in DEMO_FILES:
+        second = feed_server.requests_for(f"/demo/{path.name}")[1]
+        assert second.get("If-None-Match") or second.get("If-Modified-Since"), path.name
+    assert "not-modified" in done.stdout
+
+    count, duplicates = stored(service)
+    assert count == demo_entry_count()
+    assert duplicates == []
+
+    status = service.cli("sources", "status", "--json")
+    rows = json.loads(status.stdout)
+    assert {r["id"] for r in rows} == {"campus-it", "city-it", "campus-en", "hub-en", "hub-ja", "city-ja"}
+    assert all(r["health"] == "ok" and r["last_status"] == 304 for r in rows)
+    assert sum(r["articles"] for r in rows) == count
+
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=5) == 0
+
+
+def test_sigterm_during_a_cycle_loses_and_duplicates_nothing(service: Service,
+                                                             feed_server: FeedServer) -> None:
+    # One source answers slowly, so the first cycle is surely in progress when SIGTERM comes.
+    feed_server.delays["/demo/hub-ja.xml"] = 4.0
+    process = service.start()
+    service.wait_for(lambda: len(feed_server.requests_for("/demo/hub-ja.xml")) >= 1, timeout=60,
+                     what="the slow source to be asked")
+    time.sleep(0.3)  # let the quick sources be stored while the slow one is still answering
+    process.send_signal(signal.SIGTERM)
+    try:
+        assert process.wait(timeout=5) == 0, service.log()
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise AssertionError("syndicate did not stop within 5 s of SIGTERM:\n" + service.log())
+    leftovers = [p for p in (service.directory / "feeds").rglob(".*.tmp")]
+    assert leftovers == []
+    count_after_kill, duplicates = stored(service)
+    assert duplicates == []
+    assert count_after_kill < demo_entry_count()  # the slow source had not been stored yet
+
+    # Started again, the service fetches what it missed and stores each article once.
+    feed_server.delays.clear()
+    service.start()
+    service.wait_for(lambda: stored(service)[0] == demo_entry_count(), what="every demo article")
+    service.wait_for(lambda: feeds_ready(service), what="feeds")
+    count, duplicates = stored(service)
+    assert count == demo_entry_count() and duplicates == []

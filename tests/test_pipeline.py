@@ -1,0 +1,134 @@
+"""One poll cycle end to end in-process, against real local HTTP servers."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import feedparser
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from syndicate.config import Config
+from syndicate.fetch import Fetcher
+from syndicate.models import SourceState
+from syndicate.pipeline import CycleReport, Outcome, is_due, next_poll_after, run_cycle
+from syndicate.storage import SqlStorage, open_storage
+
+from .conftest import DATA, make_config
+
+FEED = (DATA / "parse" / "rss2-basic.xml").read_bytes()
+ATOM = (DATA / "parse" / "atom-lang.xml").read_bytes()
+T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+def serve_with_etag(httpserver: HTTPServer, path: str, body: bytes) -> None:
+    etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+
+    def handler(request: Request) -> Response:
+        if request.headers.get("If-None-Match") == etag:
+            return Response(status=304, headers={"ETag": etag})
+        return Response(body, headers={"ETag": etag, "Content-Type": "application/rss+xml"})
+
+    httpserver.expect_request(path).respond_with_handler(handler)
+
+
+def sources(httpserver: HTTPServer) -> str:
+    return f"""
+[[sources]]
+id = "news-it"
+url = "{httpserver.url_for('/it.xml')}"
+
+[[sources]]
+id = "mixed"
+url = "{httpserver.url_for('/mixed.xml')}"
+
+[[sources]]
+id = "dead"
+url = "{httpserver.url_for('/dead.xml')}"
+"""
+
+
+def cycle(config: Config, storage: SqlStorage, now: datetime, **kw: object) -> CycleReport:
+    async def go() -> CycleReport:
+        async with Fetcher(config.fetch) as fetcher:
+            return await run_cycle(config, storage, fetcher, clock=lambda: now, **kw)  # type: ignore[arg-type]
+
+    return asyncio.run(go())
+
+
+def test_cycle_stores_publishes_and_isolates_failures(httpserver: HTTPServer, tmp_path: Path) -> None:
+    serve_with_etag(httpserver, "/it.xml", FEED)
+    serve_with_etag(httpserver, "/mixed.xml", ATOM)
+    httpserver.expect_request("/dead.xml").respond_with_data("oops", status=500)
+    config = make_config(tmp_path, sources=sources(httpserver))
+    storage = open_storage(config.database_url)
+    try:
+        first = cycle(config, storage, T0)
+        outcomes = {o.source_id: o for o in first.sources}
+        assert outcomes["news-it"].outcome is Outcome.NEW
+        assert outcomes["news-it"].result.inserted == 3
+        assert outcomes["mixed"].result.inserted == 2
+        assert outcomes["dead"].outcome is Outcome.ERROR and "HTTP 500" in (outcomes["dead"].error or "")
+        assert first.published is not None and "it/all.atom" in first.published.written
+        it_feed = feedparser.parse((config.output_dir / "it/all.atom").read_bytes())
+        assert len(it_feed.entries) == 3 and it_feed.bozo == 0
+        ja_feed = feedparser.parse((config.output_dir / "ja/all.rss").read_bytes())
+        assert [e.title for e in ja_feed.entries] == ["共同研究の成果を発表"]
+        energy = feedparser.parse((config.output_dir / "it/energy.atom").read_bytes())
+        assert [e.title for e in energy.entries] == [
+            "Batterie allo stato solido: il prototipo passa i test"]
+
+        # Nothing is due yet: no request is made, nothing is published.
+        requests_before = len(httpserver.log)
+        quiet = cycle(config, storage, T0 + timedelta(minutes=1))
+        assert quiet.sources == () and quiet.published is None
+        assert len(httpserver.log) == requests_before
+
+        # Forced: every source is asked conditionally and answers 304; nothing is written.
+        forced = cycle(config, storage, T0 + timedelta(minutes=2), force=True)
+        outcomes = {o.source_id: o for o in forced.sources}
+        assert outcomes["news-it"].outcome is Outcome.NOT_MODIFIED
+        assert outcomes["mixed"].outcome is Outcome.NOT_MODIFIED
+        assert forced.published is None
+        second_round = [r for r, _ in httpserver.log[requests_before:] if r.path != "/dead.xml"]
+        assert len(second_round) == 2
+        assert all(r.headers.get("If-None-Match") for r in second_round)
+        assert storage.count_articles() == 5 and storage.duplicate_guids() == []
+
+        dead = storage.source_states(["dead"])[0]
+        assert dead.error_count == 2 and dead.last_status == 500
+    finally:
+        storage.close()
+
+
+def test_changed_entry_is_updated_not_duplicated(httpserver: HTTPServer, tmp_path: Path) -> None:
+    bodies = [FEED, FEED.replace(b"Il laboratorio ha completato i test.", b"Test completati.")]
+    httpserver.expect_request("/it.xml").respond_with_handler(lambda r: Response(bodies[0]))
+    config = make_config(tmp_path, sources=f'[[sources]]\nid = "news-it"\nurl = "{httpserver.url_for("/it.xml")}"\n')
+    storage = open_storage(config.database_url)
+    try:
+        cycle(config, storage, T0)
+        bodies.pop(0)
+        report = cycle(config, storage, T0 + timedelta(hours=1))
+        (outcome,) = report.sources
+        assert (outcome.result.inserted, outcome.result.updated, outcome.result.unchanged) == (0, 1, 2)
+        assert storage.count_articles() == 3
+        same = cycle(config, storage, T0 + timedelta(hours=2))
+        assert same.sources[0].outcome is Outcome.SAME_BODY
+    finally:
+        storage.close()
+
+
+def test_scheduling_decisions() -> None:
+    state = SourceState("s", "http://x")
+    assert is_due(state, T0)
+    later = SourceState("s", "http://x", next_poll_at=T0 + timedelta(minutes=5))
+    assert not is_due(later, T0) and is_due(later, T0, force=True)
+    disabled = SourceState("s", "http://x", disabled_reason="410 Gone")
+    assert not is_due(disabled, T0, force=True)
+    assert next_poll_after(T0, 600) == T0 + timedelta(minutes=10)
+    assert next_poll_after(T0, 600, error_count=2) == T0 + timedelta(minutes=40)
+    assert next_poll_after(T0, 600, error_count=30) == T0 + timedelta(hours=6)

@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import feedparser
+import pytest
+from lxml import etree
+
+from syndicate.config import Config
+from syndicate.errors import PublishError
+from syndicate.models import Article, TopicReason
+from syndicate.parse import article_hash
+from syndicate.publish import feed_specs, publish_feeds
+from syndicate.publish.atomic import write_atomic
+from syndicate.storage import SqlStorage, open_storage
+
+from .conftest import CORPORA, make_config
+
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+ATOM_RNG = CORPORA / "schemas" / "atom" / "atom.rng"
+
+
+def art(guid: str, lang: str, title: str, day: int) -> Article:
+    a = Article(source_id="src", guid=guid, link=f"https://example.org/{guid}", title=title,
+                summary=f"<p>{title} &amp; more</p>", content=f"<p>{title}</p><p>Body</p>",
+                authors=("Desk",), categories=("energia",),
+                published=datetime(2026, 11, day, 8, 0, tzinfo=UTC), language=lang)
+    return replace(a, content_hash=article_hash(a))
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> tuple[Config, SqlStorage]:
+    config = make_config(tmp_path, sources='[[sources]]\nid = "src"\nurl = "http://127.0.0.1/f"\n')
+    storage = open_storage(config.database_url)
+    storage.sync_sources([("src", "http://127.0.0.1/f", None)])
+    routed = [
+        (art("it1", "it", "Accumulo di energia a Valmora", 10), [("energy", TopicReason.CATEGORY)]),
+        (art("it2", "it", "Nuovo bando per le startup", 12), []),
+        (art("en1", "en", "Energy storage <test> & friends", 11), [("energy", TopicReason.KEYWORD)]),
+        (art("ja1", "ja", "蓄電池の実証実験が始まる", 9), [("energy", TopicReason.CATEGORY)]),
+    ]
+    storage.upsert_articles("src", routed, NOW)
+    yield config, storage
+    storage.close()
+
+
+def test_every_feed_is_written_and_parses(setup: tuple[Config, SqlStorage]) -> None:
+    config, storage = setup
+    report = publish_feeds(config, storage, NOW)
+    expected = {s.relpath for s in feed_specs(config)}
+    assert set(report.written) == expected
+    assert len(expected) == 3 * 2 * 2  # it/en/ja x all/energy x atom/rss
+    for relpath in expected:
+        parsed = feedparser.parse((config.output_dir / relpath).read_bytes())
+        assert parsed.bozo == 0, (relpath, parsed.get("bozo_exception"))
+    it_all = feedparser.parse((config.output_dir / "it/all.atom").read_bytes())
+    assert [e.title for e in it_all.entries] == ["Nuovo bando per le startup",
+                                                 "Accumulo di energia a Valmora"]
+    assert it_all.feed.language == "it"
+    assert it_all.feed.title == "Tutte le notizie"
+    links = {(link.rel, link.get("hreflang")): link.href for link in it_all.feed.links}
+    assert links[("self", None)] == "http://127.0.0.1:8080/feeds/it/all.atom"
+    assert links[("alternate", "ja")] == "http://127.0.0.1:8080/feeds/ja/all.atom"
+    energy_rss = feedparser.parse((config.output_dir / "en/energy.rss").read_bytes())
+    assert energy_rss.version == "rss20"
+    (entry,) = energy_rss.entries
+    assert entry.title == "Energy storage <test> & friends"
+    assert entry.link == "https://example.org/en1"
+    assert {t.term for t in entry.tags} == {"Energy", "energia"}
+    assert entry.author == "Desk"
+    ja = feedparser.parse((config.output_dir / "ja/energy.rss").read_bytes())
+    assert ja.feed.title == "エネルギー" and ja.entries[0].title == "蓄電池の実証実験が始まる"
+
+
+def test_publish_is_incremental_and_deterministic(setup: tuple[Config, SqlStorage]) -> None:
+    config, storage = setup
+    publish_feeds(config, storage, NOW)
+    before = {p: p.read_bytes() for p in config.output_dir.rglob("*.*")}
+    again = publish_feeds(config, storage, NOW + timedelta(hours=1))
+    assert again.written == () and again.unchanged == 12
+    forced = publish_feeds(config, storage, NOW + timedelta(hours=2), force=True)
+    assert len(forced.written) == 12
+    assert {p: p.read_bytes() for p in config.output_dir.rglob("*.*")} == before  # byte-identical
+    # one new English article changes only the English feeds it belongs to
+    storage.upsert_articles("src", [(art("en2", "en", "Another story", 13), [])], NOW)
+    changed = publish_feeds(config, storage, NOW + timedelta(hours=3))
+    assert sorted(changed.written) == ["en/all.atom", "en/all.rss"]
+
+
+def test_missing_file_is_rewritten(setup: tuple[Config, SqlStorage]) -> None:
+    config, storage = setup
+    publish_feeds(config, storage, NOW)
+    (config.output_dir / "ja/all.rss").unlink()
+    assert publish_feeds(config, storage, NOW).written == ("ja/all.rss",)
+
+
+def test_no_temporary_files_are_left(setup: tuple[Config, SqlStorage]) -> None:
+    config, storage = setup
+    publish_feeds(config, storage, NOW)
+    assert [p for p in config.output_dir.rglob("*") if p.name.startswith(".")] == []
+
+
+@pytest.mark.skipif(not ATOM_RNG.is_file(), reason="../shared/corpora is absent (a user's clone)")
+def test_atom_feeds_are_valid_against_the_rfc4287_schema(setup: tuple[Config, SqlStorage]) -> None:
+    config, storage = setup
+    publish_feeds(config, storage, NOW)
+    schema = etree.RelaxNG(file=str(ATOM_RNG))
+    for path in sorted(config.output_dir.rglob("*.atom")):
+        doc = etree.parse(str(path))
+        assert schema.validate(doc), (path, schema.error_log)
+        # the schema's Schematron rules, which lxml skips, as XPath
+        ns = {"a": "http://www.w3.org/2005/Atom"}
+        feed_has_author = bool(doc.xpath("/a:feed/a:author", namespaces=ns))
+        for entry in doc.xpath("/a:feed/a:entry", namespaces=ns):
+            assert feed_has_author or entry.xpath("a:author", namespaces=ns)
+            assert entry.xpath("a:link[@rel='alternate' or not(@rel)] | a:content", namespaces=ns)
+        updated = doc.xpath("//a:updated/text()", namespaces=ns)
+        assert updated and all(u.endswith("+00:00") for u in updated)
+
+
+def test_write_atomic_keeps_the_old_file_when_the_write_fails(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "feeds" / "it" / "all.atom"
+    write_atomic(target, b"old complete file")
+
+    def broken_replace(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(PublishError, match="No space left"):
+        write_atomic(target, b"new file")
+    assert target.read_bytes() == b"old complete file"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["all.atom"]
