@@ -1,0 +1,30 @@
+"""The public API is exactly what __all__ says (kept honest, as httpx does)."""
+
+from __future__ import annotations
+
+import syndicate
+
+EXPECTED = {
+    "Article", "Config", "ConfigError", "ConfigProblem", "CycleReport", "FeedFormat", "FeedSpec",
+    "FetchError", "FetchResult", "Fetcher", "GlossaryError", "ParsedFeed", "PublishError",
+    "PublishReport", "SourceConfig", "SourceError", "SourceState", "Storage", "StorageError",
+    "StoredArticle", "SyndicateError", "TopicConfig", "TopicReason", "UpsertResult",
+    "__version__", "load_config", "open_storage", "parse_feed", "publish_feeds",
+    "route_article", "run_cycle", "sanitize_html",
+}
+
+
+def test_exported_names() -> None:
+    assert set(syndicate.__all__) == EXPECTED
+    public = {name for name in vars(syndicate) if not name.startswith("_")}
+    modules = {name for name in public if type(getattr(syndicate, name)).__name__ == "module"}
+    assert public - modules == EXPECTED - {"__version__"}
+    for name in syndicate.__all__:
+        assert getattr(syndicate, name) is not None
+
+
+def test_errors_share_one_root() -> None:
+    for name in ("ConfigError", "StorageError", "SourceError", "FetchError", "GlossaryError",
+                 "PublishError"):
+        assert issubclass(getattr(syndicate, name), syndicate.SyndicateError)
+    assert issubclass(syndicate.FetchError, syndicate.SourceError)

@@ -1,0 +1,124 @@
+"""CLI commands, checked by their effects on the database and the output folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+from typer.testing import CliRunner
+
+from syndicate.cli import app
+from syndicate.config import Config, load_config
+from syndicate.storage import open_storage
+from syndicate.storage.database import create_engine, current_revision, head_revision
+
+from .conftest import DATA, make_config
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def config(tmp_path: Path, httpserver: HTTPServer) -> Config:
+    httpserver.expect_request("/it.xml").respond_with_data(
+        (DATA / "parse" / "rss2-basic.xml").read_bytes(), headers={"ETag": '"one"'})
+    httpserver.expect_request("/broken.xml").respond_with_data("<html>not a feed", status=200)
+    sources = f"""
+[[sources]]
+id = "news-it"
+url = "{httpserver.url_for('/it.xml')}"
+
+[[sources]]
+id = "broken"
+url = "{httpserver.url_for('/broken.xml')}"
+"""
+    return make_config(tmp_path, sources=sources)
+
+
+def invoke(config: Config, *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["--config", str(config.path), *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_poll_once_stores_and_publishes(config: Config) -> None:
+    code, out, _ = invoke(config, "poll", "--once")
+    assert code == 0
+    assert "news-it: new (HTTP 200) 3 new" in out
+    assert "broken: error" in out and "not a feed" in out
+    storage = open_storage(config.database_url)
+    try:
+        assert storage.count_articles("news-it") == 3
+        states = {s.id: s for s in storage.source_states()}
+        assert states["broken"].error_count == 1 and states["news-it"].etag == '"one"'
+    finally:
+        storage.close()
+    assert (config.output_dir / "it" / "all.atom").is_file()
+
+
+def test_poll_only_named_sources(config: Config) -> None:
+    code, out, _ = invoke(config, "poll", "--once", "--source", "broken")
+    assert code == 0 and "news-it" not in out
+    storage = open_storage(config.database_url)
+    try:
+        assert storage.count_articles() == 0
+    finally:
+        storage.close()
+
+
+def test_poll_unknown_source_is_a_user_error(config: Config) -> None:
+    code, _, err = invoke(config, "poll", "--once", "--source", "nope")
+    assert code == 1 and "unknown source id: nope" in err
+
+
+def test_sources_status_json_puts_failing_first(config: Config) -> None:
+    invoke(config, "poll", "--once")
+    code, out, _ = invoke(config, "sources", "status", "--json")
+    assert code == 0
+    rows = json.loads(out)
+    assert [r["id"] for r in rows] == ["broken", "news-it"]
+    assert rows[0]["health"] == "failing" and "not a feed" in rows[0]["last_error"]
+    assert rows[1]["articles"] == 3 and rows[1]["last_status"] == 200
+    code, out, _ = invoke(config, "sources", "status")
+    assert code == 0 and out.splitlines()[1].startswith("broken ")
+
+
+def test_publish_writes_feeds_and_force_rewrites(config: Config) -> None:
+    invoke(config, "poll", "--once")
+    code, out, _ = invoke(config, "publish")
+    assert code == 0 and out.startswith("0 feeds written, 12 unchanged")
+    (config.output_dir / "en" / "all.rss").unlink()
+    assert invoke(config, "publish")[1].startswith("1 feeds written")
+    assert invoke(config, "publish", "--force")[1].startswith("12 feeds written")
+
+
+def test_db_upgrade(config: Config) -> None:
+    code, out, _ = invoke(config, "db", "upgrade")
+    assert code == 0 and f"revision {head_revision()}" in out
+    engine = create_engine(config.database_url)
+    try:
+        assert current_revision(engine) == head_revision()
+    finally:
+        engine.dispose()
+
+
+def test_unreachable_database_is_a_clear_error(config: Config, tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    text = config.path.read_text().replace(str(tmp_path / "syndicate.db"), str(blocker / "x.db"))
+    config.path.write_text(text)
+    code, _, err = invoke(load_config(config.path, env={}), "sources", "status")
+    assert code == 1 and err.startswith("error: ") and "Traceback" not in err
+
+
+def test_every_command_has_help_with_an_example() -> None:
+    commands = [["run"], ["poll"], ["publish"], ["serve"], ["config", "check"],
+                ["sources", "status"], ["db", "upgrade"]]
+    for command in commands:
+        result = runner.invoke(app, [*command, "--help"])
+        assert result.exit_code == 0, command
+        assert "Example: syndicate" in result.stdout, command
+
+
+def test_usage_error_exits_2(config: Config) -> None:
+    assert invoke(config, "poll", "--bogus")[0] == 2
