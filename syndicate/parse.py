@@ -32,7 +32,8 @@ __all__ = [
 ]
 
 _ALLOWED_SCHEMES = {"http", "https", "mailto"}
-_SPACE_RE = re.compile(r"\s+")
+# ASCII white space only: an ideographic space (U+3000) in a Japanese title is typography.
+_SPACE_RE = re.compile(r"[ \t\r\n\f\v]+")
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ def _entry_language(entry: Mapping[str, Any], known: list[str]) -> str | None:
     return None
 
 
-def _article(entry: Mapping[str, Any], source_id: str, language: str) -> Article | None:
+def _article(entry: dict[str, Any], source_id: str, language: str) -> Article | None:
     title = plain_text(entry.get("title", ""))
     link = (entry.get("link") or "").strip() or None
     summary = sanitize_html(entry.get("summary", ""))

@@ -37,12 +37,13 @@ def sqlite_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    """A database of its own on the PostgreSQL named by SYNDICATE_TEST_DATABASE_URL, dropped after."""
+    """A fresh database on the server named by SYNDICATE_TEST_DATABASE_URL, dropped after."""
     base = os.environ.get(PG_ENV)
     if not base:
         pytest.skip(f"{PG_ENV} is not set: PostgreSQL tests need a server (.ci/run sets it)")
-    admin = sa.create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1),
-                             isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(
+        base.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+    )
     name = f"syndicate_test_{uuid.uuid4().hex[:12]}"
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
@@ -77,8 +78,9 @@ def write_config(directory: Path, body: str) -> Path:
     return path
 
 
-def make_config(directory: Path, *, sources: str, database: str | None = None,
-                extra: str = "") -> Config:
+def make_config(
+    directory: Path, *, sources: str, database: str | None = None, extra: str = ""
+) -> Config:
     """A small config in ``directory`` with the given [[sources]] tables."""
     database = database or f"sqlite:///{directory / 'syndicate.db'}"
     body = f"""

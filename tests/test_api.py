@@ -5,12 +5,38 @@ from __future__ import annotations
 import syndicate
 
 EXPECTED = {
-    "Article", "Config", "ConfigError", "ConfigProblem", "CycleReport", "FeedFormat", "FeedSpec",
-    "FetchError", "FetchResult", "Fetcher", "GlossaryError", "ParsedFeed", "PublishError",
-    "PublishReport", "SourceConfig", "SourceError", "SourceState", "Storage", "StorageError",
-    "StoredArticle", "SyndicateError", "TopicConfig", "TopicReason", "UpsertResult",
-    "__version__", "load_config", "open_storage", "parse_feed", "publish_feeds",
-    "route_article", "run_cycle", "sanitize_html",
+    "Article",
+    "Config",
+    "ConfigError",
+    "ConfigProblem",
+    "CycleReport",
+    "FeedFormat",
+    "FeedSpec",
+    "FetchError",
+    "FetchResult",
+    "Fetcher",
+    "GlossaryError",
+    "ParsedFeed",
+    "PublishError",
+    "PublishReport",
+    "SourceConfig",
+    "SourceError",
+    "SourceState",
+    "Storage",
+    "StorageError",
+    "StoredArticle",
+    "SyndicateError",
+    "TopicConfig",
+    "TopicReason",
+    "UpsertResult",
+    "__version__",
+    "load_config",
+    "open_storage",
+    "parse_feed",
+    "publish_feeds",
+    "route_article",
+    "run_cycle",
+    "sanitize_html",
 }
 
 
@@ -24,7 +50,13 @@ def test_exported_names() -> None:
 
 
 def test_errors_share_one_root() -> None:
-    for name in ("ConfigError", "StorageError", "SourceError", "FetchError", "GlossaryError",
-                 "PublishError"):
+    for name in (
+        "ConfigError",
+        "StorageError",
+        "SourceError",
+        "FetchError",
+        "GlossaryError",
+        "PublishError",
+    ):
         assert issubclass(getattr(syndicate, name), syndicate.SyndicateError)
     assert issubclass(syndicate.FetchError, syndicate.SourceError)

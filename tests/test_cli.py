@@ -22,16 +22,17 @@ runner = CliRunner()
 @pytest.fixture
 def config(tmp_path: Path, httpserver: HTTPServer) -> Config:
     httpserver.expect_request("/it.xml").respond_with_data(
-        (DATA / "parse" / "rss2-basic.xml").read_bytes(), headers={"ETag": '"one"'})
+        (DATA / "parse" / "rss2-basic.xml").read_bytes(), headers={"ETag": '"one"'}
+    )
     httpserver.expect_request("/broken.xml").respond_with_data("<html>not a feed", status=200)
     sources = f"""
 [[sources]]
 id = "news-it"
-url = "{httpserver.url_for('/it.xml')}"
+url = "{httpserver.url_for("/it.xml")}"
 
 [[sources]]
 id = "broken"
-url = "{httpserver.url_for('/broken.xml')}"
+url = "{httpserver.url_for("/broken.xml")}"
 """
     return make_config(tmp_path, sources=sources)
 
@@ -112,8 +113,15 @@ def test_unreachable_database_is_a_clear_error(config: Config, tmp_path: Path) -
 
 
 def test_every_command_has_help_with_an_example() -> None:
-    commands = [["run"], ["poll"], ["publish"], ["serve"], ["config", "check"],
-                ["sources", "status"], ["db", "upgrade"]]
+    commands = [
+        ["run"],
+        ["poll"],
+        ["publish"],
+        ["serve"],
+        ["config", "check"],
+        ["sources", "status"],
+        ["db", "upgrade"],
+    ]
     for command in commands:
         result = runner.invoke(app, [*command, "--help"])
         assert result.exit_code == 0, command

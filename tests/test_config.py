@@ -48,7 +48,9 @@ def test_environment_overrides_database(tmp_path: Path) -> None:
 
 
 def test_misspelled_key_bad_duration_and_undefined_topic_are_all_reported(tmp_path: Path) -> None:
-    path = write_config(tmp_path, """\
+    path = write_config(
+        tmp_path,
+        """\
 [service]
 languages = ["it", "en"]
 
@@ -64,7 +66,8 @@ id = "a"
 url = "http://127.0.0.1/a.xml"
 interval = "soon"
 topics = ["energy", "mobility"]
-""")
+""",
+    )
     assert problems_of(path) == [
         'config.toml:4: schedul: unknown key (did you mean "schedule"?)',
         'config.toml:14: sources[0].interval: expected a duration like "15m", got "soon"',
@@ -73,7 +76,9 @@ topics = ["energy", "mobility"]
 
 
 def test_every_kind_of_problem_names_its_line(tmp_path: Path) -> None:
-    path = write_config(tmp_path, """\
+    path = write_config(
+        tmp_path,
+        """\
 [service]
 languages = ["it", "EN!"]
 base_url = "ftp://example.org"
@@ -99,7 +104,8 @@ intervall = "1h"
 
 [[sources]]
 url = "http://127.0.0.1/c.xml"
-""")
+""",
+    )
     found = problems_of(path)
     expected_fragments = [
         ("config.toml:2: service.languages[1]:", "BCP 47"),
@@ -136,8 +142,10 @@ def test_missing_file(tmp_path: Path) -> None:
     assert problems_of(tmp_path / "nope.toml") == ["nope.toml: file not found"]
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("30s", 30), ("15m", 900), ("2h", 7200),
-                                               ("1d", 86400), ("500ms", 0.5), ("1.5h", 5400)])
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("30s", 30), ("15m", 900), ("2h", 7200), ("1d", 86400), ("500ms", 0.5), ("1.5h", 5400)],
+)
 def test_durations(text: str, seconds: float) -> None:
     assert parse_duration(text) == seconds
 
@@ -194,16 +202,27 @@ url = "u"
 
 def test_cli_config_check_reports_without_traceback(tmp_path: Path) -> None:
     path = write_config(tmp_path, '[schedule]\ninterval = "soon"\n[fetch]\ntimout = "5s"\n')
-    done = subprocess.run([sys.executable, "-m", "syndicate", "--config", str(path), "config",
-                           "check"], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "syndicate", "--config", str(path), "config", "check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
-    assert 'config.toml:2: schedule.interval: expected a duration like "15m", got "soon"' in done.stderr
+    assert (
+        'config.toml:2: schedule.interval: expected a duration like "15m", got "soon"'
+        in done.stderr
+    )
     assert 'config.toml:4: fetch.timout: unknown key (did you mean "timeout"?)' in done.stderr
 
 
 def test_cli_config_check_ok() -> None:
-    done = subprocess.run([sys.executable, "-m", "syndicate", "--config", str(DEMO_CONFIG),
-                           "config", "check"], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "syndicate", "--config", str(DEMO_CONFIG), "config", "check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert "ok (6 sources" in done.stdout

@@ -28,11 +28,12 @@ def fetch(state: SourceState, config: FetchConfig = ALLOW) -> FetchResult:
 
 def test_plain_get_returns_body_and_validators(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/feed").respond_with_data(
-        b"<rss/>", headers={"ETag": '"abc"', "Last-Modified": "Sun, 01 Nov 2026 10:00:00 GMT"})
+        b"<rss/>", headers={"ETag": '"abc"', "Last-Modified": "Sun, 01 Nov 2026 10:00:00 GMT"}
+    )
     result = fetch(SourceState("s", httpserver.url_for("/feed")))
     assert (result.status, result.body, result.etag) == (200, b"<rss/>", '"abc"')
     assert result.last_modified == "Sun, 01 Nov 2026 10:00:00 GMT"
-    (request, _), = httpserver.log
+    ((request, _),) = httpserver.log
     assert request.headers["User-Agent"] == "syndicate-test/1 (+x)"
     assert "If-None-Match" not in request.headers
 
@@ -44,11 +45,15 @@ def test_conditional_get_sends_validators_and_understands_304(httpserver: HTTPSe
         return Response(b"<rss/>", headers={"ETag": '"abc"'})
 
     httpserver.expect_request("/feed").respond_with_handler(handler)
-    state = SourceState("s", httpserver.url_for("/feed"), etag='"abc"',
-                        last_modified="Sun, 01 Nov 2026 10:00:00 GMT")
+    state = SourceState(
+        "s",
+        httpserver.url_for("/feed"),
+        etag='"abc"',
+        last_modified="Sun, 01 Nov 2026 10:00:00 GMT",
+    )
     result = fetch(state)
     assert result.not_modified and result.body is None
-    (request, _), = httpserver.log
+    ((request, _),) = httpserver.log
     assert request.headers["If-Modified-Since"] == "Sun, 01 Nov 2026 10:00:00 GMT"
 
 
@@ -73,13 +78,14 @@ def test_gzip_bomb_is_stopped_at_the_cap(httpserver: HTTPServer) -> None:
     assert len(bomb) < 100_000
     httpserver.expect_request("/bomb").respond_with_data(bomb, headers={"Content-Encoding": "gzip"})
     config = FetchConfig(allow_private_networks=True, max_bytes=1024 * 1024)
-    with pytest.raises(FetchError, match="over fetch.max_bytes"):
+    with pytest.raises(FetchError, match=r"over fetch\.max_bytes"):
         fetch(SourceState("s", httpserver.url_for("/bomb")), config)
 
 
 def test_gzip_body_is_decoded(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/gz").respond_with_data(
-        gzip.compress(b"<feed/>"), headers={"Content-Encoding": "gzip"})
+        gzip.compress(b"<feed/>"), headers={"Content-Encoding": "gzip"}
+    )
     assert fetch(SourceState("s", httpserver.url_for("/gz"))).body == b"<feed/>"
 
 
@@ -104,7 +110,8 @@ def test_address_classification() -> None:
 
 def test_permanent_redirect_is_reported(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/old").respond_with_data(
-        "", status=301, headers={"Location": httpserver.url_for("/new")})
+        "", status=301, headers={"Location": httpserver.url_for("/new")}
+    )
     httpserver.expect_request("/new").respond_with_data(b"<rss/>")
     result = fetch(SourceState("s", httpserver.url_for("/old")))
     assert result.permanent_redirect == httpserver.url_for("/new")
@@ -113,14 +120,16 @@ def test_permanent_redirect_is_reported(httpserver: HTTPServer) -> None:
 
 def test_temporary_redirect_is_not_permanent(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/old").respond_with_data(
-        "", status=302, headers={"Location": httpserver.url_for("/new")})
+        "", status=302, headers={"Location": httpserver.url_for("/new")}
+    )
     httpserver.expect_request("/new").respond_with_data(b"<rss/>")
     assert fetch(SourceState("s", httpserver.url_for("/old"))).permanent_redirect is None
 
 
 def test_redirect_loop_stops(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/loop").respond_with_data(
-        "", status=302, headers={"Location": httpserver.url_for("/loop")})
+        "", status=302, headers={"Location": httpserver.url_for("/loop")}
+    )
     with pytest.raises(FetchError, match="more than 5 redirects"):
         fetch(SourceState("s", httpserver.url_for("/loop")))
     assert len(httpserver.log) == 6

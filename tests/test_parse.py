@@ -20,14 +20,23 @@ UPDATE = os.environ.get("SYNDICATE_UPDATE_GOLDEN") == "1"
 
 
 def as_json(path: Path) -> dict[str, object]:
-    parsed = parse_feed(path.read_bytes(), source_id="test", languages=["it", "en", "ja"],
-                        fallback_language="it")
+    parsed = parse_feed(
+        path.read_bytes(), source_id="test", languages=["it", "en", "ja"], fallback_language="it"
+    )
     return {
         "title": parsed.title,
         "bozo": parsed.bozo,
         "articles": [
-            {k: (v.isoformat() if isinstance(v, datetime) else list(v) if isinstance(v, tuple) else v)
-             for k, v in dataclasses.asdict(a).items()}
+            {
+                k: (
+                    v.isoformat()
+                    if isinstance(v, datetime)
+                    else list(v)
+                    if isinstance(v, tuple)
+                    else v
+                )
+                for k, v in dataclasses.asdict(a).items()
+            }
             for a in parsed.articles
         ],
     }
@@ -43,7 +52,9 @@ def test_golden(path: Path) -> None:
 
 
 def test_html_is_sanitized() -> None:
-    (first, *_) = parse_feed((DATA / "parse" / "rss2-basic.xml").read_bytes(), source_id="t").articles
+    (first, *_) = parse_feed(
+        (DATA / "parse" / "rss2-basic.xml").read_bytes(), source_id="t"
+    ).articles
     for bad in ("<script", "alert(1)", "onclick", "javascript:", "<style", "color:red"):
         assert bad not in first.content
     assert '<a href="https://news.example.org/dati" rel="noopener noreferrer">' in first.content
@@ -72,8 +83,9 @@ def test_language_declared_wins_then_entry_then_feed() -> None:
     assert [a.language for a in detected] == ["en", "ja"]
     declared = parse_feed(body, source_id="t", languages=langs, language="it").articles
     assert {a.language for a in declared} == {"it"}
-    rss = parse_feed((DATA / "parse" / "rss2-basic.xml").read_bytes(), source_id="t",
-                     languages=langs).articles
+    rss = parse_feed(
+        (DATA / "parse" / "rss2-basic.xml").read_bytes(), source_id="t", languages=langs
+    ).articles
     assert {a.language for a in rss} == {"it"}  # <language>it-IT</language> -> it
 
 
@@ -90,8 +102,10 @@ def test_content_hash_changes_with_content_only() -> None:
 def test_broken_feed_still_yields_entries() -> None:
     parsed = parse_feed((DATA / "parse" / "broken.xml").read_bytes(), source_id="t")
     assert parsed.bozo and parsed.problem
-    assert [a.link for a in parsed.articles] == ["https://broken.example.org/1",
-                                                 "https://broken.example.org/2"]
+    assert [a.link for a in parsed.articles] == [
+        "https://broken.example.org/1",
+        "https://broken.example.org/2",
+    ]
 
 
 def test_garbage_is_not_a_feed() -> None:
@@ -113,10 +127,18 @@ def test_feedparser_wellformed_corpus_never_raises() -> None:
     assert len(files) > 1000
     entries = 0
     for path in files:
-        parsed = parse_feed(path.read_bytes(), source_id="corpus", languages=["en"],
-                            fallback_language="en")
+        parsed = parse_feed(
+            path.read_bytes(), source_id="corpus", languages=["en"], fallback_language="en"
+        )
         entries += len(parsed.articles)
         for article in parsed.articles:
             assert article.guid and article.content_hash
             assert article.published is None or article.published.tzinfo is UTC
     assert entries > 500
+
+
+def test_plain_text_keeps_ideographic_spaces() -> None:
+    assert (
+        plain_text("AIが信号を制御\u3000実証実験\n  を開始")
+        == "AIが信号を制御\u3000実証実験 を開始"
+    )

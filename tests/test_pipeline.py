@@ -39,15 +39,15 @@ def sources(httpserver: HTTPServer) -> str:
     return f"""
 [[sources]]
 id = "news-it"
-url = "{httpserver.url_for('/it.xml')}"
+url = "{httpserver.url_for("/it.xml")}"
 
 [[sources]]
 id = "mixed"
-url = "{httpserver.url_for('/mixed.xml')}"
+url = "{httpserver.url_for("/mixed.xml")}"
 
 [[sources]]
 id = "dead"
-url = "{httpserver.url_for('/dead.xml')}"
+url = "{httpserver.url_for("/dead.xml")}"
 """
 
 
@@ -59,7 +59,9 @@ def cycle(config: Config, storage: SqlStorage, now: datetime, **kw: object) -> C
     return asyncio.run(go())
 
 
-def test_cycle_stores_publishes_and_isolates_failures(httpserver: HTTPServer, tmp_path: Path) -> None:
+def test_cycle_stores_publishes_and_isolates_failures(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
     serve_with_etag(httpserver, "/it.xml", FEED)
     serve_with_etag(httpserver, "/mixed.xml", ATOM)
     httpserver.expect_request("/dead.xml").respond_with_data("oops", status=500)
@@ -71,7 +73,9 @@ def test_cycle_stores_publishes_and_isolates_failures(httpserver: HTTPServer, tm
         assert outcomes["news-it"].outcome is Outcome.NEW
         assert outcomes["news-it"].result.inserted == 3
         assert outcomes["mixed"].result.inserted == 2
-        assert outcomes["dead"].outcome is Outcome.ERROR and "HTTP 500" in (outcomes["dead"].error or "")
+        assert outcomes["dead"].outcome is Outcome.ERROR and "HTTP 500" in (
+            outcomes["dead"].error or ""
+        )
         assert first.published is not None and "it/all.atom" in first.published.written
         it_feed = feedparser.parse((config.output_dir / "it/all.atom").read_bytes())
         assert len(it_feed.entries) == 3 and it_feed.bozo == 0
@@ -79,7 +83,8 @@ def test_cycle_stores_publishes_and_isolates_failures(httpserver: HTTPServer, tm
         assert [e.title for e in ja_feed.entries] == ["共同研究の成果を発表"]
         energy = feedparser.parse((config.output_dir / "it/energy.atom").read_bytes())
         assert [e.title for e in energy.entries] == [
-            "Batterie allo stato solido: il prototipo passa i test"]
+            "Batterie allo stato solido: il prototipo passa i test"
+        ]
 
         # Nothing is due yet: no request is made, nothing is published.
         requests_before = len(httpserver.log)
@@ -107,14 +112,20 @@ def test_cycle_stores_publishes_and_isolates_failures(httpserver: HTTPServer, tm
 def test_changed_entry_is_updated_not_duplicated(httpserver: HTTPServer, tmp_path: Path) -> None:
     bodies = [FEED, FEED.replace(b"Il laboratorio ha completato i test.", b"Test completati.")]
     httpserver.expect_request("/it.xml").respond_with_handler(lambda r: Response(bodies[0]))
-    config = make_config(tmp_path, sources=f'[[sources]]\nid = "news-it"\nurl = "{httpserver.url_for("/it.xml")}"\n')
+    config = make_config(
+        tmp_path, sources=f'[[sources]]\nid = "news-it"\nurl = "{httpserver.url_for("/it.xml")}"\n'
+    )
     storage = open_storage(config.database_url)
     try:
         cycle(config, storage, T0)
         bodies.pop(0)
         report = cycle(config, storage, T0 + timedelta(hours=1))
         (outcome,) = report.sources
-        assert (outcome.result.inserted, outcome.result.updated, outcome.result.unchanged) == (0, 1, 2)
+        assert (outcome.result.inserted, outcome.result.updated, outcome.result.unchanged) == (
+            0,
+            1,
+            2,
+        )
         assert storage.count_articles() == 3
         same = cycle(config, storage, T0 + timedelta(hours=2))
         assert same.sources[0].outcome is Outcome.SAME_BODY

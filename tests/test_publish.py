@@ -24,10 +24,18 @@ ATOM_RNG = CORPORA / "schemas" / "atom" / "atom.rng"
 
 
 def art(guid: str, lang: str, title: str, day: int) -> Article:
-    a = Article(source_id="src", guid=guid, link=f"https://example.org/{guid}", title=title,
-                summary=f"<p>{title} &amp; more</p>", content=f"<p>{title}</p><p>Body</p>",
-                authors=("Desk",), categories=("energia",),
-                published=datetime(2026, 11, day, 8, 0, tzinfo=UTC), language=lang)
+    a = Article(
+        source_id="src",
+        guid=guid,
+        link=f"https://example.org/{guid}",
+        title=title,
+        summary=f"<p>{title} &amp; more</p>",
+        content=f"<p>{title}</p><p>Body</p>",
+        authors=("Desk",),
+        categories=("energia",),
+        published=datetime(2026, 11, day, 8, 0, tzinfo=UTC),
+        language=lang,
+    )
     return replace(a, content_hash=article_hash(a))
 
 
@@ -39,7 +47,10 @@ def setup(tmp_path: Path) -> tuple[Config, SqlStorage]:
     routed = [
         (art("it1", "it", "Accumulo di energia a Valmora", 10), [("energy", TopicReason.CATEGORY)]),
         (art("it2", "it", "Nuovo bando per le startup", 12), []),
-        (art("en1", "en", "Energy storage <test> & friends", 11), [("energy", TopicReason.KEYWORD)]),
+        (
+            art("en1", "en", "Energy storage <test> & friends", 11),
+            [("energy", TopicReason.KEYWORD)],
+        ),
         (art("ja1", "ja", "蓄電池の実証実験が始まる", 9), [("energy", TopicReason.CATEGORY)]),
     ]
     storage.upsert_articles("src", routed, NOW)
@@ -57,8 +68,10 @@ def test_every_feed_is_written_and_parses(setup: tuple[Config, SqlStorage]) -> N
         parsed = feedparser.parse((config.output_dir / relpath).read_bytes())
         assert parsed.bozo == 0, (relpath, parsed.get("bozo_exception"))
     it_all = feedparser.parse((config.output_dir / "it/all.atom").read_bytes())
-    assert [e.title for e in it_all.entries] == ["Nuovo bando per le startup",
-                                                 "Accumulo di energia a Valmora"]
+    assert [e.title for e in it_all.entries] == [
+        "Nuovo bando per le startup",
+        "Accumulo di energia a Valmora",
+    ]
     assert it_all.feed.language == "it"
     assert it_all.feed.title == "Tutte le notizie"
     links = {(link.rel, link.get("hreflang")): link.href for link in it_all.feed.links}
@@ -121,8 +134,9 @@ def test_atom_feeds_are_valid_against_the_rfc4287_schema(setup: tuple[Config, Sq
         assert updated and all(u.endswith("+00:00") for u in updated)
 
 
-def test_write_atomic_keeps_the_old_file_when_the_write_fails(tmp_path: Path,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_write_atomic_keeps_the_old_file_when_the_write_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "feeds" / "it" / "all.atom"
     write_atomic(target, b"old complete file")
 

@@ -5,8 +5,9 @@ from syndicate.models import Article, TopicReason
 from syndicate.terms import route_article
 
 TOPICS = (
-    TopicConfig("energy", {"en": "Energy"}, categories=("Energia", "energy"),
-                keywords=("battery", "蓄電池")),
+    TopicConfig(
+        "energy", {"en": "Energy"}, categories=("Energia", "energy"), keywords=("battery", "蓄電池")
+    ),
     TopicConfig("ai", {"en": "AI"}, keywords=("AI",)),
     TopicConfig("city", {"en": "City"}),
 )
@@ -18,7 +19,9 @@ def art(title: str = "", summary: str = "", categories: tuple[str, ...] = ()) ->
 
 def test_category_match_is_case_and_width_insensitive() -> None:
     assert route_article(art(categories=("ENERGIA",)), TOPICS) == [("energy", TopicReason.CATEGORY)]
-    assert route_article(art(categories=("ｅｎｅｒｇｙ",)), TOPICS) == [("energy", TopicReason.CATEGORY)]
+    assert route_article(art(categories=("ｅｎｅｒｇｙ",)), TOPICS) == [
+        ("energy", TopicReason.CATEGORY)
+    ]
 
 
 def test_source_topics_always_apply_and_win_the_reason() -> None:
@@ -40,4 +43,6 @@ def test_keywords_in_japanese_need_no_spaces() -> None:
 
 def test_keywords_are_looked_for_in_summary_text_not_markup() -> None:
     assert route_article(art(summary='<a href="/battery">link</a>'), TOPICS) == []
-    assert route_article(art(summary="<p>a battery</p>"), TOPICS) == [("energy", TopicReason.KEYWORD)]
+    assert route_article(art(summary="<p>a battery</p>"), TOPICS) == [
+        ("energy", TopicReason.KEYWORD)
+    ]

@@ -31,8 +31,15 @@ def config(tmp_path: Path) -> Config:
 def base_url(config: Config) -> Iterator[str]:
     storage = open_storage(config.database_url)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(config, storage), host="127.0.0.1",
-                                           port=port, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(config, storage),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="off",
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -58,8 +65,10 @@ def test_conditional_requests_get_304(base_url: str) -> None:
     etag = first.headers["etag"]
     again = httpx.get(f"{base_url}/feeds/it/all.atom", headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.content == b""
-    since = httpx.get(f"{base_url}/feeds/it/all.atom",
-                      headers={"If-Modified-Since": first.headers["last-modified"]})
+    since = httpx.get(
+        f"{base_url}/feeds/it/all.atom",
+        headers={"If-Modified-Since": first.headers["last-modified"]},
+    )
     assert since.status_code == 304
 
 

@@ -19,17 +19,39 @@ from syndicate.storage.schema import metadata
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 
-def article(guid: str, title: str = "Title", *, source: str = "s1", lang: str = "en",
-            published: datetime | None = NOW) -> Article:
-    a = Article(source_id=source, guid=guid, link=f"https://example.org/{guid}", title=title,
-                summary="<p>sum</p>", content="<p>body</p>", authors=("Ada",),
-                categories=("energy",), published=published, updated=None, language=lang)
+def article(
+    guid: str,
+    title: str = "Title",
+    *,
+    source: str = "s1",
+    lang: str = "en",
+    published: datetime | None = NOW,
+) -> Article:
+    a = Article(
+        source_id=source,
+        guid=guid,
+        link=f"https://example.org/{guid}",
+        title=title,
+        summary="<p>sum</p>",
+        content="<p>body</p>",
+        authors=("Ada",),
+        categories=("energy",),
+        published=published,
+        updated=None,
+        language=lang,
+    )
     return replace(a, content_hash=article_hash(a))
 
 
 def ok(source: str = "s1", etag: str | None = '"v1"') -> FetchResult:
-    return FetchResult(source, 200, "http://127.0.0.1/feed", b"body", etag=etag,
-                       last_modified="Sun, 01 Nov 2026 12:00:00 GMT")
+    return FetchResult(
+        source,
+        200,
+        "http://127.0.0.1/feed",
+        b"body",
+        etag=etag,
+        last_modified="Sun, 01 Nov 2026 12:00:00 GMT",
+    )
 
 
 def test_migrations_build_exactly_the_schema(database_url: str) -> None:
@@ -63,7 +85,12 @@ def test_sync_sources_inserts_and_resets_on_url_change(storage: SqlStorage) -> N
     assert (s1.etag, s1.language, s2.language) == ('"v1"', "en", "it")
     storage.sync_sources([("s1", "http://a/moved", "en")])
     (s1,) = storage.source_states(["s1"])
-    assert (s1.url, s1.etag, s1.last_modified, s1.next_poll_at) == ("http://a/moved", None, None, None)
+    assert (s1.url, s1.etag, s1.last_modified, s1.next_poll_at) == (
+        "http://a/moved",
+        None,
+        None,
+        None,
+    )
 
 
 def test_upsert_inserts_updates_and_never_duplicates(storage: SqlStorage) -> None:
@@ -109,15 +136,20 @@ def test_same_guid_in_two_sources_is_two_articles(storage: SqlStorage) -> None:
 def test_record_fetch_saves_validators_with_the_articles(storage: SqlStorage) -> None:
     storage.sync_sources([("s1", "http://a/feed", "en")])
     due = NOW + timedelta(minutes=15)
-    result = storage.record_fetch(ok(), body_hash="abc", now=NOW, next_poll_at=due,
-                                  routed=[(article("g1"), [])])
+    result = storage.record_fetch(
+        ok(), body_hash="abc", now=NOW, next_poll_at=due, routed=[(article("g1"), [])]
+    )
     assert result.inserted == 1
     (state,) = storage.source_states()
     assert (state.etag, state.body_hash, state.last_status) == ('"v1"', "abc", 200)
     assert (state.last_polled_at, state.next_poll_at, state.article_count) == (NOW, due, 1)
     # a 304 keeps the validators it did not replace
-    storage.record_fetch(FetchResult("s1", 304, "http://a/feed"), body_hash=None, now=due,
-                         next_poll_at=due + timedelta(minutes=15))
+    storage.record_fetch(
+        FetchResult("s1", 304, "http://a/feed"),
+        body_hash=None,
+        now=due,
+        next_poll_at=due + timedelta(minutes=15),
+    )
     (state,) = storage.source_states()
     assert (state.etag, state.body_hash, state.last_status) == ('"v1"', "abc", 304)
 
@@ -127,8 +159,13 @@ def test_failed_article_write_does_not_save_validators(storage: SqlStorage) -> N
     storage.sync_sources([("s1", "http://a/feed", "en")])
     broken = replace(article("g1"), title=None)  # type: ignore[arg-type]  # NOT NULL violated
     try:
-        storage.record_fetch(ok(), body_hash="abc", now=NOW, next_poll_at=NOW,
-                             routed=[(article("g0"), []), (broken, [])])
+        storage.record_fetch(
+            ok(),
+            body_hash="abc",
+            now=NOW,
+            next_poll_at=NOW,
+            routed=[(article("g0"), []), (broken, [])],
+        )
     except sa.exc.IntegrityError:
         pass
     else:
@@ -139,8 +176,10 @@ def test_failed_article_write_does_not_save_validators(storage: SqlStorage) -> N
 
 def test_record_failure_counts_and_keeps_articles(storage: SqlStorage) -> None:
     storage.sync_sources([("s1", "http://a/feed", "en")])
-    storage.record_fetch(ok(), body_hash="abc", now=NOW, next_poll_at=NOW, routed=[(article("g"), [])])
-    for i in range(2):
+    storage.record_fetch(
+        ok(), body_hash="abc", now=NOW, next_poll_at=NOW, routed=[(article("g"), [])]
+    )
+    for _ in range(2):
         storage.record_failure("s1", status=500, error="HTTP 500", now=NOW, next_poll_at=NOW)
     (state,) = storage.source_states()
     assert (state.error_count, state.last_error, state.last_status) == (2, "HTTP 500", 500)

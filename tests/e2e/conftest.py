@@ -94,14 +94,23 @@ class Service:
         log = (self.directory / f"run-{len(self.processes)}.log").open("wb")
         process = subprocess.Popen(
             [sys.executable, "-m", "syndicate", "--config", str(self.config), "run"],
-            stdout=log, stderr=subprocess.STDOUT, env=self.env(), cwd=self.directory)
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=self.env(),
+            cwd=self.directory,
+        )
         self.processes.append(process)
         return process
 
     def cli(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "syndicate", "--config", str(self.config),
-                               *args], capture_output=True, text=True, timeout=timeout,
-                              env=self.env(), cwd=self.directory)
+        return subprocess.run(
+            [sys.executable, "-m", "syndicate", "--config", str(self.config), *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=self.env(),
+            cwd=self.directory,
+        )
 
     def log(self, index: int = -1) -> str:
         return (self.directory / f"run-{index % len(self.processes)}.log").read_text("utf-8")
@@ -137,7 +146,9 @@ def service(tmp_path: Path, feed_server: FeedServer) -> Iterator[Service]:
     port = free_port()
     text = DEMO_CONFIG.read_text("utf-8")
     text = text.replace("http://127.0.0.1:8080/demo/", feed_server.url("/demo/"))
-    text = text.replace('base_url = "http://127.0.0.1:8080"', f'base_url = "http://127.0.0.1:{port}"')
+    text = text.replace(
+        'base_url = "http://127.0.0.1:8080"', f'base_url = "http://127.0.0.1:{port}"'
+    )
     text = text.replace("port = 8080", f"port = {port}")
     assert "8080" not in text
     config = tmp_path / "config.toml"

@@ -43,8 +43,10 @@ def fetch_feed(service: Service, relpath: str) -> feedparser.FeedParserDict:
 
 
 def feeds_ready(service: Service, minimum: int = 10) -> bool:
-    return all(len(fetch_feed(service, f"{lang}/all.atom").entries) >= minimum
-               for lang in ("it", "en", "ja"))
+    return all(
+        len(fetch_feed(service, f"{lang}/all.atom").entries) >= minimum
+        for lang in ("it", "en", "ja")
+    )
 
 
 def stored(service: Service) -> tuple[int, list[tuple[str, str, int]]]:
@@ -56,8 +58,9 @@ def stored(service: Service) -> tuple[int, list[tuple[str, str, int]]]:
         storage.close()
 
 
-def test_run_serves_feeds_and_second_poll_is_conditional(service: Service,
-                                                         feed_server: FeedServer) -> None:
+def test_run_serves_feeds_and_second_poll_is_conditional(
+    service: Service, feed_server: FeedServer
+) -> None:
     assert len(DEMO_FILES) >= 6
     process = service.start()
     service.wait_for(lambda: feeds_ready(service), what="feeds with 10+ entries per language")
@@ -86,7 +89,14 @@ def test_run_serves_feeds_and_second_poll_is_conditional(service: Service,
 
     status = service.cli("sources", "status", "--json")
     rows = json.loads(status.stdout)
-    assert {r["id"] for r in rows} == {"campus-it", "city-it", "campus-en", "hub-en", "hub-ja", "city-ja"}
+    assert {r["id"] for r in rows} == {
+        "campus-it",
+        "city-it",
+        "campus-en",
+        "hub-en",
+        "hub-ja",
+        "city-ja",
+    }
     assert all(r["health"] == "ok" and r["last_status"] == 304 for r in rows)
     assert sum(r["articles"] for r in rows) == count
 
@@ -94,20 +104,26 @@ def test_run_serves_feeds_and_second_poll_is_conditional(service: Service,
     assert process.wait(timeout=5) == 0
 
 
-def test_sigterm_during_a_cycle_loses_and_duplicates_nothing(service: Service,
-                                                             feed_server: FeedServer) -> None:
+def test_sigterm_during_a_cycle_loses_and_duplicates_nothing(
+    service: Service, feed_server: FeedServer
+) -> None:
     # One source answers slowly, so the first cycle is surely in progress when SIGTERM comes.
     feed_server.delays["/demo/hub-ja.xml"] = 4.0
     process = service.start()
-    service.wait_for(lambda: len(feed_server.requests_for("/demo/hub-ja.xml")) >= 1, timeout=60,
-                     what="the slow source to be asked")
+    service.wait_for(
+        lambda: len(feed_server.requests_for("/demo/hub-ja.xml")) >= 1,
+        timeout=60,
+        what="the slow source to be asked",
+    )
     time.sleep(0.3)  # let the quick sources be stored while the slow one is still answering
     process.send_signal(signal.SIGTERM)
     try:
         assert process.wait(timeout=5) == 0, service.log()
     except subprocess.TimeoutExpired:
         process.kill()
-        raise AssertionError("syndicate did not stop within 5 s of SIGTERM:\n" + service.log())
+        raise AssertionError(
+            "syndicate did not stop within 5 s of SIGTERM:\n" + service.log()
+        ) from None
     leftovers = [p for p in (service.directory / "feeds").rglob(".*.tmp")]
     assert leftovers == []
     count_after_kill, duplicates = stored(service)
