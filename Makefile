@@ -1,12 +1,13 @@
 # syndicate: two commands on a fresh machine.
 #   make run    set up .venv and run the service on the embedded default (SQLite, built-in server, demo sources)
 #   make test   set up .venv with the test extras and run the whole test suite
+#   make lint   ruff + mypy --strict;  make bench   benchmarks with same-run baselines
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 CONFIG ?= config.toml
 
-.PHONY: run test lint venv clean
+.PHONY: run test lint bench venv clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "syndicate needs Python >= 3.11")'
@@ -30,9 +31,12 @@ test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check syndicate tests
-	$(BIN)/ruff format --check syndicate tests
+	$(BIN)/ruff check syndicate tests bench
+	$(BIN)/ruff format --check syndicate tests bench
 	$(BIN)/mypy --strict syndicate
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var feeds/*/ feeds/index.opml .pytest_cache .mypy_cache .ruff_cache

@@ -227,66 +227,64 @@ class SqlStorage:
 def _upsert(
     conn: sa.Connection, source_id: str, routed: Sequence[RoutedArticle], now: datetime
 ) -> UpsertResult:
-    """Insert new articles, update changed ones in place, leave the rest; never duplicate."""
-    if not routed:
-        return UpsertResult()
-    guids = [article.guid for article, _ in routed]
-    existing: dict[str, tuple[int, str]] = {}
+    """Insert new articles, update changed ones in place, leave the rest; never duplicate.
+
+    New articles go in one batch with ``ON CONFLICT DO NOTHING RETURNING``: a row another
+    writer inserted meanwhile is not returned, and is then compared like any stored one.
+    """
+    unique: dict[str, RoutedArticle] = {}
+    for item in routed:  # the same entry twice in one feed: the first one wins
+        unique.setdefault(item[0].guid, item)
+    existing = _existing(conn, source_id, list(unique))
+    fresh = [
+        {"source_id": source_id, "first_seen": now, "last_changed": now, **_article_values(a)}
+        for guid, (a, _) in unique.items()
+        if guid not in existing
+    ]
+    inserted: dict[str, int] = {}
+    if fresh:
+        insert = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(articles)
+        statement = insert.on_conflict_do_nothing(index_elements=["source_id", "guid"]).returning(
+            articles.c.id, articles.c.guid
+        )
+        inserted = {row.guid: int(row.id) for row in conn.execute(statement, fresh)}
+    links: list[tuple[int, Sequence[tuple[str, TopicReason]]]] = []
+    updated = unchanged = 0
+    for guid, (article, topics) in unique.items():
+        if guid in inserted:
+            links.append((inserted[guid], topics))
+            continue
+        article_id, old_hash = existing.get(guid) or _lookup(conn, source_id, guid)
+        if old_hash == article.content_hash:
+            unchanged += 1
+            continue
+        conn.execute(
+            articles.update()
+            .where(articles.c.id == article_id)
+            .values(last_changed=now, **_article_values(article))
+        )
+        conn.execute(article_topics.delete().where(article_topics.c.article_id == article_id))
+        links.append((article_id, topics))
+        updated += 1
+    rows = [
+        {"article_id": article_id, "topic_id": topic, "reason": reason.value}
+        for article_id, topics in links
+        for topic, reason in dict(topics).items()
+    ]
+    if rows:
+        conn.execute(article_topics.insert(), rows)
+    return UpsertResult(len(inserted), updated, unchanged)
+
+
+def _existing(conn: sa.Connection, source_id: str, guids: list[str]) -> dict[str, tuple[int, str]]:
+    """guid -> (id, content_hash) of the stored articles among ``guids``."""
+    found: dict[str, tuple[int, str]] = {}
     for chunk in _chunks(guids, 500):
         query = sa.select(articles.c.id, articles.c.guid, articles.c.content_hash).where(
             (articles.c.source_id == source_id) & articles.c.guid.in_(chunk)
         )
-        existing |= {row.guid: (row.id, row.content_hash) for row in conn.execute(query)}
-    inserted = updated = unchanged = 0
-    seen: set[str] = set()
-    for article, topics in routed:
-        if article.guid in seen:  # the same entry twice in one feed: the first one wins
-            continue
-        seen.add(article.guid)
-        values = _article_values(article)
-        new_id = None
-        if article.guid not in existing:
-            new_id = _insert_new(conn, source_id, values, now)
-        if new_id is not None:
-            article_id = new_id
-            inserted += 1
-        else:
-            article_id, old_hash = existing.get(article.guid) or _lookup(
-                conn, source_id, article.guid
-            )
-            if old_hash == article.content_hash:
-                unchanged += 1
-                continue
-            conn.execute(
-                articles.update()
-                .where(articles.c.id == article_id)
-                .values(last_changed=now, **values)
-            )
-            conn.execute(article_topics.delete().where(article_topics.c.article_id == article_id))
-            updated += 1
-        if topics:
-            conn.execute(
-                article_topics.insert(),
-                [
-                    {"article_id": article_id, "topic_id": topic, "reason": reason.value}
-                    for topic, reason in dict(topics).items()
-                ],
-            )
-    return UpsertResult(inserted, updated, unchanged)
-
-
-def _insert_new(
-    conn: sa.Connection, source_id: str, values: dict[str, Any], now: datetime
-) -> int | None:
-    """Insert one article; None if another writer inserted the same (source, guid) meanwhile."""
-    insert = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(articles)
-    statement = (
-        insert.values(source_id=source_id, first_seen=now, last_changed=now, **values)
-        .on_conflict_do_nothing(index_elements=["source_id", "guid"])
-        .returning(articles.c.id)
-    )
-    found = conn.execute(statement).scalar_one_or_none()
-    return None if found is None else int(found)
+        found |= {row.guid: (int(row.id), str(row.content_hash)) for row in conn.execute(query)}
+    return found
 
 
 def _lookup(conn: sa.Connection, source_id: str, guid: str) -> tuple[int, str]:
