@@ -6,11 +6,13 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 from collections.abc import Iterator
 
 import uvicorn
 
 from syndicate.config import Config
+from syndicate.errors import SyndicateError
 from syndicate.pipeline import utcnow
 from syndicate.publish import publish_feeds
 from syndicate.scheduler import Worker
@@ -39,6 +41,21 @@ def _server(config: Config, storage: Storage, host: str, port: int) -> _Server:
     )
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    """Bind the listening socket here, so a taken port is a clear error, not a traceback."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise SyndicateError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
 def _stop_on_signals(stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -49,8 +66,9 @@ async def serve(config: Config, storage: Storage, host: str, port: int) -> None:
     """Only the HTTP server, until SIGINT/SIGTERM."""
     stop = asyncio.Event()
     _stop_on_signals(stop)
+    sock = _listen(host, port)
     server = _server(config, storage, host, port)
-    task = asyncio.create_task(server.serve())
+    task = asyncio.create_task(server.serve(sockets=[sock]))
     await _wait_started(server, task)
     log.info("serving %s on http://%s:%d/", config.output_dir, host, port)
     await asyncio.wait(
@@ -64,9 +82,10 @@ async def run_service(config: Config, storage: Storage, host: str, port: int) ->
     """Server first (the demo sources live on it), then the worker; both stop on a signal."""
     stop = asyncio.Event()
     _stop_on_signals(stop)
+    sock = _listen(host, port)
     await asyncio.to_thread(publish_feeds, config, storage, utcnow())  # missing files first
     server = _server(config, storage, host, port)
-    server_task = asyncio.create_task(server.serve())
+    server_task = asyncio.create_task(server.serve(sockets=[sock]))
     await _wait_started(server, server_task)
     log.info("syndicate running on http://%s:%d/ (Ctrl-C to stop)", host, port)
     async with Worker(config, storage):
