@@ -90,10 +90,11 @@ class Service:
         env.pop("SYNDICATE_CONFIG", None)
         return env
 
-    def start(self) -> subprocess.Popen[bytes]:
+    def start(self, *args: str) -> subprocess.Popen[bytes]:
+        """Start ``syndicate COMMAND`` (``run`` by default) in the background, logging to a file."""
         log = (self.directory / f"run-{len(self.processes)}.log").open("wb")
         process = subprocess.Popen(
-            [sys.executable, "-m", "syndicate", "--config", str(self.config), "run"],
+            [sys.executable, "-m", "syndicate", "--config", str(self.config), *(args or ("run",))],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=self.env(),

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import signal
 import socket
-import subprocess
-import sys
 
 import httpx
 import pytest
@@ -15,23 +13,10 @@ from .conftest import FeedServer, Service
 pytestmark = pytest.mark.e2e
 
 
-def start(service: Service, *args: str) -> subprocess.Popen[bytes]:
-    log = (service.directory / f"run-{len(service.processes)}.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "syndicate", "--config", str(service.config), *args],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=service.env(),
-        cwd=service.directory,
-    )
-    service.processes.append(process)
-    return process
-
-
 def test_poll_without_once_keeps_polling_until_sigterm(
     service: Service, feed_server: FeedServer
 ) -> None:
-    process = start(service, "poll")
+    process = service.start("poll")
     service.wait_for(lambda: len(feed_server.requests) >= 6, what="every source to be polled")
     service.wait_for(
         lambda: (service.directory / "feeds" / "ja" / "all.atom").is_file(),
@@ -43,7 +28,7 @@ def test_poll_without_once_keeps_polling_until_sigterm(
 
 def test_serve_serves_published_feeds(service: Service) -> None:
     assert service.cli("poll", "--once").returncode == 0
-    process = start(service, "serve")
+    process = service.start("serve")
     service.wait_for(
         lambda: httpx.get(f"{service.base_url}/", timeout=2).status_code == 200, what="the server"
     )
