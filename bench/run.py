@@ -116,7 +116,7 @@ def bench_store(directory: Path, n: int, rounds: int) -> tuple[float, float, flo
     first, again, plain = [], [], []
     for r in range(rounds):
         storage = open_storage(f"sqlite:///{directory / f'store-{r}.db'}")
-        storage.sync_sources([("bench", "http://127.0.0.1/", None)])
+        storage.sync_sources([("bench", "http://127.0.0.1/", None, True)])
         start = time.perf_counter()
         storage.upsert_articles("bench", routed, NOW)
         first.append(time.perf_counter() - start)
@@ -145,7 +145,7 @@ def demo_config(directory: Path, port: int = 8080) -> Path:
 def bench_publish(directory: Path, n: int, rounds: int) -> tuple[float, float, int]:
     config = load_config(demo_config(directory), env={})
     storage = open_storage(config.database_url)
-    storage.sync_sources([("bench", "http://127.0.0.1/", None)])
+    storage.sync_sources([("bench", "http://127.0.0.1/", None, True)])
     storage.upsert_articles("bench", make_articles(n), NOW)
     files = len(publish_feeds(config, storage, NOW, force=True).written)
     full = median_seconds(lambda: publish_feeds(config, storage, NOW, force=True), rounds)

@@ -11,6 +11,7 @@ import json
 import logging
 import sys
 import traceback
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -20,10 +21,10 @@ import typer
 from syndicate.config import Config, load_config
 from syndicate.errors import ConfigError, SyndicateError
 from syndicate.fetch import Fetcher
-from syndicate.pipeline import CycleReport, run_cycle, utcnow
+from syndicate.pipeline import CycleReport, run_cycle, sync_sources, utcnow
+from syndicate.preview import check_source
 from syndicate.publish import publish_feeds
-from syndicate.scheduler import Worker
-from syndicate.service import run_service, serve
+from syndicate.service import run_service, run_worker, serve
 from syndicate.status import source_statuses
 from syndicate.storage import SqlStorage, open_storage
 from syndicate.storage.database import create_engine, current_revision, upgrade
@@ -148,7 +149,7 @@ def poll(
             report = asyncio.run(_poll_once(config, storage, force, source or None))
             _print_cycle(report)
         else:
-            asyncio.run(_poll_forever(config, storage))
+            asyncio.run(run_worker(config, storage))
     finally:
         storage.close()
 
@@ -156,19 +157,9 @@ def poll(
 async def _poll_once(
     config: Config, storage: SqlStorage, force: bool, only: list[str] | None
 ) -> CycleReport:
+    await asyncio.to_thread(sync_sources, config, storage)
     async with Fetcher(config.fetch) as fetcher:
         return await run_cycle(config, storage, fetcher, force=force, only=only)
-
-
-async def _poll_forever(config: Config, storage: SqlStorage) -> None:
-    import signal
-
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    async with Worker(config, storage):
-        await stop.wait()
 
 
 def _print_cycle(report: CycleReport) -> None:
@@ -183,6 +174,24 @@ def _print_cycle(report: CycleReport) -> None:
         f"{len(report.sources)} sources polled, {len(report.failed)} failed, "
         f"{written} feeds written in {report.seconds:.2f}s"
     )
+
+
+@app.command()
+@_user_errors
+def worker() -> None:
+    """Poll sources on schedule without serving; run several against one PostgreSQL.
+
+    Workers claim due sources with a lease (SELECT ... FOR UPDATE SKIP LOCKED), so each
+    source is fetched once per due time however many run. Reloads the config on SIGHUP.
+
+    Example: SYNDICATE_DATABASE_URL=postgresql://syndicate@db/syndicate syndicate worker
+    """
+    config = _config()
+    storage = _storage(config)
+    try:
+        asyncio.run(run_worker(config, storage))
+    finally:
+        storage.close()
 
 
 @app.command()
@@ -256,15 +265,67 @@ def sources_status(
         typer.echo(json.dumps([row.to_json() for row in rows], ensure_ascii=False, indent=2))
         return
     typer.echo(
-        f"{'SOURCE':<22} {'HEALTH':<9} {'HTTP':>4} {'ARTICLES':>8} {'ERRORS':>6}  "
-        "NEXT POLL (UTC)       LAST ERROR"
+        f"{'SOURCE':<22} {'HEALTH':<9} {'LAST':>9} {'ARTICLES':>8} {'ERRORS':>6}  "
+        f"{'NEXT POLL (UTC)':<19}  INTERVAL / LAST ERROR"
     )
     for row in rows:
-        next_poll = row.next_poll_at.strftime("%Y-%m-%d %H:%M:%S") if row.next_poll_at else "now"
+        next_poll = f"{row.next_poll_at:%Y-%m-%d %H:%M:%S}" if row.next_poll_at else "now"
+        if row.retry_until:
+            next_poll = f"{row.retry_until:%Y-%m-%d %H:%M:%S}"
         typer.echo(
-            f"{row.id:<22} {row.health:<9} {row.last_status or '-':>4} {row.articles:>8} "
-            f"{row.error_count:>6}  {next_poll:<21} {row.last_error or ''}"
+            f"{row.id:<22} {row.health:<9} {row.last_status or '-':>9} {row.articles:>8} "
+            f"{row.error_count:>6}  {next_poll:<19}  {row.interval_reason}"
         )
+        if row.disabled_reason or row.last_error:
+            typer.echo(f"{'':<22} {row.disabled_reason or row.last_error}")
+
+
+@sources_app.command("check")
+@_user_errors
+def sources_check(
+    source_id: Annotated[str, typer.Argument(help="The source id from the config.")],
+) -> None:
+    """Fetch one source now and show what a poll would store; stores nothing.
+
+    Example: syndicate sources check campus-it
+    """
+    config = _config()
+    storage = _storage(config)
+    try:
+        preview = asyncio.run(check_source(config, storage, source_id))
+    finally:
+        storage.close()
+    typer.echo(
+        f"{preview.source_id}: HTTP {preview.status} from {preview.url}, "
+        f"{preview.size} bytes{', malformed: ' + preview.problem if preview.problem else ''}"
+    )
+    counts = Counter(entry.change for entry in preview.entries)
+    typer.echo(
+        f"{len(preview.entries)} entries: {counts['new']} new, {counts['changed']} changed, "
+        f"{counts['same']} unchanged"
+    )
+    for entry in preview.entries:
+        topics = ",".join(entry.topics) or "-"
+        typer.echo(f"  {entry.change:<8} {entry.language:<5} {topics:<24} {entry.title}")
+
+
+@sources_app.command("enable")
+@_user_errors
+def sources_enable(
+    source_id: Annotated[str, typer.Argument(help="The source id from the config.")],
+) -> None:
+    """Clear a source's disabling (e.g. after 410 Gone) so that it is polled again at once.
+
+    Example: syndicate sources enable city-it
+    """
+    config = _config()
+    config.source(source_id)  # unknown ids are a user error
+    storage = _storage(config)
+    try:
+        storage.enable_source(source_id)
+    finally:
+        storage.close()
+    typer.echo(f"{source_id}: enabled; it is polled at the next cycle")
 
 
 @db_app.command("upgrade")

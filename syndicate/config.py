@@ -83,8 +83,12 @@ class FetchConfig:
     user_agent: str = "syndicate/0.1 (+https://example.org/contact)"
     concurrency: int = 50
     per_host: int = 2
-    #: seconds
+    #: seconds to open a connection (TCP and TLS)
+    connect_timeout: float = 10.0
+    #: seconds without a byte from the server
     timeout: float = 20.0
+    #: seconds for the whole fetch, body included
+    total_timeout: float = 60.0
     #: bytes
     max_bytes: int = 10 * 1024 * 1024
     allow_private_networks: bool = False
@@ -92,8 +96,20 @@ class FetchConfig:
 
 @dataclass(frozen=True)
 class ScheduleConfig:
-    #: default per-source poll interval, seconds
+    #: per-source poll interval (seconds): the fixed one, or the start of adaptive polling
     interval: float = 15 * 60.0
+    #: poll busy sources more often and quiet ones less, within the bounds below
+    adaptive: bool = True
+    min_interval: float = 5 * 60.0
+    max_interval: float = 6 * 3600.0
+    #: each next poll moves by up to this fraction of the interval, so sources spread out
+    jitter: float = 0.1
+    #: the longest wait after consecutive failures (and the cap on a server's Retry-After)
+    max_backoff: float = 6 * 3600.0
+    #: how often workers look for due sources, seconds
+    tick: float = 30.0
+    #: how long a worker holds a claimed source before others may take it, seconds
+    lease: float = 5 * 60.0
 
 
 @dataclass(frozen=True)
@@ -147,8 +163,10 @@ class SourceConfig:
     title: str | None = None
     #: topics every article of this source is routed to
     topics: tuple[str, ...] = ()
-    #: seconds; None means the schedule default
+    #: seconds; None means the schedule default (adaptive when schedule.adaptive)
     interval: float | None = None
+    #: false: kept, never polled
+    enabled: bool = True
 
 
 @dataclass(frozen=True)
@@ -177,10 +195,18 @@ class Config:
         return self.service.database
 
     def source(self, source_id: str) -> SourceConfig:
+        """The configured source; a ConfigError naming the file when there is none."""
         for source in self.sources:
             if source.id == source_id:
                 return source
-        raise KeyError(source_id)
+        known = ", ".join(s.id for s in self.sources) or "none"
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    self.path, None, "sources", f"no source with id {source_id!r} (known: {known})"
+                )
+            ]
+        )
 
     def interval_of(self, source: SourceConfig) -> float:
         return source.interval if source.interval is not None else self.schedule.interval
@@ -191,9 +217,21 @@ _FETCH_KEYS = {
     "user_agent",
     "concurrency",
     "per_host",
+    "connect_timeout",
     "timeout",
+    "total_timeout",
     "max_bytes",
     "allow_private_networks",
+}
+_SCHEDULE_KEYS = {
+    "interval",
+    "adaptive",
+    "min_interval",
+    "max_interval",
+    "jitter",
+    "max_backoff",
+    "tick",
+    "lease",
 }
 _TRANSLATION_KEYS = {
     "engine",
@@ -256,16 +294,19 @@ def _build(check: Checker, path: Path, data: dict[str, Any], env: dict[str, str]
         user_agent=check.string(t, ("fetch", "user_agent"), FetchConfig.user_agent),
         concurrency=check.integer(t, ("fetch", "concurrency"), FetchConfig.concurrency, low=1),
         per_host=check.integer(t, ("fetch", "per_host"), FetchConfig.per_host, low=1),
+        connect_timeout=check.value(
+            t, ("fetch", "connect_timeout"), FetchConfig.connect_timeout, parse_duration
+        ),
         timeout=check.value(t, ("fetch", "timeout"), FetchConfig.timeout, parse_duration),
+        total_timeout=check.value(
+            t, ("fetch", "total_timeout"), FetchConfig.total_timeout, parse_duration
+        ),
         max_bytes=check.value(t, ("fetch", "max_bytes"), FetchConfig.max_bytes, parse_size),
         allow_private_networks=check.boolean(
             t, ("fetch", "allow_private_networks"), FetchConfig.allow_private_networks
         ),
     )
-    t = check.table(data, ("schedule",), {"interval"})
-    schedule = ScheduleConfig(
-        interval=check.value(t, ("schedule", "interval"), ScheduleConfig.interval, parse_duration)
-    )
+    schedule = _schedule(check, check.table(data, ("schedule",), _SCHEDULE_KEYS))
     t = check.table(data, ("publish",), {"max_entries"})
     publish = PublishConfig(
         max_entries=check.integer(t, ("publish", "max_entries"), PublishConfig.max_entries, low=1)
@@ -300,6 +341,32 @@ def _service(check: Checker, t: dict[str, Any], path: Path, env: dict[str, str])
     if not base_url.startswith(("http://", "https://")):
         check.problem(("service", "base_url"), f"expected an http(s) URL, got {base_url!r}")
     return ServiceConfig(languages, database, output_dir, base_url)
+
+
+def _schedule(check: Checker, t: dict[str, Any]) -> ScheduleConfig:
+    def duration(name: str) -> float:
+        default: float = getattr(ScheduleConfig, name)
+        return check.value(t, ("schedule", name), default, parse_duration)
+
+    schedule = ScheduleConfig(
+        interval=duration("interval"),
+        adaptive=check.boolean(t, ("schedule", "adaptive"), ScheduleConfig.adaptive),
+        min_interval=duration("min_interval"),
+        max_interval=duration("max_interval"),
+        jitter=check.value(t, ("schedule", "jitter"), ScheduleConfig.jitter, _fraction),
+        max_backoff=duration("max_backoff"),
+        tick=duration("tick"),
+        lease=duration("lease"),
+    )
+    if schedule.min_interval > schedule.max_interval:
+        check.problem(("schedule", "min_interval"), "is longer than schedule.max_interval")
+    return schedule
+
+
+def _fraction(value: object) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 0.5:
+        return float(value)
+    raise ValueError(f"expected a number from 0 to 0.5, got {value!r}")
 
 
 def _translation(check: Checker, t: dict[str, Any]) -> TranslationConfig:
@@ -370,7 +437,7 @@ def _sources(
     check: Checker, data: dict[str, Any], languages: tuple[str, ...], topic_ids: set[str]
 ) -> tuple[SourceConfig, ...]:
     sources: list[SourceConfig] = []
-    known = {"id", "url", "language", "title", "topics", "interval"}
+    known = {"id", "url", "language", "title", "topics", "interval", "enabled"}
     for i, t in check.array_of_tables(data, "sources", known):
         key = ("sources", i)
         source_id = check.identifier(t, (*key, "id"))
@@ -394,6 +461,7 @@ def _sources(
                     + check.suggest(topic, topic_ids),
                 )
         interval = check.value(t, (*key, "interval"), None, parse_duration)
+        enabled = check.boolean(t, (*key, "enabled"), True)
         sources.append(
             SourceConfig(
                 source_id,
@@ -402,6 +470,7 @@ def _sources(
                 check.optional_string(t, (*key, "title")),
                 topics,
                 interval,
+                enabled,
             )
         )
     return tuple(sources)

@@ -85,13 +85,29 @@ class SourceError(SyndicateError):
 
 
 class FetchError(SourceError):
-    """An HTTP fetch failed: network error, bad status, oversized body, refused address."""
+    """An HTTP fetch failed: network error, bad status, oversized body, refused address.
+
+    ``kind`` names the failure for operators and decisions: ``http`` (a status other than
+    200/304; see ``status``), ``timeout``, ``dns``, ``connect``, ``tls``, ``redirects``,
+    ``too-large``, ``refused-address``, ``protocol``, ``not-a-feed``.
+    """
 
     message = "fetch failed"
 
-    def __init__(self, source_id: str, message: str, status: int | None = None) -> None:
+    def __init__(
+        self,
+        source_id: str,
+        message: str,
+        *,
+        kind: str = "http",
+        status: int | None = None,
+        retry_after: str | None = None,
+    ) -> None:
+        self.kind = kind
         self.status = status
         self.reason = message
+        #: the raw Retry-After header of a 429/503 answer
+        self.retry_after = retry_after
         super().__init__(source_id, message)
 
 

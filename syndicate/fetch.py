@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import ssl
 from collections import defaultdict
 from types import TracebackType
 from typing import Self
@@ -53,7 +54,7 @@ class Fetcher:
         )
         self._client = httpx.AsyncClient(
             transport=transport,
-            timeout=httpx.Timeout(config.timeout, connect=min(10.0, config.timeout)),
+            timeout=httpx.Timeout(config.timeout, connect=config.connect_timeout),
             limits=httpx.Limits(max_connections=config.concurrency),
             headers={
                 "User-Agent": config.user_agent,
@@ -86,23 +87,39 @@ class Fetcher:
         if source.last_modified:
             headers["If-Modified-Since"] = source.last_modified
         host = urlsplit(url).hostname or ""
+        total = self.config.total_timeout
         try:
             async with self._all, self._hosts[host]:
-                return await asyncio.wait_for(
-                    self._get(source.id, url, headers), timeout=self.config.timeout * 2
-                )
+                return await asyncio.wait_for(self._get(source.id, url, headers), timeout=total)
         except FetchError:
             raise
         except TimeoutError:
-            raise FetchError(source.id, f"timed out after {self.config.timeout * 2:g}s") from None
+            raise FetchError(
+                source.id,
+                f"no complete answer within {total:g}s (fetch.total_timeout)",
+                kind="timeout",
+            ) from None
         except httpx.TimeoutException as exc:
-            raise FetchError(source.id, f"timed out ({type(exc).__name__}) at {url}") from exc
+            what = {
+                "ConnectTimeout": "connecting",
+                "ReadTimeout": "waiting for data",
+                "PoolTimeout": "waiting for a free connection",
+            }.get(type(exc).__name__, "")
+            raise FetchError(
+                source.id, f"timed out {what} at {url}".replace("  ", " "), kind="timeout"
+            ) from exc
         except httpx.TooManyRedirects as exc:
-            raise FetchError(source.id, f"more than {MAX_REDIRECTS} redirects from {url}") from exc
+            raise FetchError(
+                source.id, f"more than {MAX_REDIRECTS} redirects from {url}", kind="redirects"
+            ) from exc
         except httpx.ConnectError as exc:
-            raise FetchError(source.id, f"cannot connect to {host}: {exc}") from exc
+            raise _connect_error(source.id, host, exc) from exc
+        except (httpx.RemoteProtocolError, httpx.DecodingError) as exc:
+            raise FetchError(
+                source.id, f"broken answer from {host}: {exc}", kind="protocol"
+            ) from exc
         except httpx.HTTPError as exc:
-            raise FetchError(source.id, f"{type(exc).__name__}: {exc}") from exc
+            raise FetchError(source.id, f"{type(exc).__name__}: {exc}", kind="connect") from exc
 
     async def _get(self, source_id: str, url: str, headers: dict[str, str]) -> FetchResult:
         limit = self.config.max_bytes
@@ -122,14 +139,16 @@ class Fetcher:
             if response.status_code != 200:
                 raise FetchError(
                     source_id,
-                    f"HTTP {response.status_code} from {response.url}",
+                    f"HTTP {response.status_code} {response.reason_phrase} from {response.url}",
                     status=response.status_code,
+                    retry_after=response.headers.get("retry-after"),
                 )
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > limit:
                 raise FetchError(
                     source_id,
                     f"body of {declared} bytes is over fetch.max_bytes ({limit})",
+                    kind="too-large",
                     status=200,
                 )
             chunks: list[bytes] = []
@@ -138,7 +157,10 @@ class Fetcher:
                 size += len(chunk)
                 if size > limit:
                     raise FetchError(
-                        source_id, f"body is over fetch.max_bytes ({limit} bytes)", status=200
+                        source_id,
+                        f"body is over fetch.max_bytes ({limit} bytes)",
+                        kind="too-large",
+                        status=200,
                     )
                 chunks.append(chunk)
             return FetchResult(
@@ -163,7 +185,7 @@ class Fetcher:
                 host, request.url.port or 443, type=socket.SOCK_STREAM
             )
         except OSError as exc:
-            raise FetchError(source_id, f"cannot resolve {host}: {exc}") from exc
+            raise FetchError(source_id, f"cannot resolve {host}: {exc}", kind="dns") from exc
         for info in infos:
             address = str(info[4][0])
             if not is_public_address(address):
@@ -171,7 +193,33 @@ class Fetcher:
                     source_id,
                     f"refused {host} ({address}): not a public address; "
                     "set fetch.allow_private_networks = true to allow",
+                    kind="refused-address",
                 )
+
+
+def _connect_error(source_id: str, host: str, exc: httpx.ConnectError) -> FetchError:
+    """Say plainly whether the name, the TLS handshake or the connection failed."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return FetchError(
+                source_id,
+                f"TLS certificate of {host} not accepted: {cause.verify_message}",
+                kind="tls",
+            )
+        if isinstance(cause, ssl.SSLError):
+            return FetchError(
+                source_id, f"TLS handshake with {host} failed: {cause.reason}", kind="tls"
+            )
+        if isinstance(cause, socket.gaierror):
+            return FetchError(source_id, f"cannot resolve {host}: {cause.strerror}", kind="dns")
+        cause = cause.__cause__ or cause.__context__
+    text = str(exc)
+    if "CERTIFICATE_VERIFY_FAILED" in text or "SSL" in text:
+        return FetchError(source_id, f"TLS error with {host}: {text}", kind="tls")
+    if "Name or service not known" in text or "nodename nor servname" in text:
+        return FetchError(source_id, f"cannot resolve {host}: {text}", kind="dns")
+    return FetchError(source_id, f"cannot connect to {host}: {text}", kind="connect")
 
 
 def _permanent_target(response: httpx.Response) -> str | None:

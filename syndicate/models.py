@@ -12,6 +12,7 @@ __all__ = [
     "FeedSpec",
     "FetchResult",
     "SourceState",
+    "SourceUpdate",
     "StoredArticle",
     "TopicReason",
     "UpsertResult",
@@ -65,11 +66,49 @@ class SourceState:
     disabled_reason: str | None = None
     #: articles stored for this source
     article_count: int = 0
+    #: false when the source left the config or was switched off there
+    enabled: bool = True
+    #: a server's Retry-After: no request before this, not even forced
+    retry_until: datetime | None = None
+    #: a permanent redirect seen on the last poll(s), not adopted yet, and how many times
+    moved_to: str | None = None
+    moved_count: int = 0
+    #: the interval chosen at the last poll and why
+    interval_seconds: float | None = None
+    interval_reason: str | None = None
+    #: what kind of failure the last one was (timeout, dns, tls, http, not-a-feed, ...)
+    last_error_kind: str | None = None
+    #: the worker holding the source now, and until when
+    lease_owner: str | None = None
+    lease_until: datetime | None = None
 
     @property
     def fetch_url(self) -> str:
         """The URL to ask: where a permanent redirect pointed, else the configured one."""
         return self.final_url or self.url
+
+
+@dataclass(frozen=True)
+class SourceUpdate:
+    """A source row's new state after one poll. Sent by the pipeline to storage."""
+
+    last_polled_at: datetime
+    next_poll_at: datetime
+    #: HTTP status, or 0 when no answer came
+    last_status: int
+    error_count: int = 0
+    last_error_kind: str | None = None
+    last_error: str | None = None
+    retry_until: datetime | None = None
+    disabled_reason: str | None = None
+    moved_to: str | None = None
+    moved_count: int = 0
+    #: a permanent redirect adopted now (None: keep the stored final URL)
+    final_url: str | None = None
+    interval_seconds: float | None = None
+    interval_reason: str | None = None
+    #: (etag, last_modified, body_hash) of a new body; None keeps the stored ones
+    validators: tuple[str | None, str | None, str | None] | None = None
 
 
 @dataclass(frozen=True)

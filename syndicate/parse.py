@@ -20,6 +20,7 @@ from typing import Any
 import feedparser
 import nh3
 
+from syndicate.language import detect_language
 from syndicate.models import Article
 
 __all__ = [
@@ -91,11 +92,10 @@ def parse_feed(
     feed_lang = normalize_language(feed.get("language"), known)
     articles = []
     for entry in result.get("entries", []):
-        article = _article(
-            entry,
-            source_id,
-            language or _entry_language(entry, known) or feed_lang or fallback_language,
-        )
+        article = _article(entry, source_id, language or _entry_language(entry, known) or feed_lang)
+        if article is not None and not article.language:
+            detected = detect_language(f"{article.title}\n{plain_text(article.summary)}")
+            article = _with_language(article, detected or fallback_language, known)
         if article is not None:
             articles.append(article)
     problem = None
@@ -116,7 +116,14 @@ def _entry_language(entry: Mapping[str, Any], known: list[str]) -> str | None:
     return None
 
 
-def _article(entry: dict[str, Any], source_id: str, language: str) -> Article | None:
+def _with_language(article: Article, language: str, known: list[str]) -> Article:
+    language = normalize_language(language, known) or language
+    return replace(
+        article, language=language, content_hash=article_hash(replace(article, language=language))
+    )
+
+
+def _article(entry: dict[str, Any], source_id: str, language: str | None) -> Article | None:
     title = plain_text(entry.get("title", ""))
     link = (entry.get("link") or "").strip() or None
     summary = sanitize_html(entry.get("summary", ""))
@@ -152,7 +159,7 @@ def _article(entry: dict[str, Any], source_id: str, language: str) -> Article | 
         categories=categories,
         published=published,
         updated=updated,
-        language=language,
+        language=language or "",
     )
     return replace(article, content_hash=article_hash(article))
 

@@ -1,8 +1,8 @@
-"""One poll cycle: due sources -> fetch -> parse -> route -> store -> publish.
+"""One poll cycle: claim due sources -> fetch -> parse -> route -> store -> publish.
 
-The decisions (is a source due? when is it due next?) are pure functions; the cycle does
-the I/O around them. Blocking work (parsing, the database, writing files) runs in threads
-so that the built-in server keeps answering during a cycle.
+The decisions (when next, how long to back off, which URL) live in :mod:`syndicate.polling`
+as pure functions; the cycle does the I/O around them. Blocking work (parsing, the database,
+writing files) runs in threads so that the built-in server keeps answering during a cycle.
 """
 
 from __future__ import annotations
@@ -10,8 +10,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import os
+import random
+import socket
 import time
-from collections.abc import Callable, Collection
+import uuid
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -19,8 +23,17 @@ from enum import StrEnum
 from syndicate.config import Config
 from syndicate.errors import FetchError, StorageError
 from syndicate.fetch import Fetcher
-from syndicate.models import FetchResult, SourceState, UpsertResult
+from syndicate.models import Article, FetchResult, SourceState, SourceUpdate, UpsertResult
 from syndicate.parse import parse_feed
+from syndicate.polling import (
+    HISTORY,
+    Interval,
+    backoff_seconds,
+    choose_interval,
+    jittered,
+    parse_retry_after,
+    redirect_step,
+)
 from syndicate.publish import PublishReport, publish_feeds
 from syndicate.storage import Storage
 from syndicate.terms import route_article
@@ -29,22 +42,24 @@ __all__ = [
     "CycleReport",
     "Outcome",
     "SourceOutcome",
-    "is_due",
-    "next_poll_after",
+    "make_owner",
     "run_cycle",
+    "sync_sources",
     "utcnow",
 ]
 
 log = logging.getLogger("syndicate.pipeline")
-
-#: the longest a failing source waits before it is tried again
-MAX_BACKOFF = timedelta(hours=6)
 
 Clock = Callable[[], datetime]
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def make_owner() -> str:
+    """A worker's name in leases: host, process and a random part (pids are reused)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 class Outcome(StrEnum):
@@ -83,17 +98,19 @@ class CycleReport:
         return tuple(s for s in self.sources if s.outcome is Outcome.ERROR)
 
 
-def is_due(state: SourceState, now: datetime, *, force: bool = False) -> bool:
-    """Whether to poll a source now. A disabled source is never due, even when forced."""
-    if state.disabled_reason:
-        return False
-    return force or state.next_poll_at is None or state.next_poll_at <= now
+@dataclass
+class _Context:
+    config: Config
+    storage: Storage
+    fetcher: Fetcher
+    owner: str
+    clock: Clock
+    rng: random.Random
 
 
-def next_poll_after(now: datetime, interval: float, error_count: int = 0) -> datetime:
-    """When to poll next: the interval, doubled for each consecutive failure up to MAX_BACKOFF."""
-    seconds = interval * (2 ** min(error_count, 16)) if error_count else interval
-    return now + min(timedelta(seconds=seconds), max(MAX_BACKOFF, timedelta(seconds=interval)))
+def sync_sources(config: Config, storage: Storage) -> None:
+    """Make the database's source rows match the config (run at start and on reload)."""
+    storage.sync_sources([(s.id, s.url, s.language, s.enabled) for s in config.sources])
 
 
 async def run_cycle(
@@ -101,28 +118,43 @@ async def run_cycle(
     storage: Storage,
     fetcher: Fetcher,
     *,
+    owner: str | None = None,
     clock: Clock = utcnow,
+    rng: random.Random | None = None,
     force: bool = False,
     only: Collection[str] | None = None,
     publish: bool = True,
 ) -> CycleReport:
-    """Poll every due configured source once, store what changed, publish if anything did."""
+    """Poll every due source once (claiming it, so workers never share one); publish changes."""
+    ctx = _Context(config, storage, fetcher, owner or make_owner(), clock, rng or random.Random())
     started = clock()
     t0 = time.monotonic()
-    configured = [s for s in config.sources if only is None or s.id in only]
-    await asyncio.to_thread(
-        storage.sync_sources, [(s.id, s.url, s.language) for s in config.sources]
-    )
-    states = await asyncio.to_thread(storage.source_states, [s.id for s in configured])
-    due = [state for state in states if is_due(state, started, force=force)]
-    outcomes = await asyncio.gather(*(_poll(config, storage, fetcher, s, clock) for s in due))
+    batch = max(2 * config.fetch.concurrency, 10)
+    configured = {s.id for s in config.sources if s.enabled}
+    wanted = sorted(configured if only is None else configured & set(only))
+    outcomes: list[SourceOutcome] = []
+    while True:
+        now = clock()
+        claimed = await asyncio.to_thread(
+            storage.claim_due,
+            ctx.owner,
+            now=now,
+            lease_until=now + timedelta(seconds=config.schedule.lease),
+            limit=batch,
+            force=force,
+            only=wanted,
+            not_polled_since=started,
+        )
+        if not claimed:
+            break
+        outcomes += await asyncio.gather(*(_poll(ctx, state) for state in claimed))
     report: PublishReport | None = None
     if publish and any(o.result.changed for o in outcomes):
         report = await asyncio.to_thread(publish_feeds, config, storage, clock())
     cycle = CycleReport(started, time.monotonic() - t0, tuple(outcomes), report)
     log.info(
-        "cycle: %d due, %d new, %d updated, %d failed, %d feeds written in %.2fs",
-        len(due),
+        "cycle: %d polled, %d new, %d updated articles, %d failed, %d feeds written in %.2fs",
+        len(outcomes),
         sum(o.result.inserted for o in outcomes),
         sum(o.result.updated for o in outcomes),
         len(cycle.failed),
@@ -132,82 +164,131 @@ async def run_cycle(
     return cycle
 
 
-async def _poll(
-    config: Config, storage: Storage, fetcher: Fetcher, state: SourceState, clock: Clock
-) -> SourceOutcome:
-    source = config.source(state.id)
-    interval = config.interval_of(source)
+async def _poll(ctx: _Context, state: SourceState) -> SourceOutcome:
     try:
-        fetched = await fetcher.fetch(state)
-        return await _store(config, storage, state, fetched, interval, clock)
+        fetched = await ctx.fetcher.fetch(state)
+        return await _store(ctx, state, fetched)
     except FetchError as exc:
-        error, status = exc.reason, exc.status or 0
+        return await _fail(ctx, state, exc)
     except StorageError:
         raise
     except Exception as exc:  # a bug in one source's processing must not stop the others
         log.exception("source %s: unexpected error", state.id)
-        error, status = f"internal error: {type(exc).__name__}: {exc}", 0
-    now = clock()
-    log.warning("source %s: %s", state.id, error)
-    await asyncio.to_thread(
-        storage.record_failure,
-        state.id,
-        status=status,
-        error=error,
-        now=now,
-        next_poll_at=next_poll_after(now, interval, state.error_count + 1),
-    )
-    return SourceOutcome(state.id, Outcome.ERROR, status, error=error)
-
-
-async def _store(
-    config: Config,
-    storage: Storage,
-    state: SourceState,
-    fetched: FetchResult,
-    interval: float,
-    clock: Clock,
-) -> SourceOutcome:
-    body_hash = hashlib.sha256(fetched.body).hexdigest() if fetched.body is not None else None
-    if fetched.not_modified or body_hash == state.body_hash:
-        now = clock()
-        await asyncio.to_thread(
-            storage.record_fetch,
-            fetched,
-            body_hash=body_hash,
-            now=now,
-            next_poll_at=next_poll_after(now, interval),
+        error = FetchError(
+            state.id, f"internal error: {type(exc).__name__}: {exc}", kind="internal", status=0
         )
-        kind = Outcome.NOT_MODIFIED if fetched.not_modified else Outcome.SAME_BODY
-        return SourceOutcome(state.id, kind, fetched.status)
-    assert fetched.body is not None
+        return await _fail(ctx, state, error)
+
+
+async def _store(ctx: _Context, state: SourceState, fetched: FetchResult) -> SourceOutcome:
+    config = ctx.config
     source = config.source(state.id)
-    parsed = await asyncio.to_thread(
-        parse_feed,
-        fetched.body,
-        source_id=state.id,
-        headers=fetched.headers,
-        language=source.language,
-        languages=config.service.languages,
-        fallback_language=config.service.languages[0],
-    )
-    if not parsed.articles and parsed.bozo:
-        raise FetchError(state.id, f"not a feed: {parsed.problem}", status=fetched.status)
-    if parsed.bozo:
-        log.info(
-            "source %s: malformed feed, %d entries recovered (%s)",
-            state.id,
-            len(parsed.articles),
-            parsed.problem,
+    body_hash = hashlib.sha256(fetched.body).hexdigest() if fetched.body is not None else None
+    articles: Sequence[Article] = ()
+    if fetched.not_modified or body_hash == state.body_hash:
+        outcome = Outcome.NOT_MODIFIED if fetched.not_modified else Outcome.SAME_BODY
+    else:
+        assert fetched.body is not None
+        parsed = await asyncio.to_thread(
+            parse_feed,
+            fetched.body,
+            source_id=state.id,
+            headers=fetched.headers,
+            language=source.language,
+            languages=config.service.languages,
+            fallback_language=config.service.languages[0],
         )
-    routed = [(a, route_article(a, config.topics, source.topics)) for a in parsed.articles]
-    now = clock()
-    result = await asyncio.to_thread(
-        storage.record_fetch,
-        fetched,
-        body_hash=body_hash,
-        now=now,
-        next_poll_at=next_poll_after(now, interval),
-        routed=routed,
+        if not parsed.articles and parsed.bozo:
+            raise FetchError(
+                state.id, f"not a feed: {parsed.problem}", kind="not-a-feed", status=fetched.status
+            )
+        if parsed.bozo:
+            log.info(
+                "source %s: malformed feed, %d entries recovered (%s)",
+                state.id,
+                len(parsed.articles),
+                parsed.problem,
+            )
+        articles = parsed.articles
+        outcome = Outcome.NEW
+    now = ctx.clock()
+    interval = await _interval(ctx, state, articles, now)
+    moved_to, moved_count, adopt = redirect_step(
+        state.moved_to, state.moved_count, fetched.permanent_redirect
     )
-    return SourceOutcome(state.id, Outcome.NEW, fetched.status, result)
+    if adopt:
+        log.info("source %s: permanently moved to %s", state.id, fetched.permanent_redirect)
+    update = SourceUpdate(
+        last_polled_at=now,
+        next_poll_at=now
+        + timedelta(seconds=jittered(interval.seconds, config.schedule.jitter, ctx.rng)),
+        last_status=fetched.status,
+        moved_to=moved_to,
+        moved_count=moved_count,
+        final_url=fetched.permanent_redirect if adopt else None,
+        interval_seconds=interval.seconds,
+        interval_reason=interval.reason,
+        validators=None
+        if fetched.not_modified
+        else (fetched.etag, fetched.last_modified, body_hash),
+    )
+    routed = [(a, route_article(a, config.topics, source.topics)) for a in articles]
+    result = await asyncio.to_thread(
+        ctx.storage.record_poll, state.id, update, owner=ctx.owner, routed=routed
+    )
+    return SourceOutcome(state.id, outcome, fetched.status, result)
+
+
+async def _interval(
+    ctx: _Context, state: SourceState, articles: Sequence[Article], now: datetime
+) -> Interval:
+    source = ctx.config.source(state.id)
+    dates: set[datetime] = set()
+    if source.interval is None and ctx.config.schedule.adaptive:
+        dates = set(await asyncio.to_thread(ctx.storage.publishing_dates, state.id, now - HISTORY))
+        dates |= {a.published for a in articles if a.published}
+    return choose_interval(ctx.config, source, sorted(dates), now)
+
+
+async def _fail(ctx: _Context, state: SourceState, exc: FetchError) -> SourceOutcome:
+    config = ctx.config
+    now = ctx.clock()
+    failures = state.error_count + 1
+    base = state.interval_seconds or config.interval_of(config.source(state.id))
+    delay = backoff_seconds(base, failures, config.schedule.max_backoff, ctx.rng)
+    next_poll = now + timedelta(seconds=delay)
+    retry_until = None
+    if exc.status in (429, 503):
+        asked = parse_retry_after(exc.retry_after, now)
+        if asked is not None:
+            retry_until = min(asked, now + timedelta(seconds=config.schedule.max_backoff))
+            next_poll = max(next_poll, retry_until)
+    disabled = None
+    if exc.status == 410:
+        disabled = (
+            f"410 Gone on {now:%Y-%m-%d %H:%M} UTC: the publisher removed this feed; "
+            f"fix its url in the config or run `syndicate sources enable {state.id}`"
+        )
+    log.warning(
+        "source %s: %s (failure %d, next try %s)",
+        state.id,
+        exc.reason,
+        failures,
+        "never" if disabled else f"{next_poll:%H:%M:%S}",
+    )
+    update = SourceUpdate(
+        last_polled_at=now,
+        next_poll_at=next_poll,
+        last_status=exc.status or 0,
+        error_count=failures,
+        last_error_kind=exc.kind,
+        last_error=exc.reason,
+        retry_until=retry_until,
+        disabled_reason=disabled,
+        moved_to=state.moved_to,
+        moved_count=state.moved_count,
+        interval_seconds=state.interval_seconds,
+        interval_reason=state.interval_reason,
+    )
+    await asyncio.to_thread(ctx.storage.record_poll, state.id, update, owner=ctx.owner)
+    return SourceOutcome(state.id, Outcome.ERROR, exc.status or 0, error=exc.reason)

@@ -11,49 +11,52 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from syndicate.config import Config
 from syndicate.errors import SyndicateError
 from syndicate.fetch import Fetcher
-from syndicate.pipeline import Clock, CycleReport, run_cycle, utcnow
+from syndicate.pipeline import Clock, CycleReport, make_owner, run_cycle, sync_sources, utcnow
 from syndicate.storage import Storage
 
-__all__ = ["TICK_SECONDS", "Worker"]
+__all__ = ["Worker"]
 
 log = logging.getLogger("syndicate.scheduler")
 
-#: how often the worker looks for due sources; each source keeps its own interval
-TICK_SECONDS = 30.0
-
 
 class Worker:
-    """Runs poll cycles on a schedule, one at a time, in the running event loop."""
+    """Runs poll cycles every ``schedule.tick``, one at a time, in the running event loop.
+
+    Several workers (processes, machines) may share one PostgreSQL database: each cycle
+    claims its sources with a lease, so no source is fetched twice for one due time.
+    """
 
     def __init__(
-        self, config: Config, storage: Storage, *, clock: Clock = utcnow, tick: float = TICK_SECONDS
+        self, config: Config, storage: Storage, *, clock: Clock = utcnow, owner: str | None = None
     ) -> None:
         self.config = config
         self.storage = storage
         self.clock = clock
-        self.tick = tick
+        self.owner = owner or make_owner()
         self.cycles = 0
         self.last_report: CycleReport | None = None
         self._fetcher: Fetcher | None = None
         self._scheduler: AsyncIOScheduler | None = None
         self._current: asyncio.Task[CycleReport] | None = None
         self._lock = asyncio.Lock()
+        self._background: set[asyncio.Task[None]] = set()
 
     async def __aenter__(self) -> Self:
-        self.start()
+        await self.start()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    def start(self) -> None:
-        """Start ticking now: the first cycle runs at once."""
+    async def start(self) -> None:
+        """Sync the sources with the config and start ticking: the first cycle runs at once."""
+        await asyncio.to_thread(sync_sources, self.config, self.storage)
         self._fetcher = Fetcher(self.config.fetch)
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._scheduler.add_job(
             self._tick,
             "interval",
-            seconds=self.tick,
+            seconds=self.config.schedule.tick,
             id="poll",
             next_run_time=self.clock(),
             max_instances=1,
@@ -61,13 +64,26 @@ class Worker:
             misfire_grace_time=None,
         )
         self._scheduler.start()
+        log.info("worker %s started", self.owner)
+
+    def reload(self, config: Config) -> None:
+        """Use ``config`` from the next cycle on (sources, topics, schedule, publish)."""
+        tick_changed = config.schedule.tick != self.config.schedule.tick
+        self.config = config
+        asyncio.get_running_loop().create_task(
+            asyncio.to_thread(sync_sources, config, self.storage)
+        )
+        if tick_changed and self._scheduler is not None:
+            self._scheduler.reschedule_job("poll", trigger="interval", seconds=config.schedule.tick)
 
     async def _tick(self) -> None:
         if self._lock.locked() or self._fetcher is None:
             return
         async with self._lock:
             self._current = asyncio.create_task(
-                run_cycle(self.config, self.storage, self._fetcher, clock=self.clock)
+                run_cycle(
+                    self.config, self.storage, self._fetcher, clock=self.clock, owner=self.owner
+                )
             )
             try:
                 self.last_report = await self._current
@@ -83,7 +99,8 @@ class Worker:
         """Stop ticking; let a running cycle finish for ``grace`` seconds, then cancel it.
 
         Cancelling is safe: each source's articles and validators are stored in one
-        transaction (committed or not at all), and feeds are replaced by rename.
+        transaction (committed or not at all), and feeds are replaced by rename. The
+        leases still held are given back so other workers need not wait for them to expire.
         """
         if self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=False)
@@ -96,3 +113,7 @@ class Worker:
         if self._fetcher is not None:
             await self._fetcher.aclose()
             self._fetcher = None
+        try:
+            await asyncio.to_thread(self.storage.release_leases, self.owner)
+        except SyndicateError as exc:
+            log.warning("could not release leases: %s", exc)

@@ -1,4 +1,8 @@
-"""``syndicate run``: the worker and the HTTP server in one process, stopped cleanly by a signal."""
+"""Long-running processes: ``run`` (worker + HTTP server), ``serve``, and ``worker``.
+
+Each stops cleanly on SIGINT/SIGTERM and reloads the config on SIGHUP or when the file
+changes (a bad edit is reported and the running config kept).
+"""
 
 from __future__ import annotations
 
@@ -10,16 +14,18 @@ import socket
 from collections.abc import Iterator
 
 import uvicorn
+from starlette.applications import Starlette
 
 from syndicate.config import Config
 from syndicate.errors import SyndicateError
 from syndicate.pipeline import utcnow
 from syndicate.publish import publish_feeds
+from syndicate.reload import ConfigWatcher
 from syndicate.scheduler import Worker
 from syndicate.server import create_app
 from syndicate.storage import Storage
 
-__all__ = ["run_service", "serve"]
+__all__ = ["run_service", "run_worker", "serve"]
 
 log = logging.getLogger("syndicate.service")
 
@@ -30,15 +36,6 @@ class _Server(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
-
-
-def _server(config: Config, storage: Storage, host: str, port: int) -> _Server:
-    app = create_app(config, storage)
-    return _Server(
-        uvicorn.Config(
-            app, host=host, port=port, log_level="warning", access_log=False, lifespan="off"
-        )
-    )
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -52,55 +49,81 @@ def _listen(host: str, port: int) -> socket.socket:
         sock.close()
         raise SyndicateError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
     sock.listen(2048)
-    sock.set_inheritable(True)
     return sock
 
 
-def _stop_on_signals(stop: asyncio.Event) -> None:
+def _signals(stop: asyncio.Event, watcher: ConfigWatcher | None = None) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    if watcher is not None:
+        loop.add_signal_handler(signal.SIGHUP, watcher.poke)
+
+
+async def _start_server(app: Starlette, host: str, port: int) -> tuple[_Server, asyncio.Task[None]]:
+    sock = _listen(host, port)
+    server = _Server(
+        uvicorn.Config(
+            app, host=host, port=port, log_level="warning", access_log=False, lifespan="off"
+        )
+    )
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        if task.done():
+            raise SyndicateError("the HTTP server stopped before it started; see the log above")
+        await asyncio.sleep(0.02)
+    return server, task
+
+
+async def _until(stop: asyncio.Event, *tasks: asyncio.Task[None]) -> None:
+    waiter = asyncio.create_task(stop.wait())
+    await asyncio.wait({waiter, *tasks}, return_when=asyncio.FIRST_COMPLETED)
+    waiter.cancel()
 
 
 async def serve(config: Config, storage: Storage, host: str, port: int) -> None:
     """Only the HTTP server, until SIGINT/SIGTERM."""
     stop = asyncio.Event()
-    _stop_on_signals(stop)
-    sock = _listen(host, port)
-    server = _server(config, storage, host, port)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    await _wait_started(server, task)
+    _signals(stop)
+    server, task = await _start_server(create_app(config, storage), host, port)
     log.info("serving %s on http://%s:%d/", config.output_dir, host, port)
-    await asyncio.wait(
-        {task, asyncio.create_task(stop.wait())}, return_when=asyncio.FIRST_COMPLETED
-    )
+    await _until(stop, task)
     server.should_exit = True
     await task
+
+
+async def run_worker(config: Config, storage: Storage) -> None:
+    """Only the worker (``syndicate worker``, ``syndicate poll``), until SIGINT/SIGTERM."""
+    stop = asyncio.Event()
+    async with Worker(config, storage) as worker:
+        watcher = ConfigWatcher(config, worker.reload)
+        _signals(stop, watcher)
+        watching = asyncio.create_task(watcher.run())
+        await _until(stop)
+        watching.cancel()
+        log.info("stopping")
+    log.info("stopped")
 
 
 async def run_service(config: Config, storage: Storage, host: str, port: int) -> None:
     """Server first (the demo sources live on it), then the worker; both stop on a signal."""
     stop = asyncio.Event()
-    _stop_on_signals(stop)
-    sock = _listen(host, port)
+    app = create_app(config, storage)
     await asyncio.to_thread(publish_feeds, config, storage, utcnow())  # missing files first
-    server = _server(config, storage, host, port)
-    server_task = asyncio.create_task(server.serve(sockets=[sock]))
-    await _wait_started(server, server_task)
+    server, server_task = await _start_server(app, host, port)
     log.info("syndicate running on http://%s:%d/ (Ctrl-C to stop)", host, port)
-    async with Worker(config, storage):
-        await asyncio.wait(
-            {server_task, asyncio.create_task(stop.wait())}, return_when=asyncio.FIRST_COMPLETED
-        )
+    async with Worker(config, storage) as worker:
+
+        def apply(new: Config) -> None:
+            worker.reload(new)
+            app.state.config = new
+
+        watcher = ConfigWatcher(config, apply)
+        _signals(stop, watcher)
+        watching = asyncio.create_task(watcher.run())
+        await _until(stop, server_task)
+        watching.cancel()
         log.info("stopping")
         server.should_exit = True
     await server_task
     log.info("stopped")
-
-
-async def _wait_started(server: uvicorn.Server, task: asyncio.Task[None]) -> None:
-    while not server.started:
-        if task.done():
-            task.result()  # re-raise why it could not start
-            raise SystemExit("the server stopped before it started (is the port taken?)")
-        await asyncio.sleep(0.02)

@@ -17,22 +17,32 @@ class SourceStatus:
     """One row of ``sources status``."""
 
     id: str
+    #: the URL polled (a permanent redirect's target once adopted)
     url: str
-    #: ok, failing, disabled or new (never polled)
+    #: declared language, or None (taken from the feed or detected per article)
+    language: str | None
+    #: configured and not switched off
+    enabled: bool
+    #: ok, failing, disabled, off (enabled = false) or new (never polled)
     health: str
-    last_status: int | None
-    last_polled_at: datetime | None
-    next_poll_at: datetime | None
-    interval_seconds: float
-    error_count: int
+    #: HTTP status of the last poll, or the kind of failure when no status came (timeout, dns…)
+    last_status: int | str | None
     last_error: str | None
+    error_count: int
+    last_fetch_at: datetime | None
+    next_poll_at: datetime | None
+    #: a server's Retry-After: no request before this
+    retry_until: datetime | None
+    interval_seconds: float
+    interval_reason: str
+    disabled_reason: str | None
     articles: int
     etag: str | None
     last_modified: str | None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
-        for key in ("last_polled_at", "next_poll_at"):
+        for key in ("last_fetch_at", "next_poll_at", "retry_until"):
             data[key] = data[key].isoformat() if data[key] else None
         return data
 
@@ -43,7 +53,9 @@ def source_statuses(config: Config, states: list[SourceState]) -> list[SourceSta
     rows = []
     for source in config.sources:
         state = by_id.get(source.id) or SourceState(source.id, source.url)
-        if state.disabled_reason:
+        if not source.enabled:
+            health = "off"
+        elif state.disabled_reason:
             health = "disabled"
         elif state.error_count:
             health = "failing"
@@ -51,21 +63,33 @@ def source_statuses(config: Config, states: list[SourceState]) -> list[SourceSta
             health = "new"
         else:
             health = "ok"
+        last_status: int | str | None = state.last_status
+        if state.error_count and not state.last_status:
+            last_status = state.last_error_kind or "error"
+        interval = state.interval_seconds or config.interval_of(source)
+        reason = state.interval_reason or (
+            "configured: sources.interval" if source.interval else "configured: schedule.interval"
+        )
         rows.append(
             SourceStatus(
                 id=source.id,
                 url=state.fetch_url,
+                language=source.language,
+                enabled=source.enabled,
                 health=health,
-                last_status=state.last_status,
-                last_polled_at=state.last_polled_at,
-                next_poll_at=state.next_poll_at,
-                interval_seconds=config.interval_of(source),
+                last_status=last_status,
+                last_error=state.last_error,
                 error_count=state.error_count,
-                last_error=state.disabled_reason or state.last_error,
+                last_fetch_at=state.last_polled_at,
+                next_poll_at=state.next_poll_at,
+                retry_until=state.retry_until,
+                interval_seconds=interval,
+                interval_reason=reason,
+                disabled_reason=state.disabled_reason,
                 articles=state.article_count,
                 etag=state.etag,
                 last_modified=state.last_modified,
             )
         )
-    order = {"failing": 0, "disabled": 1, "new": 2, "ok": 3}
+    order = {"failing": 0, "disabled": 1, "new": 2, "ok": 3, "off": 4}
     return sorted(rows, key=lambda r: (order[r.health], r.id))

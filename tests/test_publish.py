@@ -43,7 +43,7 @@ def art(guid: str, lang: str, title: str, day: int) -> Article:
 def setup(tmp_path: Path) -> tuple[Config, SqlStorage]:
     config = make_config(tmp_path, sources='[[sources]]\nid = "src"\nurl = "http://127.0.0.1/f"\n')
     storage = open_storage(config.database_url)
-    storage.sync_sources([("src", "http://127.0.0.1/f", None)])
+    storage.sync_sources([("src", "http://127.0.0.1/f", None, True)])
     routed = [
         (art("it1", "it", "Accumulo di energia a Valmora", 10), [("energy", TopicReason.CATEGORY)]),
         (art("it2", "it", "Nuovo bando per le startup", 12), []),

@@ -6,11 +6,12 @@ import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from syndicate.models import Article, FetchResult, TopicReason
+from syndicate.models import Article, SourceUpdate, TopicReason
 from syndicate.parse import article_hash
 from syndicate.storage import SqlStorage, open_storage
 from syndicate.storage.database import create_engine, current_revision, head_revision, upgrade
@@ -43,14 +44,13 @@ def article(
     return replace(a, content_hash=article_hash(a))
 
 
-def ok(source: str = "s1", etag: str | None = '"v1"') -> FetchResult:
-    return FetchResult(
-        source,
-        200,
-        "http://127.0.0.1/feed",
-        b"body",
-        etag=etag,
-        last_modified="Sun, 01 Nov 2026 12:00:00 GMT",
+def ok(at: datetime = NOW, etag: str | None = '"v1"', body: str | None = "abc") -> SourceUpdate:
+    """A successful poll at ``at`` that saw a new body."""
+    return SourceUpdate(
+        last_polled_at=at,
+        next_poll_at=at + timedelta(minutes=15),
+        last_status=200,
+        validators=(etag, "Sun, 01 Nov 2026 12:00:00 GMT", body),
     )
 
 
@@ -78,12 +78,12 @@ def test_sqlite_uses_wal(sqlite_url: str) -> None:
 
 
 def test_sync_sources_inserts_and_resets_on_url_change(storage: SqlStorage) -> None:
-    storage.sync_sources([("s1", "http://a/feed", "en"), ("s2", "http://b/feed", None)])
-    storage.record_fetch(ok("s1"), body_hash="h", now=NOW, next_poll_at=NOW + timedelta(hours=1))
-    storage.sync_sources([("s1", "http://a/feed", "en"), ("s2", "http://b/feed", "it")])
+    storage.sync_sources([("s1", "http://a/feed", "en", True), ("s2", "http://b/feed", None, True)])
+    storage.record_poll("s1", ok())
+    storage.sync_sources([("s1", "http://a/feed", "en", True), ("s2", "http://b/feed", "it", True)])
     s1, s2 = storage.source_states()
     assert (s1.etag, s1.language, s2.language) == ('"v1"', "en", "it")
-    storage.sync_sources([("s1", "http://a/moved", "en")])
+    storage.sync_sources([("s1", "http://a/moved", "en", True)])
     (s1,) = storage.source_states(["s1"])
     assert (s1.url, s1.etag, s1.last_modified, s1.next_poll_at) == (
         "http://a/moved",
@@ -94,7 +94,7 @@ def test_sync_sources_inserts_and_resets_on_url_change(storage: SqlStorage) -> N
 
 
 def test_upsert_inserts_updates_and_never_duplicates(storage: SqlStorage) -> None:
-    storage.sync_sources([("s1", "http://a/feed", "en")])
+    storage.sync_sources([("s1", "http://a/feed", "en", True)])
     routed = [(article("g1"), [("energy", TopicReason.CATEGORY)]), (article("g2"), [])]
     first = storage.upsert_articles("s1", routed, NOW)
     assert (first.inserted, first.updated, first.unchanged) == (2, 0, 0)
@@ -113,81 +113,130 @@ def test_upsert_inserts_updates_and_never_duplicates(storage: SqlStorage) -> Non
 
 
 def test_same_entry_twice_in_one_feed_is_stored_once(storage: SqlStorage) -> None:
-    storage.sync_sources([("s1", "http://a/feed", "en")])
+    storage.sync_sources([("s1", "http://a/feed", "en", True)])
     result = storage.upsert_articles("s1", [(article("g"), []), (article("g", "dup"), [])], NOW)
     assert result.inserted == 1
     assert storage.count_articles() == 1
 
 
 def test_an_entry_that_leaves_the_feed_is_kept(storage: SqlStorage) -> None:
-    storage.sync_sources([("s1", "http://a/feed", "en")])
+    storage.sync_sources([("s1", "http://a/feed", "en", True)])
     storage.upsert_articles("s1", [(article("old"), []), (article("new"), [])], NOW)
     storage.upsert_articles("s1", [(article("new"), [])], NOW + timedelta(hours=1))
     assert storage.count_articles("s1") == 2
 
 
 def test_same_guid_in_two_sources_is_two_articles(storage: SqlStorage) -> None:
-    storage.sync_sources([("s1", "http://a/feed", "en"), ("s2", "http://b/feed", "en")])
+    storage.sync_sources([("s1", "http://a/feed", "en", True), ("s2", "http://b/feed", "en", True)])
     storage.upsert_articles("s1", [(article("g", source="s1"), [])], NOW)
     storage.upsert_articles("s2", [(article("g", source="s2"), [])], NOW)
     assert storage.count_articles() == 2
 
 
-def test_record_fetch_saves_validators_with_the_articles(storage: SqlStorage) -> None:
-    storage.sync_sources([("s1", "http://a/feed", "en")])
-    due = NOW + timedelta(minutes=15)
-    result = storage.record_fetch(
-        ok(), body_hash="abc", now=NOW, next_poll_at=due, routed=[(article("g1"), [])]
-    )
+def test_record_poll_saves_validators_with_the_articles(storage: SqlStorage) -> None:
+    storage.sync_sources([("s1", "http://a/feed", "en", True)])
+    result = storage.record_poll("s1", ok(), routed=[(article("g1"), [])])
     assert result.inserted == 1
     (state,) = storage.source_states()
     assert (state.etag, state.body_hash, state.last_status) == ('"v1"', "abc", 200)
+    due = NOW + timedelta(minutes=15)
     assert (state.last_polled_at, state.next_poll_at, state.article_count) == (NOW, due, 1)
     # a 304 keeps the validators it did not replace
-    storage.record_fetch(
-        FetchResult("s1", 304, "http://a/feed"),
-        body_hash=None,
-        now=due,
-        next_poll_at=due + timedelta(minutes=15),
-    )
+    not_modified = SourceUpdate(last_polled_at=due, next_poll_at=due, last_status=304)
+    storage.record_poll("s1", not_modified)
     (state,) = storage.source_states()
     assert (state.etag, state.body_hash, state.last_status) == ('"v1"', "abc", 304)
 
 
 def test_failed_article_write_does_not_save_validators(storage: SqlStorage) -> None:
     """If storing the articles fails, the ETag must not be saved: a 304 would hide them forever."""
-    storage.sync_sources([("s1", "http://a/feed", "en")])
+    storage.sync_sources([("s1", "http://a/feed", "en", True)])
     broken = replace(article("g1"), title=None)  # type: ignore[arg-type]  # NOT NULL violated
-    try:
-        storage.record_fetch(
-            ok(),
-            body_hash="abc",
-            now=NOW,
-            next_poll_at=NOW,
-            routed=[(article("g0"), []), (broken, [])],
-        )
-    except sa.exc.IntegrityError:
-        pass
-    else:
-        raise AssertionError("the broken article was accepted")
+    with pytest.raises(sa.exc.IntegrityError):
+        storage.record_poll("s1", ok(), routed=[(article("g0"), []), (broken, [])])
     (state,) = storage.source_states()
     assert (state.etag, state.body_hash, state.article_count) == (None, None, 0)
 
 
-def test_record_failure_counts_and_keeps_articles(storage: SqlStorage) -> None:
-    storage.sync_sources([("s1", "http://a/feed", "en")])
-    storage.record_fetch(
-        ok(), body_hash="abc", now=NOW, next_poll_at=NOW, routed=[(article("g"), [])]
+def test_failures_are_recorded_and_keep_articles(storage: SqlStorage) -> None:
+    storage.sync_sources([("s1", "http://a/feed", "en", True)])
+    storage.record_poll("s1", ok(), routed=[(article("g"), [])])
+    failed = SourceUpdate(
+        last_polled_at=NOW,
+        next_poll_at=NOW,
+        last_status=500,
+        error_count=2,
+        last_error_kind="http",
+        last_error="HTTP 500",
     )
-    for _ in range(2):
-        storage.record_failure("s1", status=500, error="HTTP 500", now=NOW, next_poll_at=NOW)
+    storage.record_poll("s1", failed)
     (state,) = storage.source_states()
     assert (state.error_count, state.last_error, state.last_status) == (2, "HTTP 500", 500)
+    assert state.last_error_kind == "http"
     assert state.etag == '"v1"' and state.article_count == 1
 
 
+def test_sources_left_out_of_the_config_are_kept_but_disabled(storage: SqlStorage) -> None:
+    storage.sync_sources([("s1", "http://a/feed", "en", True), ("s2", "http://b/feed", "en", True)])
+    storage.record_poll("s2", ok(), routed=[(article("g", source="s2"), [])])
+    storage.sync_sources([("s1", "http://a/feed", "en", True)])
+    states = {s.id: s for s in storage.source_states()}
+    assert states["s2"].enabled is False and states["s2"].article_count == 1
+    claimed = storage.claim_due("w", now=NOW, lease_until=NOW + timedelta(minutes=5), limit=10)
+    assert [s.id for s in claimed] == ["s1"]
+
+
+def test_claims_respect_due_times_leases_retry_after_and_disabling(storage: SqlStorage) -> None:
+    ids = [f"s{i}" for i in range(6)]
+    storage.sync_sources([(i, f"http://h/{i}", None, True) for i in ids])
+    later = NOW + timedelta(hours=1)
+    storage.record_poll("s1", SourceUpdate(NOW, later, 200))  # not due until later
+    storage.record_poll("s2", SourceUpdate(NOW, NOW, 429, 1, retry_until=later))
+    storage.record_poll("s3", SourceUpdate(NOW, NOW, 410, 1, disabled_reason="410 Gone"))
+    lease = NOW + timedelta(minutes=5)
+    first = storage.claim_due("a", now=NOW, lease_until=lease, limit=2)
+    assert [s.id for s in first] == ["s0", "s4"]
+    assert all(s.lease_owner == "a" and s.lease_until == lease for s in first)
+    second = storage.claim_due("b", now=NOW, lease_until=lease, limit=10)
+    assert [s.id for s in second] == ["s5"]  # s0, s4 are leased; s1-s3 are not due
+    forced = storage.claim_due("c", now=NOW, lease_until=lease, limit=10, force=True)
+    assert [s.id for s in forced] == ["s1"]  # force skips due times, never Retry-After or 410
+    # a lease that expired (its worker died) is claimed again
+    expired = storage.claim_due("d", now=lease + timedelta(seconds=1), lease_until=later, limit=10)
+    assert [s.id for s in expired] == ["s0", "s4", "s5"]
+    # recording a poll ends the lease; releasing gives back the rest
+    storage.record_poll("s0", SourceUpdate(NOW, later, 200), owner="d")
+    storage.release_leases("d")
+    assert {s.id: s.lease_owner for s in storage.source_states()}["s4"] is None
+    assert all(s.lease_owner is None for s in storage.source_states() if s.id != "s1")
+
+
+def test_enable_source_clears_disabling(storage: SqlStorage) -> None:
+    storage.sync_sources([("s1", "http://a/feed", "en", True)])
+    storage.record_poll("s1", SourceUpdate(NOW, NOW, 410, 1, disabled_reason="410 Gone"))
+    assert storage.enable_source("s1") and not storage.enable_source("nope")
+    (state,) = storage.source_states()
+    assert (state.disabled_reason, state.error_count, state.next_poll_at) == (None, 0, None)
+
+
+def test_publishing_dates(storage: SqlStorage) -> None:
+    storage.sync_sources([("s1", "http://a/feed", "en", True)])
+    storage.upsert_articles(
+        "s1",
+        [
+            (article("a", published=NOW - timedelta(days=1)), []),
+            (article("b", published=NOW - timedelta(days=90)), []),
+            (article("c", published=None), []),
+        ],
+        NOW,
+    )
+    dates = storage.publishing_dates("s1", NOW - timedelta(days=30))
+    assert sorted(dates) == [NOW - timedelta(days=1), NOW]  # c counts from when first seen
+    assert all(d.tzinfo is UTC for d in dates)
+
+
 def test_articles_for_feed_filters_and_orders(storage: SqlStorage) -> None:
-    storage.sync_sources([("s1", "http://a/feed", None)])
+    storage.sync_sources([("s1", "http://a/feed", None, True)])
     routed = [
         (article("old", published=NOW - timedelta(days=2)), [("energy", TopicReason.SOURCE)]),
         (article("new", published=NOW), [("energy", TopicReason.CATEGORY)]),
@@ -218,7 +267,7 @@ def test_concurrent_writers_do_not_duplicate(database_url: str) -> None:
     """Two workers storing the same entries at once: each guid is stored exactly once."""
     stores = [open_storage(database_url) for _ in range(2)]
     try:
-        stores[0].sync_sources([("s1", "http://a/feed", "en")])
+        stores[0].sync_sources([("s1", "http://a/feed", "en", True)])
         routed = [(article(f"g{i}"), [("energy", TopicReason.CATEGORY)]) for i in range(60)]
         errors: list[BaseException] = []
 

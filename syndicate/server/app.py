@@ -55,7 +55,7 @@ def create_app(config: Config, storage: Storage | None = None) -> Starlette:
     config.output_dir.mkdir(parents=True, exist_ok=True)
 
     async def index(request: Request) -> HTMLResponse:
-        return HTMLResponse(_index_page(config))
+        return HTMLResponse(_index_page(request.app.state.config))
 
     def healthz(request: Request) -> PlainTextResponse:  # sync: Starlette runs it in a thread
         if storage is None:
@@ -66,7 +66,7 @@ def create_app(config: Config, storage: Storage | None = None) -> Starlette:
             return PlainTextResponse(f"database unreachable: {exc}\n", status_code=503)
         return PlainTextResponse("ok\n")
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/", index),
             Route("/healthz", healthz),
@@ -74,6 +74,8 @@ def create_app(config: Config, storage: Storage | None = None) -> Starlette:
             Mount("/demo", app=FeedFiles(directory=DEMO_DIR), name="demo"),
         ]
     )
+    app.state.config = config  # replaced when the config is reloaded
+    return app
 
 
 def _index_page(config: Config) -> str:

@@ -12,16 +12,16 @@ from typing import Protocol
 
 from syndicate.models import (
     Article,
-    FetchResult,
     SourceState,
+    SourceUpdate,
     StoredArticle,
     TopicReason,
     UpsertResult,
 )
 from syndicate.storage.database import create_engine, upgrade
-from syndicate.storage.repository import SqlStorage
+from syndicate.storage.repository import ConfiguredSource, SqlStorage
 
-__all__ = ["SqlStorage", "Storage", "open_storage"]
+__all__ = ["ConfiguredSource", "SqlStorage", "Storage", "open_storage"]
 
 
 class Storage(Protocol):
@@ -33,34 +33,44 @@ class Storage(Protocol):
     def ping(self) -> None:
         """Raise StorageError unless the database answers."""
 
-    def sync_sources(self, configured: Iterable[tuple[str, str, str | None]]) -> None:
-        """Ensure a row per configured (id, url, language); a changed URL resets its validators."""
+    def sync_sources(self, configured: Iterable[ConfiguredSource]) -> None:
+        """Rows match the config: one per (id, url, language, enabled); a changed URL starts
+        afresh; a source no longer configured is kept but disabled."""
 
     def source_states(self, ids: Iterable[str] | None = None) -> list[SourceState]:
         """Every source (or those in ``ids``), ordered by id, with article counts."""
 
-    def record_fetch(
+    def claim_due(
         self,
-        result: FetchResult,
+        owner: str,
         *,
-        body_hash: str | None,
         now: datetime,
-        next_poll_at: datetime,
-        routed: Sequence[tuple[Article, Sequence[tuple[str, TopicReason]]]] = (),
-    ) -> UpsertResult:
-        """Store a successful fetch and its routed articles atomically."""
+        lease_until: datetime,
+        limit: int,
+        force: bool = False,
+        only: Sequence[str] | None = None,
+        not_polled_since: datetime | None = None,
+    ) -> list[SourceState]:
+        """Lease up to ``limit`` due sources to ``owner``; no two owners get the same one."""
 
-    def record_failure(
+    def release_leases(self, owner: str) -> None:
+        """Give back every source ``owner`` holds."""
+
+    def record_poll(
         self,
         source_id: str,
+        update: SourceUpdate,
         *,
-        status: int,
-        error: str,
-        now: datetime,
-        next_poll_at: datetime,
-        disable: str | None = None,
-    ) -> None:
-        """Count a failed fetch on its source; nothing else changes."""
+        owner: str | None = None,
+        routed: Sequence[tuple[Article, Sequence[tuple[str, TopicReason]]]] = (),
+    ) -> UpsertResult:
+        """Store a poll's outcome and its routed articles atomically; end ``owner``'s lease."""
+
+    def enable_source(self, source_id: str) -> bool:
+        """Clear a disabling; False when the source is unknown."""
+
+    def publishing_dates(self, source_id: str, since: datetime) -> list[datetime]:
+        """When the source's articles since ``since`` appeared (published, else first seen)."""
 
     def articles_for_feed(
         self,
@@ -71,6 +81,9 @@ class Storage(Protocol):
         """The newest ``limit`` articles in ``language`` (and ``topic``), newest first."""
 
     def count_articles(self, source_id: str | None = None) -> int: ...
+
+    def article_hashes(self, source_id: str, guids: Sequence[str]) -> dict[str, str]:
+        """guid -> content hash of the stored articles among ``guids``."""
 
     def feed_hashes(self) -> dict[tuple[str, str, str], str]:
         """(lang, topic, format) -> hash of the content last published."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,8 +16,8 @@ from sqlalchemy.engine import Engine
 from syndicate.errors import StorageError
 from syndicate.models import (
     Article,
-    FetchResult,
     SourceState,
+    SourceUpdate,
     StoredArticle,
     TopicReason,
     UpsertResult,
@@ -26,6 +27,24 @@ from syndicate.storage.schema import article_topics, articles, feed_state, sourc
 __all__ = ["SqlStorage"]
 
 RoutedArticle = tuple[Article, Sequence[tuple[str, TopicReason]]]
+#: (id, url, language, enabled) of a configured source
+ConfiguredSource = tuple[str, str, str | None, bool]
+
+# What a changed URL resets: the new URL is a new feed as far as polling knows.
+_FRESH_START: dict[str, Any] = {
+    "final_url": None,
+    "etag": None,
+    "last_modified": None,
+    "body_hash": None,
+    "error_count": 0,
+    "last_error": None,
+    "last_error_kind": None,
+    "next_poll_at": None,
+    "disabled_reason": None,
+    "retry_until": None,
+    "moved_to": None,
+    "moved_count": 0,
+}
 
 
 class SqlStorage:
@@ -43,35 +62,29 @@ class SqlStorage:
 
     # -- sources ---------------------------------------------------------------------------
 
-    def sync_sources(self, configured: Iterable[tuple[str, str, str | None]]) -> None:
-        """Ensure a row per configured (id, url, language); a changed URL resets validators."""
+    def sync_sources(self, configured: Iterable[ConfiguredSource]) -> None:
+        """Make the rows match the config: one per (id, url, language, enabled).
+
+        A changed URL starts the source afresh (validators, errors, redirects, disabling);
+        a source no longer configured is kept, with its articles, but disabled.
+        """
+        configured = list(configured)
         with _errors("sync sources"), self.engine.begin() as conn:
             rows = {r.id: r for r in conn.execute(sa.select(sources.c.id, sources.c.url))}
-            for source_id, url, language in configured:
+            for source_id, url, language, enabled in configured:
                 row = rows.get(source_id)
+                values: dict[str, Any] = {"language": language, "enabled": enabled}
                 if row is None:
-                    conn.execute(sources.insert().values(id=source_id, url=url, language=language))
-                elif row.url != url:
-                    conn.execute(
-                        sources.update()
-                        .where(sources.c.id == source_id)
-                        .values(
-                            url=url,
-                            language=language,
-                            final_url=None,
-                            etag=None,
-                            last_modified=None,
-                            body_hash=None,
-                            error_count=0,
-                            last_error=None,
-                            next_poll_at=None,
-                            disabled_reason=None,
-                        )
-                    )
-                else:
-                    conn.execute(
-                        sources.update().where(sources.c.id == source_id).values(language=language)
-                    )
+                    conn.execute(sources.insert().values(id=source_id, url=url, **values))
+                    continue
+                if row.url != url:
+                    values |= {"url": url, **_FRESH_START}
+                conn.execute(sources.update().where(sources.c.id == source_id).values(values))
+            gone = set(rows) - {source_id for source_id, *_ in configured}
+            if gone:
+                conn.execute(
+                    sources.update().where(sources.c.id.in_(sorted(gone))).values(enabled=False)
+                )
 
     def source_states(self, ids: Iterable[str] | None = None) -> list[SourceState]:
         counts = (
@@ -89,64 +102,124 @@ class SqlStorage:
         with _errors("read sources"), self.engine.connect() as conn:
             return [_source_state(row._mapping) for row in conn.execute(query)]
 
-    def record_failure(
+    def claim_due(
         self,
-        source_id: str,
+        owner: str,
         *,
-        status: int,
-        error: str,
         now: datetime,
-        next_poll_at: datetime,
-        disable: str | None = None,
-    ) -> None:
-        with _errors("record failure"), self.engine.begin() as conn:
+        lease_until: datetime,
+        limit: int,
+        force: bool = False,
+        only: Sequence[str] | None = None,
+        not_polled_since: datetime | None = None,
+    ) -> list[SourceState]:
+        """Lease up to ``limit`` due sources to ``owner`` and return them.
+
+        Due: enabled, not disabled, past any Retry-After, not leased by a live worker, and
+        past its next poll time (any time with ``force``). ``not_polled_since`` keeps one
+        cycle from polling a source twice. On PostgreSQL the rows are locked with
+        ``FOR UPDATE SKIP LOCKED``, so workers claiming at once never get the same source.
+        """
+        c = sources.c
+        due = (
+            c.enabled.is_(True)
+            & c.disabled_reason.is_(None)
+            & (c.retry_until.is_(None) | (c.retry_until <= now))
+            & (c.lease_until.is_(None) | (c.lease_until < now))
+        )
+        if not force:
+            due &= c.next_poll_at.is_(None) | (c.next_poll_at <= now)
+        if not_polled_since is not None:
+            due &= c.last_polled_at.is_(None) | (c.last_polled_at < not_polled_since)
+        if only is not None:
+            due &= c.id.in_(list(only))
+        query = sa.select(c.id).where(due).order_by(c.next_poll_at.asc().nulls_first(), c.id)
+        query = query.limit(limit)
+        with _errors("claim sources"), self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            ids = [row.id for row in conn.execute(query)]
+            if ids:
+                conn.execute(
+                    sources.update()
+                    .where(c.id.in_(ids))
+                    .values(lease_owner=owner, lease_until=lease_until)
+                )
+        return self.source_states(ids) if ids else []
+
+    def release_leases(self, owner: str) -> None:
+        """Give back every source ``owner`` holds (a clean shutdown)."""
+        with _errors("release leases"), self.engine.begin() as conn:
             conn.execute(
                 sources.update()
-                .where(sources.c.id == source_id)
-                .values(
-                    last_status=status,
-                    last_error=error,
-                    error_count=sources.c.error_count + 1,
-                    last_polled_at=now,
-                    next_poll_at=next_poll_at,
-                    disabled_reason=disable,
-                )
+                .where(sources.c.lease_owner == owner)
+                .values(lease_owner=None, lease_until=None)
             )
 
-    def record_fetch(
+    def record_poll(
         self,
-        result: FetchResult,
+        source_id: str,
+        update: SourceUpdate,
         *,
-        body_hash: str | None,
-        now: datetime,
-        next_poll_at: datetime,
+        owner: str | None = None,
         routed: Sequence[RoutedArticle] = (),
     ) -> UpsertResult:
-        """Store a successful fetch and its articles in ONE transaction.
+        """Store one poll's outcome and its articles in ONE transaction, and end the lease.
 
-        The validators (ETag, Last-Modified, body hash) are saved only together with the
+        New validators (ETag, Last-Modified, body hash) are saved only together with the
         articles of that body: if the process dies before commit, neither is saved and the
-        next poll fetches the body again, so no article is ever skipped by a 304.
+        next poll fetches the body again, so no article is ever hidden behind a 304.
         """
         values: dict[str, Any] = {
-            "last_status": result.status,
-            "last_error": None,
-            "error_count": 0,
-            "last_polled_at": now,
-            "next_poll_at": next_poll_at,
+            "last_polled_at": update.last_polled_at,
+            "next_poll_at": update.next_poll_at,
+            "last_status": update.last_status,
+            "error_count": update.error_count,
+            "last_error_kind": update.last_error_kind,
+            "last_error": update.last_error,
+            "retry_until": update.retry_until,
+            "disabled_reason": update.disabled_reason,
+            "moved_to": update.moved_to,
+            "moved_count": update.moved_count,
+            "interval_seconds": update.interval_seconds,
+            "interval_reason": update.interval_reason,
         }
-        if not result.not_modified:
-            values |= {
-                "etag": result.etag,
-                "last_modified": result.last_modified,
-                "body_hash": body_hash,
-            }
-        if result.permanent_redirect:
-            values["final_url"] = result.permanent_redirect
-        with _errors("store fetch"), self.engine.begin() as conn:
-            outcome = _upsert(conn, result.source_id, routed, now)
-            conn.execute(sources.update().where(sources.c.id == result.source_id).values(values))
+        if update.final_url is not None:
+            values |= {"final_url": update.final_url}
+        if update.validators is not None:
+            values |= dict(
+                zip(("etag", "last_modified", "body_hash"), update.validators, strict=True)
+            )
+        where = sources.c.id == source_id
+        with _errors("store poll"), self.engine.begin() as conn:
+            outcome = _upsert(conn, source_id, routed, update.last_polled_at)
+            conn.execute(sources.update().where(where).values(values))
+            if owner is not None:
+                conn.execute(
+                    sources.update()
+                    .where(where & (sources.c.lease_owner == owner))
+                    .values(lease_owner=None, lease_until=None)
+                )
         return outcome
+
+    def enable_source(self, source_id: str) -> bool:
+        """Undo a disabling (e.g. after 410 Gone): the source is due at once. False if unknown."""
+        with _errors("enable source"), self.engine.begin() as conn:
+            done = conn.execute(
+                sources.update()
+                .where(sources.c.id == source_id)
+                .values(disabled_reason=None, error_count=0, retry_until=None, next_poll_at=None)
+            ).rowcount
+        return bool(done)
+
+    def publishing_dates(self, source_id: str, since: datetime) -> list[datetime]:
+        """When the source's articles since ``since`` appeared: published, else first seen."""
+        when = sa.func.coalesce(articles.c.published, articles.c.first_seen)
+        query = sa.select(when.label("when")).where(
+            (articles.c.source_id == source_id) & (when >= since)
+        )
+        with _errors("read dates"), self.engine.connect() as conn:
+            return [_as_utc(row.when) for row in conn.execute(query)]
 
     # -- articles --------------------------------------------------------------------------
 
@@ -173,6 +246,13 @@ class SqlStorage:
             rows = list(conn.execute(query))
             topics = _topics_of(conn, [row.id for row in rows])
         return [_stored_article(row._mapping, topics.get(row.id, ())) for row in rows]
+
+    def article_hashes(self, source_id: str, guids: Sequence[str]) -> dict[str, str]:
+        """guid -> content hash of the stored articles among ``guids``."""
+        with _errors("read articles"), self.engine.connect() as conn:
+            return {
+                guid: value[1] for guid, value in _existing(conn, source_id, list(guids)).items()
+            }
 
     def count_articles(self, source_id: str | None = None) -> int:
         query = sa.select(sa.func.count()).select_from(articles)
@@ -343,23 +423,15 @@ def _stored_article(row: Any, topics: tuple[str, ...]) -> StoredArticle:
 
 
 def _source_state(row: Any) -> SourceState:
-    fields = (
-        "id",
-        "url",
-        "final_url",
-        "language",
-        "etag",
-        "last_modified",
-        "body_hash",
-        "last_status",
-        "error_count",
-        "last_error",
-        "next_poll_at",
-        "last_polled_at",
-        "disabled_reason",
-        "article_count",
-    )
-    return SourceState(**{name: row[name] for name in fields})
+    return SourceState(**{f.name: row[f.name] for f in dataclasses.fields(SourceState)})
+
+
+def _as_utc(value: Any) -> datetime:
+    """coalesce() of two UTC columns loses the column type; mark the naive value UTC."""
+    if isinstance(value, str):  # SQLite returns the stored text for an expression
+        value = datetime.fromisoformat(value)
+    assert isinstance(value, datetime)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:

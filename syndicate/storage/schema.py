@@ -7,9 +7,11 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -19,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -68,6 +71,15 @@ sources = Table(
     Column("lease_owner", String(200)),
     Column("lease_until", UTCDateTime),
     Column("disabled_reason", Text),
+    # 0002
+    Column("enabled", Boolean, nullable=False, server_default=true()),
+    Column("retry_until", UTCDateTime),
+    Column("moved_to", Text),
+    Column("moved_count", Integer, nullable=False, server_default="0"),
+    Column("interval_seconds", Float),
+    Column("interval_reason", Text),
+    Column("last_error_kind", String(40)),
+    Index("ix_sources_next_poll_at", "next_poll_at"),
 )
 
 articles = Table(
