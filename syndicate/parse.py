@@ -49,6 +49,8 @@ class ParsedFeed:
     bozo: bool
     #: why it is malformed, when it is
     problem: str | None
+    #: the format feedparser recognised (rss20, atom10, ...), "" when it recognised none
+    version: str = ""
 
 
 def sanitize_html(value: str) -> str:
@@ -103,7 +105,11 @@ def parse_feed(
         exc = result.get("bozo_exception")
         problem = f"{type(exc).__name__}: {exc}" if exc else "malformed feed"
     return ParsedFeed(
-        plain_text(feed.get("title", "")), tuple(articles), bool(result.get("bozo")), problem
+        plain_text(feed.get("title", "")),
+        tuple(articles),
+        bool(result.get("bozo")),
+        problem,
+        str(result.get("version") or ""),
     )
 
 
@@ -152,7 +158,7 @@ def _article(entry: dict[str, Any], source_id: str, language: str | None) -> Art
         source_id=source_id,
         guid=_guid(entry, link, title, published or updated),
         link=link,
-        title=title or link or "",
+        title=title or _excerpt(plain_text(summary or content)) or link or "",
         summary=summary,
         content=content,
         authors=authors,
@@ -179,6 +185,14 @@ def article_hash(article: Article) -> str:
     }
     blob = json.dumps(fields, default=lambda v: v.isoformat(), ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _excerpt(text: str, limit: int = 80) -> str:
+    """A title for an untitled entry: its first words, cut at a word boundary."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    return cut.rstrip(" ,.;:") + "…"
 
 
 def _best_content(entry: Mapping[str, Any]) -> str:

@@ -198,9 +198,12 @@ async def _store(ctx: _Context, state: SourceState, fetched: FetchResult) -> Sou
             languages=config.service.languages,
             fallback_language=config.service.languages[0],
         )
-        if not parsed.articles and parsed.bozo:
+        if not parsed.articles and not parsed.version:
             raise FetchError(
-                state.id, f"not a feed: {parsed.problem}", kind="not-a-feed", status=fetched.status
+                state.id,
+                f"not a feed: {parsed.problem or 'no feed format recognised'}",
+                kind="not-a-feed",
+                status=fetched.status,
             )
         if parsed.bozo:
             log.info(
