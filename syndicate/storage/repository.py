@@ -74,8 +74,12 @@ class SqlStorage:
             for source_id, url, language, enabled in configured:
                 row = rows.get(source_id)
                 values: dict[str, Any] = {"language": language, "enabled": enabled}
-                if row is None:
-                    conn.execute(sources.insert().values(id=source_id, url=url, **values))
+                if row is None:  # another worker may be adding it right now: theirs wins
+                    conn.execute(
+                        _insert(conn, sources)
+                        .values(id=source_id, url=url, **values)
+                        .on_conflict_do_nothing(index_elements=["id"])
+                    )
                     continue
                 if row.url != url:
                     values |= {"url": url, **_FRESH_START}
@@ -323,9 +327,10 @@ def _upsert(
     ]
     inserted: dict[str, int] = {}
     if fresh:
-        insert = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(articles)
-        statement = insert.on_conflict_do_nothing(index_elements=["source_id", "guid"]).returning(
-            articles.c.id, articles.c.guid
+        statement = (
+            _insert(conn, articles)
+            .on_conflict_do_nothing(index_elements=["source_id", "guid"])
+            .returning(articles.c.id, articles.c.guid)
         )
         inserted = {row.guid: int(row.id) for row in conn.execute(statement, fresh)}
     links: list[tuple[int, Sequence[tuple[str, TopicReason]]]] = []
@@ -354,6 +359,11 @@ def _upsert(
     if rows:
         conn.execute(article_topics.insert(), rows)
     return UpsertResult(len(inserted), updated, unchanged)
+
+
+def _insert(conn: sa.Connection, table: sa.Table) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT (both SQLite and PostgreSQL have it)."""
+    return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
 
 
 def _existing(conn: sa.Connection, source_id: str, guids: list[str]) -> dict[str, tuple[int, str]]:
