@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from typing import Self
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -73,8 +74,14 @@ class Worker:
         asyncio.get_running_loop().create_task(
             asyncio.to_thread(sync_sources, config, self.storage)
         )
-        if tick_changed and self._scheduler is not None:
-            self._scheduler.reschedule_job("poll", trigger="interval", seconds=config.schedule.tick)
+        if self._scheduler is not None:
+            if tick_changed:
+                self._scheduler.reschedule_job(
+                    "poll", trigger="interval", seconds=config.schedule.tick
+                )
+            # Look for due sources soon, so a source just added is polled without waiting a tick
+            # (after the sync above has given it a row).
+            self._scheduler.modify_job("poll", next_run_time=self.clock() + timedelta(seconds=1))
 
     async def _tick(self) -> None:
         if self._lock.locked() or self._fetcher is None:

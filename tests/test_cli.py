@@ -130,3 +130,61 @@ def test_every_command_has_help_with_an_example() -> None:
 
 def test_usage_error_exits_2(config: Config) -> None:
     assert invoke(config, "poll", "--bogus")[0] == 2
+
+
+def test_sources_status_json_has_the_operator_fields(config: Config) -> None:
+    invoke(config, "poll", "--once")
+    rows = {r["id"]: r for r in json.loads(invoke(config, "sources", "status", "--json")[1])}
+    required = {
+        "id",
+        "url",
+        "language",
+        "enabled",
+        "last_status",
+        "last_error",
+        "error_count",
+        "last_fetch_at",
+        "next_poll_at",
+        "interval_seconds",
+        "disabled_reason",
+        "articles",
+    }
+    for row in rows.values():
+        assert required <= set(row)
+    assert rows["broken"]["last_status"] == 200 and rows["broken"]["enabled"] is True
+    assert rows["news-it"]["interval_seconds"] > 0 and rows["news-it"]["interval_reason"]
+    assert rows["news-it"]["last_fetch_at"] is not None
+
+
+def test_sources_check_shows_without_storing(config: Config) -> None:
+    code, out, _ = invoke(config, "sources", "check", "news-it")
+    assert code == 0, out
+    assert "HTTP 200" in out and "3 entries: 3 new, 0 changed, 0 unchanged" in out
+    assert "energy" in out  # the routed topic is shown
+    storage = open_storage(config.database_url)
+    try:
+        assert storage.count_articles() == 0  # nothing stored
+    finally:
+        storage.close()
+    invoke(config, "poll", "--once")
+    assert (
+        "3 entries: 0 new, 0 changed, 3 unchanged"
+        in invoke(config, "sources", "check", "news-it")[1]
+    )
+
+
+def test_sources_check_unknown_id(config: Config) -> None:
+    code, _, err = invoke(config, "sources", "check", "nope")
+    assert code == 1 and "no source with id 'nope'" in err
+
+
+def test_sources_enable(config: Config, httpserver: HTTPServer) -> None:
+    httpserver.clear()
+    httpserver.expect_request("/it.xml").respond_with_data("gone", status=410)
+    httpserver.expect_request("/broken.xml").respond_with_data("gone", status=410)
+    invoke(config, "poll", "--once")
+    rows = {r["id"]: r for r in json.loads(invoke(config, "sources", "status", "--json")[1])}
+    assert rows["news-it"]["health"] == "disabled" and "410" in rows["news-it"]["disabled_reason"]
+    assert invoke(config, "sources", "enable", "news-it")[0] == 0
+    rows = {r["id"]: r for r in json.loads(invoke(config, "sources", "status", "--json")[1])}
+    assert rows["news-it"]["disabled_reason"] is None and rows["broken"]["disabled_reason"]

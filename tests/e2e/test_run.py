@@ -137,3 +137,38 @@ def test_sigterm_during_a_cycle_loses_and_duplicates_nothing(
     service.wait_for(lambda: feeds_ready(service), what="feeds")
     count, duplicates = stored(service)
     assert count == demo_entry_count() and duplicates == []
+
+
+def test_config_edits_apply_without_restart_and_bad_edits_are_refused(
+    service: Service, feed_server: FeedServer
+) -> None:
+    process = service.start()
+    service.wait_for(lambda: feeds_ready(service), what="feeds")
+    original = service.config.read_text("utf-8")
+
+    def status() -> dict[str, dict[str, object]]:
+        rows = json.loads(service.cli("sources", "status", "--json").stdout)
+        return {row["id"]: row for row in rows}
+
+    # A bad edit: reported in the log, the running config is kept.
+    service.config.write_text(original.replace('interval = "15m"', 'interval = "soon"'), "utf-8")
+    service.wait_for(lambda: "config not reloaded" in service.log(), what="the refusal")
+    assert 'schedule.interval: expected a duration like "15m", got "soon"' in service.log()
+    assert process.poll() is None
+
+    # A good edit adds a source, which is polled without a restart.
+    url = feed_server.url("/demo/hub-en.xml")
+    extra = original + f'\n[[sources]]\nid = "hub-en-copy"\nurl = "{url}"\nlanguage = "en"\n'
+
+    service.config.write_text(extra, "utf-8")
+    service.wait_for(lambda: "config reloaded: 7 sources" in service.log(), what="the reload")
+    service.wait_for(lambda: status()["hub-en-copy"]["articles"] == 12, what="the new source")
+
+    # SIGHUP re-reads the file at once; a removed source is kept in the database, disabled.
+    service.config.write_text(original, "utf-8")
+    process.send_signal(signal.SIGHUP)
+    service.wait_for(lambda: "config reloaded: 6 sources" in service.log(), what="SIGHUP reload")
+    assert "hub-en-copy" not in status()
+    assert stored(service)[0] == demo_entry_count() + 12
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=5) == 0
