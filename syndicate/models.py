@@ -81,6 +81,8 @@ class SourceState:
     #: the worker holding the source now, and until when
     lease_owner: str | None = None
     lease_until: datetime | None = None
+    #: hashes of the last body's entry blocks (see syndicate.incremental)
+    entries_fingerprint: str | None = None
 
     @property
     def fetch_url(self) -> str:
@@ -109,6 +111,8 @@ class SourceUpdate:
     interval_reason: str | None = None
     #: (etag, last_modified, body_hash) of a new body; None keeps the stored ones
     validators: tuple[str | None, str | None, str | None] | None = None
+    #: the new body's entry fingerprint, saved with the validators
+    entries_fingerprint: str | None = None
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,14 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from syndicate.config import Config
 from syndicate.errors import FetchError, StorageError
 from syndicate.fetch import Fetcher
+from syndicate.incremental import Fingerprint, split_feed
 from syndicate.models import Article, FetchResult, SourceState, SourceUpdate, UpsertResult
-from syndicate.parse import parse_feed
+from syndicate.parse import ParsedFeed, parse_feed
 from syndicate.polling import (
     HISTORY,
     Interval,
@@ -185,20 +187,22 @@ async def _store(ctx: _Context, state: SourceState, fetched: FetchResult) -> Sou
     source = config.source(state.id)
     body_hash = hashlib.sha256(fetched.body).hexdigest() if fetched.body is not None else None
     articles: Sequence[Article] = ()
+    fingerprint = state.entries_fingerprint
     if fetched.not_modified or body_hash == state.body_hash:
         outcome = Outcome.NOT_MODIFIED if fetched.not_modified else Outcome.SAME_BODY
     else:
         assert fetched.body is not None
-        parsed = await asyncio.to_thread(
-            parse_feed,
+        parsed, partial, fingerprint = await asyncio.to_thread(
+            _parse_changed,
             fetched.body,
+            state.entries_fingerprint,
             source_id=state.id,
             headers=fetched.headers,
             language=source.language,
             languages=config.service.languages,
             fallback_language=config.service.languages[0],
         )
-        if not parsed.articles and not parsed.version:
+        if not partial and not parsed.articles and not parsed.version:
             raise FetchError(
                 state.id,
                 f"not a feed: {parsed.problem or 'no feed format recognised'}",
@@ -234,12 +238,26 @@ async def _store(ctx: _Context, state: SourceState, fetched: FetchResult) -> Sou
         validators=None
         if fetched.not_modified
         else (fetched.etag, fetched.last_modified, body_hash),
+        entries_fingerprint=fingerprint,
     )
     routed = [(a, route_article(a, config.topics, source.topics)) for a in articles]
     result = await asyncio.to_thread(
         ctx.storage.record_poll, state.id, update, owner=ctx.owner, routed=routed
     )
     return SourceOutcome(state.id, outcome, fetched.status, result)
+
+
+def _parse_changed(
+    body: bytes, previous: str | None, **options: Any
+) -> tuple[ParsedFeed, bool, str | None]:
+    """Parse only the entries new since ``previous`` when the body allows it, else all of it.
+
+    Returns the parsed feed, whether it was a partial parse, and the body's new fingerprint.
+    """
+    split = split_feed(body)
+    document = split.changed_since(Fingerprint.loads(previous)) if split else None
+    parsed = parse_feed(document if document is not None else body, **options)
+    return parsed, document is not None, split.fingerprint().dumps() if split else None
 
 
 async def _interval(

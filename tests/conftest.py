@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from pytest_httpserver import HTTPServer
 
 from syndicate.config import Config, load_config
 from syndicate.storage import SqlStorage, open_storage
@@ -28,6 +29,18 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def threaded_server() -> Iterator[HTTPServer]:
+    """Like pytest-httpserver's ``httpserver``, but answering requests concurrently."""
+    server = HTTPServer(host="127.0.0.1", port=free_port(), threaded=True)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.clear()
+        server.stop()
 
 
 @pytest.fixture

@@ -228,15 +228,17 @@ def test_unchanged_body_without_validators_is_not_parsed_again(
 
 
 def test_slow_source_times_out_and_others_are_stored(
-    httpserver: HTTPServer, tmp_path: Path
+    threaded_server: HTTPServer, tmp_path: Path
 ) -> None:
     def slow(request: Request) -> Response:
         time.sleep(2.5)
         return Response(FEED)
 
-    httpserver.expect_request("/slow").respond_with_handler(slow)
-    httpserver.expect_request("/ok").respond_with_data(FEED)
-    sources = source("slow", httpserver.url_for("/slow")) + source("ok", httpserver.url_for("/ok"))
+    threaded_server.expect_request("/slow").respond_with_handler(slow)
+    threaded_server.expect_request("/ok").respond_with_data(FEED)
+    sources = source("slow", threaded_server.url_for("/slow")) + source(
+        "ok", threaded_server.url_for("/ok")
+    )
     h = Harness(tmp_path, sources, FIXED)
     h.config = replace(
         h.config, fetch=FetchConfig(allow_private_networks=True, timeout=1.0, total_timeout=1.5)

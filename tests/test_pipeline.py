@@ -122,13 +122,42 @@ def test_changed_entry_is_updated_not_duplicated(httpserver: HTTPServer, tmp_pat
         bodies.pop(0)
         report = cycle(config, storage, T0 + timedelta(hours=1), force=True)
         (outcome,) = report.sources
-        assert (outcome.result.inserted, outcome.result.updated, outcome.result.unchanged) == (
-            0,
-            1,
-            2,
-        )
+        # only the changed entry was parsed again: the other two are known byte for byte
+        result = outcome.result
+        assert (result.inserted, result.updated, result.unchanged) == (0, 1, 0)
         assert storage.count_articles() == 3
         same = cycle(config, storage, T0 + timedelta(hours=2), force=True)
         assert same.sources[0].outcome is Outcome.SAME_BODY
+    finally:
+        storage.close()
+
+
+def test_a_feed_with_one_new_entry_is_parsed_partially(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    body = (DATA.parent.parent / "syndicate" / "demo" / "hub-en.xml").read_bytes()
+    extra = (
+        b"<item><title>A late story</title><link>https://www.valmora.example/late</link>"
+        b'<guid isPermaLink="false">late-1</guid><description>Late.</description></item>'
+    )
+    bodies = [body, body.replace(b"<item>", extra + b"\n    <item>", 1)]
+    httpserver.expect_request("/f.xml").respond_with_handler(lambda r: Response(bodies[0]))
+    config = make_config(
+        tmp_path, sources=f'[[sources]]\nid = "hub"\nurl = "{httpserver.url_for("/f.xml")}"\n'
+    )
+    storage = open_storage(config.database_url)
+    try:
+        first = cycle(config, storage, T0)
+        assert first.sources[0].result.inserted == 12
+        bodies.pop(0)
+        second = cycle(config, storage, T0 + timedelta(hours=1), force=True)
+        (outcome,) = second.sources
+        # Only the new entry went through the parser: the twelve known ones were not even
+        # compared (a full parse would report them as unchanged).
+        result = outcome.result
+        assert (result.inserted, result.updated, result.unchanged) == (1, 0, 0)
+        assert storage.count_articles() == 13 and storage.duplicate_guids() == []
+        titles = [a.article.title for a in storage.articles_for_feed("en", None, 50)]
+        assert "A late story" in titles
     finally:
         storage.close()

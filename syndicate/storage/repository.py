@@ -44,6 +44,7 @@ _FRESH_START: dict[str, Any] = {
     "retry_until": None,
     "moved_to": None,
     "moved_count": 0,
+    "entries_fingerprint": None,
 }
 
 
@@ -194,6 +195,7 @@ class SqlStorage:
             values |= dict(
                 zip(("etag", "last_modified", "body_hash"), update.validators, strict=True)
             )
+            values["entries_fingerprint"] = update.entries_fingerprint
         where = sources.c.id == source_id
         with _errors("store poll"), self.engine.begin() as conn:
             outcome = _upsert(conn, source_id, routed, update.last_polled_at)

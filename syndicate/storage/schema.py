@@ -80,6 +80,8 @@ sources = Table(
     Column("interval_reason", Text),
     Column("last_error_kind", String(40)),
     Index("ix_sources_next_poll_at", "next_poll_at"),
+    # 0003
+    Column("entries_fingerprint", Text),
 )
 
 articles = Table(
