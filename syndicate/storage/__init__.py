@@ -37,8 +37,10 @@ class Storage(Protocol):
         """Rows match the config: one per (id, url, language, enabled); a changed URL starts
         afresh; a source no longer configured is kept but disabled."""
 
-    def source_states(self, ids: Iterable[str] | None = None) -> list[SourceState]:
-        """Every source (or those in ``ids``), ordered by id, with article counts."""
+    def source_states(
+        self, ids: Iterable[str] | None = None, *, counts: bool = True
+    ) -> list[SourceState]:
+        """Every source (or those in ``ids``), ordered by id; article counts unless told not."""
 
     def claim_due(
         self,

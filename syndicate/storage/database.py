@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 from syndicate.errors import StorageError
 
-__all__ = ["create_engine", "current_revision", "head_revision", "upgrade"]
+__all__ = ["create_engine", "current_revision", "head_revision", "upgrade", "write_transaction"]
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 # Held while migrating so that workers starting together on PostgreSQL migrate one at a time.
@@ -50,10 +53,29 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+#: execution option marking a connection that is about to write (see write_transaction)
+WRITES = "syndicate_writes"
+
+
 def _sqlite_begin(connection: sa.Connection) -> None:
-    # IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading a
-    # read lock (SQLITE_BUSY without waiting); the busy timeout then queues writers politely.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A writing transaction takes the write lock up front (IMMEDIATE), so two processes never
+    # deadlock upgrading a read lock (SQLITE_BUSY without waiting); the busy timeout then
+    # queues writers. Readers begin DEFERRED and, with WAL, never wait for writers.
+    immediate = connection.get_execution_options().get(WRITES)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextlib.contextmanager
+def write_transaction(
+    engine: Engine, lock: AbstractContextManager[object]
+) -> Iterator[sa.Connection]:
+    """A transaction that will write. On SQLite the caller passes a process-wide lock, so
+    the threads of one process queue on it at once instead of in SQLite's busy handler,
+    which sleeps between retries (measured: 28% of a 1000-source cycle spent waiting)."""
+    with lock, engine.connect() as connection:
+        connection.execution_options(**{WRITES: True})
+        with connection.begin():
+            yield connection
 
 
 def _alembic_config(connection: sa.Connection) -> AlembicConfig:
@@ -78,7 +100,7 @@ def current_revision(engine: Engine) -> str | None:
 def upgrade(engine: Engine) -> str:
     """Migrate to the newest schema; returns the revision reached. Safe to run from many workers."""
     try:
-        with engine.begin() as connection:
+        with write_transaction(engine, contextlib.nullcontext()) as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(
                     sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK}

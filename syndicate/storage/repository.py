@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import threading
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +25,7 @@ from syndicate.models import (
     TopicReason,
     UpsertResult,
 )
+from syndicate.storage.database import write_transaction
 from syndicate.storage.schema import article_topics, articles, feed_state, sources
 
 __all__ = ["SqlStorage"]
@@ -53,6 +57,13 @@ class SqlStorage:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # SQLite has one writer at a time: the threads of this process take turns here.
+        self._lock: AbstractContextManager[object] = (
+            threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
+        )
+
+    def _write(self) -> AbstractContextManager[sa.Connection]:
+        return write_transaction(self.engine, self._lock)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -70,7 +81,7 @@ class SqlStorage:
         a source no longer configured is kept, with its articles, but disabled.
         """
         configured = list(configured)
-        with _errors("sync sources"), self.engine.begin() as conn:
+        with _errors("sync sources"), self._write() as conn:
             rows = {r.id: r for r in conn.execute(sa.select(sources.c.id, sources.c.url))}
             for source_id, url, language, enabled in configured:
                 row = rows.get(source_id)
@@ -91,17 +102,21 @@ class SqlStorage:
                     sources.update().where(sources.c.id.in_(sorted(gone))).values(enabled=False)
                 )
 
-    def source_states(self, ids: Iterable[str] | None = None) -> list[SourceState]:
-        counts = (
-            sa.select(articles.c.source_id, sa.func.count().label("n"))
-            .group_by(articles.c.source_id)
-            .subquery()
-        )
-        query = (
-            sa.select(sources, sa.func.coalesce(counts.c.n, 0).label("article_count"))
-            .outerjoin(counts, counts.c.source_id == sources.c.id)
-            .order_by(sources.c.id)
-        )
+    def source_states(
+        self, ids: Iterable[str] | None = None, *, counts: bool = True
+    ) -> list[SourceState]:
+        if counts:  # a scan of the articles: for status pages, not for every claim
+            per_source = (
+                sa.select(articles.c.source_id, sa.func.count().label("n"))
+                .group_by(articles.c.source_id)
+                .subquery()
+            )
+            query = sa.select(
+                sources, sa.func.coalesce(per_source.c.n, 0).label("article_count")
+            ).outerjoin(per_source, per_source.c.source_id == sources.c.id)
+        else:
+            query = sa.select(sources, sa.literal(0).label("article_count"))
+        query = query.order_by(sources.c.id)
         if ids is not None:
             query = query.where(sources.c.id.in_(list(ids)))
         with _errors("read sources"), self.engine.connect() as conn:
@@ -140,7 +155,7 @@ class SqlStorage:
             due &= c.id.in_(list(only))
         query = sa.select(c.id).where(due).order_by(c.next_poll_at.asc().nulls_first(), c.id)
         query = query.limit(limit)
-        with _errors("claim sources"), self.engine.begin() as conn:
+        with _errors("claim sources"), self._write() as conn:
             if conn.dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             ids = [row.id for row in conn.execute(query)]
@@ -150,11 +165,11 @@ class SqlStorage:
                     .where(c.id.in_(ids))
                     .values(lease_owner=owner, lease_until=lease_until)
                 )
-        return self.source_states(ids) if ids else []
+        return self.source_states(ids, counts=False) if ids else []
 
     def release_leases(self, owner: str) -> None:
         """Give back every source ``owner`` holds (a clean shutdown)."""
-        with _errors("release leases"), self.engine.begin() as conn:
+        with _errors("release leases"), self._write() as conn:
             conn.execute(
                 sources.update()
                 .where(sources.c.lease_owner == owner)
@@ -197,7 +212,7 @@ class SqlStorage:
             )
             values["entries_fingerprint"] = update.entries_fingerprint
         where = sources.c.id == source_id
-        with _errors("store poll"), self.engine.begin() as conn:
+        with _errors("store poll"), self._write() as conn:
             outcome = _upsert(conn, source_id, routed, update.last_polled_at)
             conn.execute(sources.update().where(where).values(values))
             if owner is not None:
@@ -210,7 +225,7 @@ class SqlStorage:
 
     def enable_source(self, source_id: str) -> bool:
         """Undo a disabling (e.g. after 410 Gone): the source is due at once. False if unknown."""
-        with _errors("enable source"), self.engine.begin() as conn:
+        with _errors("enable source"), self._write() as conn:
             done = conn.execute(
                 sources.update()
                 .where(sources.c.id == source_id)
@@ -232,7 +247,7 @@ class SqlStorage:
     def upsert_articles(
         self, source_id: str, routed: Sequence[RoutedArticle], now: datetime
     ) -> UpsertResult:
-        with _errors("store articles"), self.engine.begin() as conn:
+        with _errors("store articles"), self._write() as conn:
             return _upsert(conn, source_id, routed, now)
 
     def articles_for_feed(
@@ -298,7 +313,7 @@ class SqlStorage:
             & (feed_state.c.topic == topic)
             & (feed_state.c.format == fmt)
         )
-        with _errors("save feed state"), self.engine.begin() as conn:
+        with _errors("save feed state"), self._write() as conn:
             done = conn.execute(
                 feed_state.update().where(match).values(content_hash=content_hash, updated=now)
             ).rowcount
