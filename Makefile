@@ -36,7 +36,8 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/mypy --strict syndicate
 
 bench: $(VENV)/.installed-dev
-	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/run.py
+	$(BIN)/python bench/ingest.py $(INGEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var feeds/*/ feeds/index.opml .pytest_cache .mypy_cache .ruff_cache
