@@ -6,13 +6,14 @@ Exit codes: 0 ok, 1 user error (one clear message, no traceback), 2 usage, 3 a b
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import logging
 import sys
 import traceback
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -99,8 +100,14 @@ def _config() -> Config:
     return load_config(_state.get("config_path"))
 
 
-def _storage(config: Config) -> SqlStorage:
-    return open_storage(config.database_url)
+@contextlib.contextmanager
+def _opened(config: Config) -> Iterator[SqlStorage]:
+    """The database of ``config``, migrated, closed after the command."""
+    storage = open_storage(config.database_url)
+    try:
+        yield storage
+    finally:
+        storage.close()
 
 
 @app.command()
@@ -114,13 +121,10 @@ def run(
     Example: syndicate run --port 8080
     """
     config = _config()
-    storage = _storage(config)
-    try:
+    with _opened(config) as storage:
         asyncio.run(
             run_service(config, storage, host or config.server.host, port or config.server.port)
         )
-    finally:
-        storage.close()
 
 
 @app.command()
@@ -143,15 +147,12 @@ def poll(
     unknown = [s for s in source or [] if s not in {c.id for c in config.sources}]
     if unknown:
         raise SyndicateError(f"unknown source id: {', '.join(unknown)}")
-    storage = _storage(config)
-    try:
+    with _opened(config) as storage:
         if once:
             report = asyncio.run(_poll_once(config, storage, force, source or None))
             _print_cycle(report)
         else:
             asyncio.run(run_worker(config, storage))
-    finally:
-        storage.close()
 
 
 async def _poll_once(
@@ -187,11 +188,8 @@ def worker() -> None:
     Example: SYNDICATE_DATABASE_URL=postgresql://syndicate@db/syndicate syndicate worker
     """
     config = _config()
-    storage = _storage(config)
-    try:
+    with _opened(config) as storage:
         asyncio.run(run_worker(config, storage))
-    finally:
-        storage.close()
 
 
 @app.command()
@@ -204,11 +202,8 @@ def publish(
     Example: syndicate publish
     """
     config = _config()
-    storage = _storage(config)
-    try:
+    with _opened(config) as storage:
         report = publish_feeds(config, storage, utcnow(), force=force)
-    finally:
-        storage.close()
     typer.echo(
         f"{len(report.written)} feeds written, {report.unchanged} unchanged in {config.output_dir}"
     )
@@ -225,11 +220,8 @@ def serve_command(
     Example: syndicate serve --host 0.0.0.0 --port 8080
     """
     config = _config()
-    storage = _storage(config)
-    try:
+    with _opened(config) as storage:
         asyncio.run(serve(config, storage, host or config.server.host, port or config.server.port))
-    finally:
-        storage.close()
 
 
 @config_app.command("check")
@@ -256,11 +248,8 @@ def sources_status(
     Example: syndicate sources status --json
     """
     config = _config()
-    storage = _storage(config)
-    try:
+    with _opened(config) as storage:
         rows = source_statuses(config, storage.source_states())
-    finally:
-        storage.close()
     if as_json:
         typer.echo(json.dumps([row.to_json() for row in rows], ensure_ascii=False, indent=2))
         return
@@ -290,11 +279,8 @@ def sources_check(
     Example: syndicate sources check campus-it
     """
     config = _config()
-    storage = _storage(config)
-    try:
+    with _opened(config) as storage:
         preview = asyncio.run(check_source(config, storage, source_id))
-    finally:
-        storage.close()
     typer.echo(
         f"{preview.source_id}: HTTP {preview.status} from {preview.url}, "
         f"{preview.size} bytes{', malformed: ' + preview.problem if preview.problem else ''}"
@@ -320,11 +306,8 @@ def sources_enable(
     """
     config = _config()
     config.source(source_id)  # unknown ids are a user error
-    storage = _storage(config)
-    try:
+    with _opened(config) as storage:
         storage.enable_source(source_id)
-    finally:
-        storage.close()
     typer.echo(f"{source_id}: enabled; it is polled at the next cycle")
 
 

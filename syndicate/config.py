@@ -307,6 +307,13 @@ def _build(check: Checker, path: Path, data: dict[str, Any], env: dict[str, str]
         ),
     )
     schedule = _schedule(check, check.table(data, ("schedule",), _SCHEDULE_KEYS))
+    if schedule.lease < 2 * fetch.total_timeout:
+        check.problem(
+            ("schedule", "lease"),
+            f"must be at least twice fetch.total_timeout "
+            f"({fetch.total_timeout:g}s), or a slow fetch could be taken over by "
+            "another worker while it still runs",
+        )
     t = check.table(data, ("publish",), {"max_entries"})
     publish = PublishConfig(
         max_entries=check.integer(t, ("publish", "max_entries"), PublishConfig.max_entries, low=1)

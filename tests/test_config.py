@@ -226,3 +226,9 @@ def test_cli_config_check_ok() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "ok (6 sources" in done.stdout
+
+
+def test_lease_must_outlast_a_fetch(tmp_path: Path) -> None:
+    path = write_config(tmp_path, '[fetch]\ntotal_timeout = "2m"\n[schedule]\nlease = "3m"\n')
+    (problem,) = problems_of(path)
+    assert problem.startswith("config.toml:4: schedule.lease: must be at least twice")

@@ -87,7 +87,8 @@ output_dir = "feeds"
 allow_private_networks = true
 concurrency = 8
 per_host = 8
-timeout = "5s"
+timeout = "1s"
+total_timeout = "2s"
 
 [schedule]
 interval = "1h"
