@@ -1,0 +1,170 @@
+"""The glossary CSV that people edit in a spreadsheet: one row per term.
+
+Columns (header required, in this order)::
+
+    concept,domain,definition,lang,term,status,pos,variants,dnt,note
+
+Rows of one concept share ``concept``; ``domain`` and ``definition`` are given once (on
+any of its rows). ``status`` is preferred, admitted or deprecated; ``pos`` a TBX-Basic part
+of speech; ``variants`` other forms separated by ``|``; ``dnt`` is ``yes`` for a name never
+to be translated. UTF-8, with or without a byte-order mark.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from pathlib import Path
+
+from syndicate.terms.model import Concept, GlossaryProblem, PartOfSpeech, Term, TermStatus
+
+__all__ = ["COLUMNS", "read_csv", "write_csv"]
+
+COLUMNS = (
+    "concept",
+    "domain",
+    "definition",
+    "lang",
+    "term",
+    "status",
+    "pos",
+    "variants",
+    "dnt",
+    "note",
+)
+_YES = {"yes", "true", "1", "y", "x"}
+_NO = {"", "no", "false", "0", "n"}
+
+
+def read_csv(
+    path: Path | str, data: bytes | None = None
+) -> tuple[list[Concept], list[GlossaryProblem]]:
+    """The concepts in a glossary CSV, and every structural problem found (with its line)."""
+    name = str(path)
+    if data is None:
+        data = Path(path).read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return [], [
+            GlossaryProblem(
+                name, line, f"not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}"
+            )
+        ]
+    problems: list[GlossaryProblem] = []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if header is None:
+        return [], [GlossaryProblem(name, 0, "empty file")]
+    if tuple(h.strip().lower() for h in header) != COLUMNS:
+        return [], [GlossaryProblem(name, 1, f"header must be {','.join(COLUMNS)}")]
+    concepts: dict[str, dict[str, object]] = {}
+    line = reader.line_num
+    for row in reader:
+        start, line = line + 1, reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(COLUMNS):
+            problems.append(
+                GlossaryProblem(name, start, f"expected {len(COLUMNS)} columns, found {len(row)}")
+            )
+            continue
+        term = _term(
+            dict(zip(COLUMNS, (c.strip() for c in row), strict=True)), name, start, problems
+        )
+        if term is None:
+            continue
+        concept_id, domain, definition = row[0].strip(), row[1].strip(), row[2].strip()
+        entry = concepts.setdefault(concept_id, {"domain": "", "definition": "", "terms": []})
+        for key, value in (("domain", domain), ("definition", definition)):
+            if value and entry[key] and entry[key] != value:
+                problems.append(
+                    GlossaryProblem(
+                        name,
+                        start,
+                        f"concept {concept_id!r} has a different {key} on an earlier row",
+                    )
+                )
+            elif value:
+                entry[key] = value
+        terms = entry["terms"]
+        assert isinstance(terms, list)
+        terms.append(term)
+    result = [
+        Concept(cid, str(e["domain"]), str(e["definition"]), tuple(e["terms"]))  # type: ignore[arg-type]
+        for cid, e in concepts.items()
+    ]
+    return result, problems
+
+
+def _term(
+    cells: dict[str, str], path: str, line: int, problems: list[GlossaryProblem]
+) -> Term | None:
+    def bad(message: str) -> None:
+        problems.append(GlossaryProblem(path, line, message))
+
+    if not cells["concept"]:
+        bad("empty concept id")
+        return None
+    if not cells["term"]:
+        bad(f"empty term for concept {cells['concept']!r}")
+        return None
+    if not cells["lang"]:
+        bad(f"no language for term {cells['term']!r}")
+        return None
+    try:
+        status = TermStatus(cells["status"].lower() or "preferred")
+    except ValueError:
+        bad(f"unknown status {cells['status']!r} (preferred, admitted or deprecated)")
+        return None
+    pos = None
+    if cells["pos"]:
+        try:
+            pos = PartOfSpeech(cells["pos"])
+        except ValueError:
+            bad(
+                f"unknown part of speech {cells['pos']!r} "
+                f"({', '.join(p.value for p in PartOfSpeech)})"
+            )
+            return None
+    dnt = cells["dnt"].lower()
+    if dnt not in _YES | _NO:
+        bad(f"dnt must be yes or empty, got {cells['dnt']!r}")
+        return None
+    variants = tuple(v.strip() for v in cells["variants"].split("|") if v.strip())
+    return Term(
+        lang=cells["lang"],
+        text=cells["term"],
+        status=status,
+        part_of_speech=pos,
+        variants=variants,
+        do_not_translate=dnt in _YES,
+        note=cells["note"],
+        origin=(path, line),
+    )
+
+
+def write_csv(concepts: Iterable[Concept]) -> str:
+    """The concepts as glossary CSV text (domain and definition on each concept's first row)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for concept in concepts:
+        for i, t in enumerate(concept.terms):
+            writer.writerow(
+                [
+                    concept.id,
+                    concept.domain if i == 0 else "",
+                    concept.definition if i == 0 else "",
+                    t.lang,
+                    t.text,
+                    t.status.value,
+                    t.part_of_speech.value if t.part_of_speech else "",
+                    "|".join(t.variants),
+                    "yes" if t.do_not_translate else "",
+                    t.note,
+                ]
+            )
+    return out.getvalue()

@@ -1,0 +1,113 @@
+"""Fold text for term matching, keeping a way back to the original character offsets.
+
+it/en (and other spaced scripts): NFKC, accents removed, case folded, apostrophe variants
+(’ ʼ ‘ ` ´) made ``'``, white space made a plain space. ja: NFKC (full/half width, ｶﾀｶﾅ),
+case folded, apostrophes and spaces likewise, kana kept as they are.
+
+Most characters fold to exactly one character; those are folded by one ``str.translate``
+over a table built once, and offsets stay the same. A text holding any of the few others
+(ß → ss, ﬁ → fi, a combining accent, a half-width voiced mark, characters beyond the BMP)
+is folded cluster by cluster with an explicit offset map.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+
+__all__ = ["Folded", "fold", "fold_term", "strips_accents"]
+
+_APOSTROPHES = "\u2019\u02bc\u2018`\u00b4\u2032"
+_JOINING = {"\uff9e", "\uff9f", "\u3099", "\u309a"}  # (half-width) voiced sound marks
+
+
+def strips_accents(lang: str) -> bool:
+    """Whether folding for ``lang`` removes accents (not for Japanese, Chinese, Korean)."""
+    return lang.split("-")[0].lower() not in {"ja", "zh", "ko"}
+
+
+def _fold_exact(text: str, accents: bool) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    if accents:
+        text = "".join(
+            c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)
+        )
+        text = unicodedata.normalize("NFC", text)
+    text = text.casefold()
+    out = []
+    for char in text:
+        if char in _APOSTROPHES:
+            out.append("'")
+        elif char.isspace():
+            out.append(" ")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+@functools.cache
+def _table(accents: bool) -> tuple[dict[int, str], re.Pattern[str]]:
+    """The 1:1 translation table of the BMP, and a pattern of the characters it cannot fold."""
+    table: dict[int, str] = {}
+    special: list[str] = []
+    for code in range(0x10000):
+        char = chr(code)
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        folded = _fold_exact(char, accents)
+        if (
+            len(folded) != 1
+            or unicodedata.combining(char)
+            or unicodedata.combining(folded)
+            or char in _JOINING
+            or 0x1100 <= code <= 0x11FF
+        ):
+            special.append(re.escape(char))
+        elif folded != char:
+            table[code] = folded
+    pattern = re.compile("[" + "".join(special) + "\U00010000-\U0010ffff]")
+    return table, pattern
+
+
+@dataclass(frozen=True)
+class Folded:
+    """Folded text; ``starts[i]``/``ends[i]`` give the original span of folded character i,
+    or both are None when every character kept its offset."""
+
+    text: str
+    starts: list[int] | None = None
+    ends: list[int] | None = None
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The original offsets of the folded span ``[start, end)``."""
+        if self.starts is None or self.ends is None:
+            return start, end
+        return self.starts[start], self.ends[end - 1]
+
+
+def fold(text: str, lang: str) -> Folded:
+    accents = strips_accents(lang)
+    table, special = _table(accents)
+    if not special.search(text):
+        return Folded(text.translate(table))
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    i, n = 0, len(text)
+    while i < n:
+        j = i + 1
+        while j < n and (unicodedata.combining(text[j]) or text[j] in _JOINING):
+            j += 1
+        piece = _fold_exact(text[i:j], accents)
+        out.append(piece)
+        starts.extend([i] * len(piece))
+        ends.extend([j] * len(piece))
+        i = j
+    return Folded("".join(out), starts, ends)
+
+
+def fold_term(text: str, lang: str) -> str:
+    """A glossary term folded like text, runs of spaces made one."""
+    return " ".join(_fold_exact(text, strips_accents(lang)).split())
