@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from syndicate.config import load_config  # noqa: E402
-from syndicate.models import Article, TopicReason  # noqa: E402
+from syndicate.models import Article, RoutedArticle, TopicReason  # noqa: E402
 from syndicate.parse import article_hash, parse_feed  # noqa: E402
 from syndicate.publish import publish_feeds  # noqa: E402
 from syndicate.server import create_app  # noqa: E402
@@ -60,7 +60,7 @@ def median_seconds(func: Callable[[], object], rounds: int) -> float:
     return statistics.median(samples)
 
 
-def make_articles(n: int) -> list[tuple[Article, list[tuple[str, TopicReason]]]]:
+def make_articles(n: int) -> list[RoutedArticle]:
     out = []
     for i in range(n):
         a = Article(
@@ -75,7 +75,8 @@ def make_articles(n: int) -> list[tuple[Article, list[tuple[str, TopicReason]]]]
             published=NOW,
             language=("it", "en", "ja")[i % 3],
         )
-        out.append((replace(a, content_hash=article_hash(a)), [("energy", TopicReason.CATEGORY)]))
+        topics = (("energy", TopicReason.CATEGORY),)
+        out.append(RoutedArticle(replace(a, content_hash=article_hash(a)), topics))
     return out
 
 
@@ -133,7 +134,7 @@ def bench_store(directory: Path, n: int, rounds: int) -> tuple[float, float, flo
             "first_seen": NOW,
             "last_changed": NOW,
         }
-        for a, _ in routed
+        for a in (r.article for r in routed)
     ]
     first, again, plain = [], [], []
     for r in range(rounds):

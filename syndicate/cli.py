@@ -6,33 +6,33 @@ Exit codes: 0 ok, 1 user error (one clear message, no traceback), 2 usage, 3 a b
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import functools
 import json
 import logging
 import sys
 import traceback
 from collections import Counter
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
 
-from syndicate.config import Config, load_config
+from syndicate.cli_common import current_config, opened, state, user_errors
+from syndicate.config import Config
 from syndicate.errors import ConfigError, SyndicateError
 from syndicate.fetch import Fetcher
-from syndicate.pipeline import CycleReport, run_cycle, sync_sources, utcnow
+from syndicate.glossary_cli import glossary_app
+from syndicate.pipeline import CycleReport, reroute_stored, run_cycle, sync_sources, utcnow
 from syndicate.preview import check_source
 from syndicate.publish import publish_feeds
 from syndicate.service import run_service, run_worker, serve
 from syndicate.status import source_statuses
-from syndicate.storage import SqlStorage, open_storage
+from syndicate.storage import SqlStorage
 from syndicate.storage.database import create_engine, current_revision, upgrade
+from syndicate.terms import concept_problems, load_term_base
+from syndicate.terms.load import load_glossary
 
 __all__ = ["app", "main"]
 
-F = TypeVar("F", bound=Callable[..., Any])
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -46,8 +46,7 @@ db_app = typer.Typer(no_args_is_help=True, help="Manage the database.")
 app.add_typer(config_app, name="config")
 app.add_typer(sources_app, name="sources")
 app.add_typer(db_app, name="db")
-
-_state: dict[str, Any] = {}
+app.add_typer(glossary_app, name="glossary")
 
 
 @app.callback()
@@ -68,7 +67,7 @@ def _global(
 
     Example: syndicate --config config.toml poll --once
     """
-    _state["config_path"] = config
+    state["config_path"] = config
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -78,40 +77,8 @@ def _global(
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def _user_errors(func: F) -> F:
-    """Turn a SyndicateError into one line (or one line per config problem) and exit 1."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except ConfigError as exc:
-            for problem in exc.problems:
-                typer.echo(str(problem), err=True)
-            raise typer.Exit(1) from None
-        except SyndicateError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(1) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _config() -> Config:
-    return load_config(_state.get("config_path"))
-
-
-@contextlib.contextmanager
-def _opened(config: Config) -> Iterator[SqlStorage]:
-    """The database of ``config``, migrated, closed after the command."""
-    storage = open_storage(config.database_url)
-    try:
-        yield storage
-    finally:
-        storage.close()
-
-
 @app.command()
-@_user_errors
+@user_errors
 def run(
     host: Annotated[str | None, typer.Option(help="Listen address [default: server.host]")] = None,
     port: Annotated[int | None, typer.Option(help="Listen port [default: server.port]")] = None,
@@ -120,15 +87,15 @@ def run(
 
     Example: syndicate run --port 8080
     """
-    config = _config()
-    with _opened(config) as storage:
+    config = current_config()
+    with opened(config) as storage:
         asyncio.run(
             run_service(config, storage, host or config.server.host, port or config.server.port)
         )
 
 
 @app.command()
-@_user_errors
+@user_errors
 def poll(
     once: Annotated[bool, typer.Option("--once", help="Run one cycle, then exit.")] = False,
     force: Annotated[
@@ -143,11 +110,11 @@ def poll(
 
     Example: syndicate poll --once --source campus-it
     """
-    config = _config()
+    config = current_config()
     unknown = [s for s in source or [] if s not in {c.id for c in config.sources}]
     if unknown:
         raise SyndicateError(f"unknown source id: {', '.join(unknown)}")
-    with _opened(config) as storage:
+    with opened(config) as storage:
         if once:
             report = asyncio.run(_poll_once(config, storage, force, source or None))
             _print_cycle(report)
@@ -159,8 +126,10 @@ async def _poll_once(
     config: Config, storage: SqlStorage, force: bool, only: list[str] | None
 ) -> CycleReport:
     await asyncio.to_thread(sync_sources, config, storage)
+    terms = await asyncio.to_thread(load_glossary, config)
+    await asyncio.to_thread(reroute_stored, config, storage, terms)
     async with Fetcher(config.fetch) as fetcher:
-        return await run_cycle(config, storage, fetcher, force=force, only=only)
+        return await run_cycle(config, storage, fetcher, force=force, only=only, terms=terms)
 
 
 def _print_cycle(report: CycleReport) -> None:
@@ -178,7 +147,7 @@ def _print_cycle(report: CycleReport) -> None:
 
 
 @app.command()
-@_user_errors
+@user_errors
 def worker() -> None:
     """Poll sources on schedule without serving; run several against one PostgreSQL.
 
@@ -187,13 +156,13 @@ def worker() -> None:
 
     Example: SYNDICATE_DATABASE_URL=postgresql://syndicate@db/syndicate syndicate worker
     """
-    config = _config()
-    with _opened(config) as storage:
+    config = current_config()
+    with opened(config) as storage:
         asyncio.run(run_worker(config, storage))
 
 
 @app.command()
-@_user_errors
+@user_errors
 def publish(
     force: Annotated[bool, typer.Option("--force", help="Rewrite every feed.")] = False,
 ) -> None:
@@ -201,16 +170,18 @@ def publish(
 
     Example: syndicate publish
     """
-    config = _config()
-    with _opened(config) as storage:
-        report = publish_feeds(config, storage, utcnow(), force=force)
+    config = current_config()
+    with opened(config) as storage:
+        terms = load_glossary(config)
+        reroute_stored(config, storage, terms)
+        report = publish_feeds(config, storage, utcnow(), force=force, glossary=terms.glossary)
     typer.echo(
         f"{len(report.written)} feeds written, {report.unchanged} unchanged in {config.output_dir}"
     )
 
 
 @app.command("serve")
-@_user_errors
+@user_errors
 def serve_command(
     host: Annotated[str | None, typer.Option(help="Listen address [default: server.host]")] = None,
     port: Annotated[int | None, typer.Option(help="Listen port [default: server.port]")] = None,
@@ -219,19 +190,25 @@ def serve_command(
 
     Example: syndicate serve --host 0.0.0.0 --port 8080
     """
-    config = _config()
-    with _opened(config) as storage:
+    config = current_config()
+    with opened(config) as storage:
         asyncio.run(serve(config, storage, host or config.server.host, port or config.server.port))
 
 
 @config_app.command("check")
-@_user_errors
+@user_errors
 def config_check() -> None:
     """Validate the config; print every problem as file:line: key: message.
 
     Example: syndicate --config config.toml config check
     """
-    config = _config()
+    config = current_config()
+    terms = load_term_base(config)
+    for problem in terms.problems:
+        typer.echo(f"warning: {problem} (row left out)", err=True)
+    unknown = concept_problems(config, terms.glossary)
+    if unknown:
+        raise ConfigError(unknown)
     typer.echo(
         f"{config.path.name}: ok ({len(config.sources)} sources, {len(config.topics)} "
         f"topics, languages {', '.join(config.service.languages)})"
@@ -239,7 +216,7 @@ def config_check() -> None:
 
 
 @sources_app.command("status")
-@_user_errors
+@user_errors
 def sources_status(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -247,8 +224,8 @@ def sources_status(
 
     Example: syndicate sources status --json
     """
-    config = _config()
-    with _opened(config) as storage:
+    config = current_config()
+    with opened(config) as storage:
         rows = source_statuses(config, storage.source_states())
     if as_json:
         typer.echo(json.dumps([row.to_json() for row in rows], ensure_ascii=False, indent=2))
@@ -270,7 +247,7 @@ def sources_status(
 
 
 @sources_app.command("check")
-@_user_errors
+@user_errors
 def sources_check(
     source_id: Annotated[str, typer.Argument(help="The source id from the config.")],
 ) -> None:
@@ -278,8 +255,8 @@ def sources_check(
 
     Example: syndicate sources check campus-it
     """
-    config = _config()
-    with _opened(config) as storage:
+    config = current_config()
+    with opened(config) as storage:
         preview = asyncio.run(check_source(config, storage, source_id))
     typer.echo(
         f"{preview.source_id}: HTTP {preview.status} from {preview.url}, "
@@ -296,7 +273,7 @@ def sources_check(
 
 
 @sources_app.command("enable")
-@_user_errors
+@user_errors
 def sources_enable(
     source_id: Annotated[str, typer.Argument(help="The source id from the config.")],
 ) -> None:
@@ -304,21 +281,21 @@ def sources_enable(
 
     Example: syndicate sources enable city-it
     """
-    config = _config()
+    config = current_config()
     config.source(source_id)  # unknown ids are a user error
-    with _opened(config) as storage:
+    with opened(config) as storage:
         storage.enable_source(source_id)
     typer.echo(f"{source_id}: enabled; it is polled at the next cycle")
 
 
 @db_app.command("upgrade")
-@_user_errors
+@user_errors
 def db_upgrade() -> None:
     """Migrate the database to the newest schema.
 
     Example: syndicate db upgrade
     """
-    config = _config()
+    config = current_config()
     engine = create_engine(config.database_url)
     try:
         before = current_revision(engine)

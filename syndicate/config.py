@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -149,6 +149,8 @@ class TopicConfig:
     concepts: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
+    #: how much an article must mention the topic's concepts (title mention 2, text mention 1)
+    min_score: int = 2
 
     def title_in(self, lang: str) -> str:
         return self.title.get(lang) or next(iter(self.title.values()), self.id)
@@ -181,6 +183,8 @@ class Config:
     glossary: GlossaryConfig
     topics: tuple[TopicConfig, ...]
     sources: tuple[SourceConfig, ...]
+    #: where each key was written, for messages about the config found later
+    lines: KeyLines | None = field(default=None, compare=False, repr=False)
 
     @property
     def base_dir(self) -> Path:
@@ -272,11 +276,12 @@ def load_config(path: Path | str | None = None, *, env: dict[str, str] | None = 
         line = int(where.group(1)) if where else None
         message = str(exc)[: where.start()] if where else str(exc)
         raise ConfigError([ConfigProblem(path, line, "", f"not valid TOML: {message}")]) from exc
-    check = Checker(path, KeyLines(text))
+    lines = KeyLines(text)
+    check = Checker(path, lines)
     config = _build(check, path, data, env)
     if check.problems:
         raise ConfigError(check.problems)
-    return config
+    return replace(config, lines=lines)
 
 
 def _build(check: Checker, path: Path, data: dict[str, Any], env: dict[str, str]) -> Config:
@@ -411,7 +416,7 @@ def _topics(
     check: Checker, data: dict[str, Any], languages: tuple[str, ...]
 ) -> tuple[TopicConfig, ...]:
     topics: list[TopicConfig] = []
-    known = {"id", "title", "concepts", "categories", "keywords"}
+    known = {"id", "title", "concepts", "categories", "keywords", "min_score"}
     for i, t in check.array_of_tables(data, "topics", known):
         key = ("topics", i)
         topic_id = check.identifier(t, (*key, "id"))
@@ -435,6 +440,7 @@ def _topics(
                 concepts=check.strings(t, (*key, "concepts"), ()),
                 categories=check.strings(t, (*key, "categories"), ()),
                 keywords=check.strings(t, (*key, "keywords"), ()),
+                min_score=check.integer(t, (*key, "min_score"), 2, low=1),
             )
         )
     return tuple(topics)

@@ -11,6 +11,8 @@ __all__ = [
     "FeedFormat",
     "FeedSpec",
     "FetchResult",
+    "Mention",
+    "RoutedArticle",
     "SourceState",
     "SourceUpdate",
     "StoredArticle",
@@ -170,6 +172,30 @@ class Article:
 
 
 @dataclass(frozen=True)
+class Mention:
+    """A glossary concept an article mentions, by one of its terms."""
+
+    concept: str
+    #: the glossary term (base form) that was found
+    term: str
+    #: preferred, admitted or deprecated
+    status: str
+    #: found in the title (else only in the summary or content)
+    in_title: bool
+    #: how many times
+    count: int
+
+
+@dataclass(frozen=True)
+class RoutedArticle:
+    """An article with its topics and the concepts it mentions. Sent by the pipeline to storage."""
+
+    article: Article
+    topics: tuple[tuple[str, TopicReason], ...] = ()
+    mentions: tuple[Mention, ...] = ()
+
+
+@dataclass(frozen=True)
 class StoredArticle:
     """An article as storage holds it. Sent by storage to publish."""
 
@@ -181,6 +207,8 @@ class StoredArticle:
     last_changed: datetime
     #: topic ids the article is routed to
     topics: tuple[str, ...] = ()
+    #: the glossary concepts it mentions
+    mentions: tuple[Mention, ...] = ()
 
     @property
     def sort_date(self) -> datetime:

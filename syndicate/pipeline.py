@@ -38,13 +38,14 @@ from syndicate.polling import (
 )
 from syndicate.publish import PublishReport, publish_feeds
 from syndicate.storage import Storage
-from syndicate.terms import route_article
+from syndicate.terms import TermBase, route
 
 __all__ = [
     "CycleReport",
     "Outcome",
     "SourceOutcome",
     "make_owner",
+    "reroute_stored",
     "run_cycle",
     "sync_sources",
     "utcnow",
@@ -108,6 +109,8 @@ class _Context:
     owner: str
     clock: Clock
     rng: random.Random
+    terms: TermBase
+    routing_version: str
 
 
 def sync_sources(config: Config, storage: Storage) -> None:
@@ -126,9 +129,20 @@ async def run_cycle(
     force: bool = False,
     only: Collection[str] | None = None,
     publish: bool = True,
+    terms: TermBase | None = None,
 ) -> CycleReport:
     """Poll every due source once (claiming it, so workers never share one); publish changes."""
-    ctx = _Context(config, storage, fetcher, owner or make_owner(), clock, rng or random.Random())
+    terms = terms or TermBase()
+    ctx = _Context(
+        config,
+        storage,
+        fetcher,
+        owner or make_owner(),
+        clock,
+        rng or random.Random(),
+        terms,
+        terms.routing_version(config),
+    )
     started = clock()
     t0 = time.monotonic()
     batch = max(2 * config.fetch.concurrency, 10)
@@ -152,7 +166,9 @@ async def run_cycle(
         outcomes += await asyncio.gather(*(_poll(ctx, state) for state in claimed))
     report: PublishReport | None = None
     if publish and any(o.result.changed for o in outcomes):
-        report = await asyncio.to_thread(publish_feeds, config, storage, clock())
+        report = await asyncio.to_thread(
+            publish_feeds, config, storage, clock(), glossary=terms.glossary
+        )
     cycle = CycleReport(started, time.monotonic() - t0, tuple(outcomes), report)
     log.info(
         "cycle: %d polled, %d new, %d updated articles, %d failed, %d feeds written in %.2fs",
@@ -240,11 +256,31 @@ async def _store(ctx: _Context, state: SourceState, fetched: FetchResult) -> Sou
         else (fetched.etag, fetched.last_modified, body_hash),
         entries_fingerprint=fingerprint,
     )
-    routed = [(a, route_article(a, config.topics, source.topics)) for a in articles]
-    result = await asyncio.to_thread(
-        ctx.storage.record_poll, state.id, update, owner=ctx.owner, routed=routed
-    )
+    result = await asyncio.to_thread(_record, ctx, state.id, update, articles)
     return SourceOutcome(state.id, outcome, fetched.status, result)
+
+
+def _record(
+    ctx: _Context, source_id: str, update: SourceUpdate, articles: Sequence[Article]
+) -> UpsertResult:
+    """Route the articles (CPU) and store them with the poll (one transaction); in a thread."""
+    routed = [route(a, ctx.config, ctx.terms.matcher) for a in articles]
+    return ctx.storage.record_poll(
+        source_id, update, owner=ctx.owner, routed=routed, routing_version=ctx.routing_version
+    )
+
+
+def reroute_stored(config: Config, storage: Storage, terms: TermBase, batch: int = 500) -> int:
+    """Recompute mentions and topics of the articles routed under another glossary or topic
+    configuration; returns how many. Blocking: run it in a thread."""
+    version = terms.routing_version(config)
+    done = 0
+    while stored := storage.articles_to_reroute(version, batch):
+        storage.reroute([(s.id, route(s.article, config, terms.matcher)) for s in stored], version)
+        done += len(stored)
+    if done:
+        log.info("rerouted %d articles for glossary %s", done, terms.version)
+    return done
 
 
 def _parse_changed(

@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from datetime import timedelta
-from typing import Self
+from typing import Any, Self
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from syndicate.config import Config
 from syndicate.errors import SyndicateError
 from syndicate.fetch import Fetcher
-from syndicate.pipeline import Clock, CycleReport, make_owner, run_cycle, sync_sources, utcnow
+from syndicate.pipeline import (
+    Clock,
+    CycleReport,
+    make_owner,
+    reroute_stored,
+    run_cycle,
+    sync_sources,
+    utcnow,
+)
+from syndicate.publish import publish_feeds
 from syndicate.storage import Storage
+from syndicate.terms import TermBase
+from syndicate.terms.load import load_glossary
 
 __all__ = ["Worker"]
 
@@ -40,7 +52,8 @@ class Worker:
         self._scheduler: AsyncIOScheduler | None = None
         self._current: asyncio.Task[CycleReport] | None = None
         self._lock = asyncio.Lock()
-        self._background: set[asyncio.Task[None]] = set()
+        self._background: set[asyncio.Task[object]] = set()
+        self.terms = TermBase()
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -50,8 +63,13 @@ class Worker:
         await self.stop()
 
     async def start(self) -> None:
-        """Sync the sources with the config and start ticking: the first cycle runs at once."""
+        """Sync the sources with the config, load the glossary, start ticking (the first cycle
+        runs at once); articles routed under an older glossary are rerouted meanwhile."""
         await asyncio.to_thread(sync_sources, self.config, self.storage)
+        self.terms = await asyncio.to_thread(load_glossary, self.config)
+        self._in_background(
+            asyncio.to_thread(reroute_stored, self.config, self.storage, self.terms)
+        )
         self._fetcher = Fetcher(self.config.fetch)
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._scheduler.add_job(
@@ -82,6 +100,23 @@ class Worker:
             # Look for due sources soon, so a source just added is polled without waiting a tick
             # (after the sync above has given it a row).
             self._scheduler.modify_job("poll", next_run_time=self.clock() + timedelta(seconds=1))
+
+    def _resync(self, config: Config, terms: TermBase) -> None:
+        sync_sources(config, self.storage)
+        self._reroute(config, terms)
+
+    def _reroute(self, config: Config, terms: TermBase) -> None:
+        """Reroute articles of an older glossary or topic setup; republish if any changed."""
+        try:
+            if reroute_stored(config, self.storage, terms):
+                publish_feeds(config, self.storage, self.clock(), glossary=terms.glossary)
+        except SyndicateError as exc:
+            log.error("rerouting failed: %s", exc)
+
+    def _in_background(self, work: Coroutine[Any, Any, object]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _tick(self) -> None:
         if self._lock.locked() or self._fetcher is None:

@@ -24,6 +24,7 @@ from syndicate.reload import ConfigWatcher
 from syndicate.scheduler import Worker
 from syndicate.server import create_app
 from syndicate.storage import Storage
+from syndicate.terms import load_term_base
 
 __all__ = ["run_service", "run_worker", "serve"]
 
@@ -109,7 +110,9 @@ async def run_service(config: Config, storage: Storage, host: str, port: int) ->
     """Server first (the demo sources live on it), then the worker; both stop on a signal."""
     stop = asyncio.Event()
     app = create_app(config, storage)
-    await asyncio.to_thread(publish_feeds, config, storage, utcnow())  # missing files first
+    terms = await asyncio.to_thread(load_term_base, config)
+    # Missing feed files first: the first cycle may find nothing new to publish.
+    await asyncio.to_thread(publish_feeds, config, storage, utcnow(), glossary=terms.glossary)
     server, server_task = await _start_server(app, host, port)
     log.info("syndicate running on http://%s:%d/ (Ctrl-C to stop)", host, port)
     async with Worker(config, storage) as worker:

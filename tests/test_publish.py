@@ -11,7 +11,7 @@ from lxml import etree
 
 from syndicate.config import Config
 from syndicate.errors import PublishError
-from syndicate.models import Article, TopicReason
+from syndicate.models import Article, RoutedArticle, TopicReason
 from syndicate.parse import article_hash
 from syndicate.publish import feed_specs, publish_feeds
 from syndicate.publish.atomic import write_atomic
@@ -41,17 +41,27 @@ def art(guid: str, lang: str, title: str, day: int) -> Article:
 
 @pytest.fixture
 def setup(tmp_path: Path) -> tuple[Config, SqlStorage]:
-    config = make_config(tmp_path, sources='[[sources]]\nid = "src"\nurl = "http://127.0.0.1/f"\n')
+    # One language per feed here (policy skip); the cross-language policies are tested below.
+    config = make_config(
+        tmp_path,
+        sources='[[sources]]\nid = "src"\nurl = "http://127.0.0.1/f"\n',
+        extra='[translation]\nuntranslated = "skip"\n',
+    )
     storage = open_storage(config.database_url)
     storage.sync_sources([("src", "http://127.0.0.1/f", None, True)])
     routed = [
-        (art("it1", "it", "Accumulo di energia a Valmora", 10), [("energy", TopicReason.CATEGORY)]),
-        (art("it2", "it", "Nuovo bando per le startup", 12), []),
-        (
-            art("en1", "en", "Energy storage <test> & friends", 11),
-            [("energy", TopicReason.KEYWORD)],
+        RoutedArticle(
+            art("it1", "it", "Accumulo di energia a Valmora", 10),
+            (("energy", TopicReason.CATEGORY),),
         ),
-        (art("ja1", "ja", "蓄電池の実証実験が始まる", 9), [("energy", TopicReason.CATEGORY)]),
+        RoutedArticle(art("it2", "it", "Nuovo bando per le startup", 12)),
+        RoutedArticle(
+            art("en1", "en", "Energy storage <test> & friends", 11),
+            (("energy", TopicReason.KEYWORD),),
+        ),
+        RoutedArticle(
+            art("ja1", "ja", "蓄電池の実証実験が始まる", 9), (("energy", TopicReason.CATEGORY),)
+        ),
     ]
     storage.upsert_articles("src", routed, NOW)
     yield config, storage
@@ -98,7 +108,7 @@ def test_publish_is_incremental_and_deterministic(setup: tuple[Config, SqlStorag
     assert len(forced.written) == 12
     assert {p: p.read_bytes() for p in config.output_dir.rglob("*.*")} == before  # byte-identical
     # one new English article changes only the English feeds it belongs to
-    storage.upsert_articles("src", [(art("en2", "en", "Another story", 13), [])], NOW)
+    storage.upsert_articles("src", [RoutedArticle(art("en2", "en", "Another story", 13))], NOW)
     changed = publish_feeds(config, storage, NOW + timedelta(hours=3))
     assert sorted(changed.written) == ["en/all.atom", "en/all.rss"]
 

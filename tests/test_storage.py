@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from syndicate.models import Article, SourceUpdate, TopicReason
+from syndicate.models import Article, RoutedArticle, SourceUpdate, TopicReason
 from syndicate.parse import article_hash
 from syndicate.storage import SqlStorage, open_storage
 from syndicate.storage.database import create_engine, current_revision, head_revision, upgrade
@@ -95,12 +95,15 @@ def test_sync_sources_inserts_and_resets_on_url_change(storage: SqlStorage) -> N
 
 def test_upsert_inserts_updates_and_never_duplicates(storage: SqlStorage) -> None:
     storage.sync_sources([("s1", "http://a/feed", "en", True)])
-    routed = [(article("g1"), [("energy", TopicReason.CATEGORY)]), (article("g2"), [])]
+    routed = [
+        RoutedArticle(article("g1"), (("energy", TopicReason.CATEGORY),)),
+        RoutedArticle(article("g2")),
+    ]
     first = storage.upsert_articles("s1", routed, NOW)
     assert (first.inserted, first.updated, first.unchanged) == (2, 0, 0)
     again = storage.upsert_articles("s1", routed, NOW + timedelta(minutes=5))
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 2)
-    changed = [(article("g1", "New title"), [("energy", TopicReason.KEYWORD)])]
+    changed = [RoutedArticle(article("g1", "New title"), (("energy", TopicReason.KEYWORD),))]
     later = NOW + timedelta(hours=1)
     third = storage.upsert_articles("s1", changed, later)
     assert (third.inserted, third.updated) == (0, 1)
@@ -114,28 +117,32 @@ def test_upsert_inserts_updates_and_never_duplicates(storage: SqlStorage) -> Non
 
 def test_same_entry_twice_in_one_feed_is_stored_once(storage: SqlStorage) -> None:
     storage.sync_sources([("s1", "http://a/feed", "en", True)])
-    result = storage.upsert_articles("s1", [(article("g"), []), (article("g", "dup"), [])], NOW)
+    result = storage.upsert_articles(
+        "s1", [RoutedArticle(article("g")), RoutedArticle(article("g", "dup"))], NOW
+    )
     assert result.inserted == 1
     assert storage.count_articles() == 1
 
 
 def test_an_entry_that_leaves_the_feed_is_kept(storage: SqlStorage) -> None:
     storage.sync_sources([("s1", "http://a/feed", "en", True)])
-    storage.upsert_articles("s1", [(article("old"), []), (article("new"), [])], NOW)
-    storage.upsert_articles("s1", [(article("new"), [])], NOW + timedelta(hours=1))
+    storage.upsert_articles(
+        "s1", [RoutedArticle(article("old")), RoutedArticle(article("new"))], NOW
+    )
+    storage.upsert_articles("s1", [RoutedArticle(article("new"))], NOW + timedelta(hours=1))
     assert storage.count_articles("s1") == 2
 
 
 def test_same_guid_in_two_sources_is_two_articles(storage: SqlStorage) -> None:
     storage.sync_sources([("s1", "http://a/feed", "en", True), ("s2", "http://b/feed", "en", True)])
-    storage.upsert_articles("s1", [(article("g", source="s1"), [])], NOW)
-    storage.upsert_articles("s2", [(article("g", source="s2"), [])], NOW)
+    storage.upsert_articles("s1", [RoutedArticle(article("g", source="s1"))], NOW)
+    storage.upsert_articles("s2", [RoutedArticle(article("g", source="s2"))], NOW)
     assert storage.count_articles() == 2
 
 
 def test_record_poll_saves_validators_with_the_articles(storage: SqlStorage) -> None:
     storage.sync_sources([("s1", "http://a/feed", "en", True)])
-    result = storage.record_poll("s1", ok(), routed=[(article("g1"), [])])
+    result = storage.record_poll("s1", ok(), routed=[RoutedArticle(article("g1"))])
     assert result.inserted == 1
     (state,) = storage.source_states()
     assert (state.etag, state.body_hash, state.last_status) == ('"v1"', "abc", 200)
@@ -153,14 +160,16 @@ def test_failed_article_write_does_not_save_validators(storage: SqlStorage) -> N
     storage.sync_sources([("s1", "http://a/feed", "en", True)])
     broken = replace(article("g1"), title=None)  # type: ignore[arg-type]  # NOT NULL violated
     with pytest.raises(sa.exc.IntegrityError):
-        storage.record_poll("s1", ok(), routed=[(article("g0"), []), (broken, [])])
+        storage.record_poll(
+            "s1", ok(), routed=[RoutedArticle(article("g0")), RoutedArticle(broken)]
+        )
     (state,) = storage.source_states()
     assert (state.etag, state.body_hash, state.article_count) == (None, None, 0)
 
 
 def test_failures_are_recorded_and_keep_articles(storage: SqlStorage) -> None:
     storage.sync_sources([("s1", "http://a/feed", "en", True)])
-    storage.record_poll("s1", ok(), routed=[(article("g"), [])])
+    storage.record_poll("s1", ok(), routed=[RoutedArticle(article("g"))])
     failed = SourceUpdate(
         last_polled_at=NOW,
         next_poll_at=NOW,
@@ -178,7 +187,7 @@ def test_failures_are_recorded_and_keep_articles(storage: SqlStorage) -> None:
 
 def test_sources_left_out_of_the_config_are_kept_but_disabled(storage: SqlStorage) -> None:
     storage.sync_sources([("s1", "http://a/feed", "en", True), ("s2", "http://b/feed", "en", True)])
-    storage.record_poll("s2", ok(), routed=[(article("g", source="s2"), [])])
+    storage.record_poll("s2", ok(), routed=[RoutedArticle(article("g", source="s2"))])
     storage.sync_sources([("s1", "http://a/feed", "en", True)])
     states = {s.id: s for s in storage.source_states()}
     assert states["s2"].enabled is False and states["s2"].article_count == 1
@@ -224,9 +233,9 @@ def test_publishing_dates(storage: SqlStorage) -> None:
     storage.upsert_articles(
         "s1",
         [
-            (article("a", published=NOW - timedelta(days=1)), []),
-            (article("b", published=NOW - timedelta(days=90)), []),
-            (article("c", published=None), []),
+            RoutedArticle(article("a", published=NOW - timedelta(days=1))),
+            RoutedArticle(article("b", published=NOW - timedelta(days=90))),
+            RoutedArticle(article("c", published=None)),
         ],
         NOW,
     )
@@ -238,11 +247,13 @@ def test_publishing_dates(storage: SqlStorage) -> None:
 def test_articles_for_feed_filters_and_orders(storage: SqlStorage) -> None:
     storage.sync_sources([("s1", "http://a/feed", None, True)])
     routed = [
-        (article("old", published=NOW - timedelta(days=2)), [("energy", TopicReason.SOURCE)]),
-        (article("new", published=NOW), [("energy", TopicReason.CATEGORY)]),
-        (article("mid", published=NOW - timedelta(days=1)), []),
-        (article("undated", published=None), []),
-        (article("italian", lang="it"), [("energy", TopicReason.CATEGORY)]),
+        RoutedArticle(
+            article("old", published=NOW - timedelta(days=2)), (("energy", TopicReason.SOURCE),)
+        ),
+        RoutedArticle(article("new", published=NOW), (("energy", TopicReason.CATEGORY),)),
+        RoutedArticle(article("mid", published=NOW - timedelta(days=1))),
+        RoutedArticle(article("undated", published=None)),
+        RoutedArticle(article("italian", lang="it"), (("energy", TopicReason.CATEGORY),)),
     ]
     storage.upsert_articles("s1", routed, NOW - timedelta(days=10))
     everything = [a.article.guid for a in storage.articles_for_feed("en", None, 10)]
@@ -268,7 +279,9 @@ def test_concurrent_writers_do_not_duplicate(database_url: str) -> None:
     stores = [open_storage(database_url) for _ in range(2)]
     try:
         stores[0].sync_sources([("s1", "http://a/feed", "en", True)])
-        routed = [(article(f"g{i}"), [("energy", TopicReason.CATEGORY)]) for i in range(60)]
+        routed = [
+            RoutedArticle(article(f"g{i}"), (("energy", TopicReason.CATEGORY),)) for i in range(60)
+        ]
         errors: list[BaseException] = []
 
         def write(store: SqlStorage) -> None:

@@ -8,11 +8,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from syndicate.config import Config
+from syndicate.config import Config, UntranslatedPolicy
 from syndicate.models import FeedFormat, FeedSpec, StoredArticle
 from syndicate.publish.atomic import write_atomic
 from syndicate.publish.feedgen_adapter import FeedDocument, render_feed
 from syndicate.storage import Storage
+from syndicate.terms.gloss import gloss_article
+from syndicate.terms.model import Glossary
 
 __all__ = ["PublishReport", "feed_specs", "publish_feeds"]
 
@@ -50,9 +52,21 @@ def feed_specs(config: Config) -> list[FeedSpec]:
 
 
 def publish_feeds(
-    config: Config, storage: Storage, now: datetime, *, force: bool = False
+    config: Config,
+    storage: Storage,
+    now: datetime,
+    *,
+    force: bool = False,
+    glossary: Glossary | None = None,
 ) -> PublishReport:
-    """Write every feed whose content changed since it was last written (or is missing)."""
+    """Write every feed whose content changed since it was last written (or is missing).
+
+    With ``translation.untranslated`` = ``gloss`` (the default) or ``original``, a language's
+    feeds also carry the articles written in the other languages: glossed (a header and a
+    key-terms box in the feed's language) or as they are; with ``skip`` they are left out.
+    """
+    glossary = glossary or Glossary()
+    policy = config.translation.untranslated
     hashes = storage.feed_hashes()
     written: list[str] = []
     unchanged = 0
@@ -61,9 +75,18 @@ def publish_feeds(
         key = (spec.lang, spec.topic)
         if key not in cache:
             topic = None if spec.topic == "all" else spec.topic
-            cache[key] = storage.articles_for_feed(spec.lang, topic, config.publish.max_entries)
+            languages = (
+                [spec.lang] if policy is UntranslatedPolicy.SKIP else config.service.languages
+            )
+            stored = storage.articles_for_feed(languages, topic, config.publish.max_entries)
+            if policy is UntranslatedPolicy.GLOSS:
+                stored = [
+                    s if s.article.language == spec.lang else gloss_article(s, spec.lang, glossary)
+                    for s in stored
+                ]
+            cache[key] = stored
         doc = _document(config, spec, cache[key])
-        digest = _digest(doc)
+        digest = _digest(doc, f"{policy.value}:{glossary.version}")
         path = config.output_dir / spec.relpath
         state_key = (spec.lang, spec.topic, spec.format.value)
         if not force and hashes.get(state_key) == digest and path.exists():
@@ -95,10 +118,17 @@ def _document(config: Config, spec: FeedSpec, entries: Sequence[StoredArticle]) 
     )
 
 
-def _digest(doc: FeedDocument) -> str:
-    """A hash of everything that shapes the file: metadata and each entry's identity and version."""
+def _digest(doc: FeedDocument, salt: str) -> str:
+    """A hash of everything that shapes the file: metadata and each entry's identity and
+    version, and (``salt``) the policy and glossary that shape glossed entries."""
     entries = [
-        (e.id, e.article.content_hash, e.last_changed.isoformat(), list(e.topics))
+        (
+            e.id,
+            e.article.content_hash,
+            e.last_changed.isoformat(),
+            list(e.topics),
+            [(m.concept, m.term, m.count, m.in_title) for m in e.mentions],
+        )
         for e in doc.entries
     ]
     meta = [
@@ -112,5 +142,5 @@ def _digest(doc: FeedDocument) -> str:
         list(doc.alternates),
         sorted(doc.topic_names.items()),
     ]
-    blob = json.dumps([meta, entries], ensure_ascii=False)
+    blob = json.dumps([salt, meta, entries], ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()

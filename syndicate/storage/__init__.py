@@ -11,11 +11,11 @@ from datetime import datetime
 from typing import Protocol
 
 from syndicate.models import (
-    Article,
+    Mention,
+    RoutedArticle,
     SourceState,
     SourceUpdate,
     StoredArticle,
-    TopicReason,
     UpsertResult,
 )
 from syndicate.storage.database import create_engine, upgrade
@@ -64,9 +64,19 @@ class Storage(Protocol):
         update: SourceUpdate,
         *,
         owner: str | None = None,
-        routed: Sequence[tuple[Article, Sequence[tuple[str, TopicReason]]]] = (),
+        routed: Sequence[RoutedArticle] = (),
+        routing_version: str = "",
     ) -> UpsertResult:
         """Store a poll's outcome and its routed articles atomically; end ``owner``'s lease."""
+
+    def articles_to_reroute(self, routing_version: str, limit: int) -> list[StoredArticle]:
+        """Articles whose topics and mentions were computed for another routing version."""
+
+    def reroute(self, items: Sequence[tuple[int, RoutedArticle]], routing_version: str) -> None:
+        """Replace stored articles' topics and mentions."""
+
+    def mentions_with_status(self, status: str, limit: int = 200) -> list[tuple[str, str, Mention]]:
+        """(source id, article title, mention) of mentions with ``status``, newest first."""
 
     def enable_source(self, source_id: str) -> bool:
         """Clear a disabling; False when the source is unknown."""
@@ -76,7 +86,7 @@ class Storage(Protocol):
 
     def articles_for_feed(
         self,
-        language: str,
+        language: str | Sequence[str],
         topic: str | None,
         limit: int,
     ) -> list[StoredArticle]:

@@ -19,18 +19,24 @@ from sqlalchemy.engine import Engine
 from syndicate.errors import StorageError
 from syndicate.models import (
     Article,
+    Mention,
+    RoutedArticle,
     SourceState,
     SourceUpdate,
     StoredArticle,
-    TopicReason,
     UpsertResult,
 )
 from syndicate.storage.database import write_transaction
-from syndicate.storage.schema import article_topics, articles, feed_state, sources
+from syndicate.storage.schema import (
+    article_terms,
+    article_topics,
+    articles,
+    feed_state,
+    sources,
+)
 
 __all__ = ["SqlStorage"]
 
-RoutedArticle = tuple[Article, Sequence[tuple[str, TopicReason]]]
 #: (id, url, language, enabled) of a configured source
 ConfiguredSource = tuple[str, str, str | None, bool]
 
@@ -183,6 +189,7 @@ class SqlStorage:
         *,
         owner: str | None = None,
         routed: Sequence[RoutedArticle] = (),
+        routing_version: str = "",
     ) -> UpsertResult:
         """Store one poll's outcome and its articles in ONE transaction, and end the lease.
 
@@ -213,7 +220,7 @@ class SqlStorage:
             values["entries_fingerprint"] = update.entries_fingerprint
         where = sources.c.id == source_id
         with _errors("store poll"), self._write() as conn:
-            outcome = _upsert(conn, source_id, routed, update.last_polled_at)
+            outcome = _upsert(conn, source_id, routed, update.last_polled_at, routing_version)
             conn.execute(sources.update().where(where).values(values))
             if owner is not None:
                 conn.execute(
@@ -245,17 +252,60 @@ class SqlStorage:
     # -- articles --------------------------------------------------------------------------
 
     def upsert_articles(
-        self, source_id: str, routed: Sequence[RoutedArticle], now: datetime
+        self,
+        source_id: str,
+        routed: Sequence[RoutedArticle],
+        now: datetime,
+        routing_version: str = "",
     ) -> UpsertResult:
         with _errors("store articles"), self._write() as conn:
-            return _upsert(conn, source_id, routed, now)
+            return _upsert(conn, source_id, routed, now, routing_version)
+
+    def articles_to_reroute(self, routing_version: str, limit: int) -> list[StoredArticle]:
+        """Up to ``limit`` articles whose topics and mentions predate ``routing_version``."""
+        query = (
+            sa.select(articles)
+            .where(articles.c.routing_version != routing_version)
+            .order_by(articles.c.id)
+            .limit(limit)
+        )
+        with _errors("read articles"), self.engine.connect() as conn:
+            return [_stored_article(row._mapping) for row in conn.execute(query)]
+
+    def reroute(self, items: Sequence[tuple[int, RoutedArticle]], routing_version: str) -> None:
+        """Replace the topics and mentions of stored articles, stamping ``routing_version``."""
+        with _errors("reroute articles"), self._write() as conn:
+            _write_links(conn, items, replace=True)
+            ids = [article_id for article_id, _ in items]
+            for chunk in _chunks(ids, 500):
+                conn.execute(
+                    articles.update()
+                    .where(articles.c.id.in_(chunk))
+                    .values(routing_version=routing_version)
+                )
+
+    def mentions_with_status(self, status: str, limit: int = 200) -> list[tuple[str, str, Mention]]:
+        """(source id, article title, mention) of mentions with ``status``, newest first."""
+        query = (
+            sa.select(articles.c.source_id, articles.c.title, article_terms)
+            .join(articles, articles.c.id == article_terms.c.article_id)
+            .where(article_terms.c.status == status)
+            .order_by(articles.c.first_seen.desc(), articles.c.id.desc())
+            .limit(limit)
+        )
+        with _errors("read mentions"), self.engine.connect() as conn:
+            return [(r.source_id, r.title, _mention(r._mapping)) for r in conn.execute(query)]
 
     def articles_for_feed(
-        self, language: str, topic: str | None, limit: int
+        self, language: str | Sequence[str], topic: str | None, limit: int
     ) -> list[StoredArticle]:
-        """Newest first (published, else updated, else first seen), ``limit`` at most."""
+        """Newest first (published, else updated, else first seen), ``limit`` at most.
+
+        ``language`` is one language, or several (a feed that shows other languages' articles).
+        """
         sort = sa.func.coalesce(articles.c.published, articles.c.updated, articles.c.first_seen)
-        query = sa.select(articles).where(articles.c.language == language)
+        languages = [language] if isinstance(language, str) else list(language)
+        query = sa.select(articles).where(articles.c.language.in_(languages))
         if topic is not None:
             query = query.where(
                 articles.c.id.in_(
@@ -265,8 +315,13 @@ class SqlStorage:
         query = query.order_by(sort.desc(), articles.c.id.desc()).limit(limit)
         with _errors("read articles"), self.engine.connect() as conn:
             rows = list(conn.execute(query))
-            topics = _topics_of(conn, [row.id for row in rows])
-        return [_stored_article(row._mapping, topics.get(row.id, ())) for row in rows]
+            ids = [row.id for row in rows]
+            topics = _topics_of(conn, ids)
+            mentions = _mentions_of(conn, ids)
+        return [
+            _stored_article(row._mapping, topics.get(row.id, ()), mentions.get(row.id, ()))
+            for row in rows
+        ]
 
     def article_hashes(self, source_id: str, guids: Sequence[str]) -> dict[str, str]:
         """guid -> content hash of the stored articles among ``guids``."""
@@ -326,20 +381,31 @@ class SqlStorage:
 
 
 def _upsert(
-    conn: sa.Connection, source_id: str, routed: Sequence[RoutedArticle], now: datetime
+    conn: sa.Connection,
+    source_id: str,
+    routed: Sequence[RoutedArticle],
+    now: datetime,
+    version: str = "",
 ) -> UpsertResult:
     """Insert new articles, update changed ones in place, leave the rest; never duplicate.
 
     New articles go in one batch with ``ON CONFLICT DO NOTHING RETURNING``: a row another
     writer inserted meanwhile is not returned, and is then compared like any stored one.
+    Topics and mentions are written with new and changed articles, stamped ``version``.
     """
     unique: dict[str, RoutedArticle] = {}
     for item in routed:  # the same entry twice in one feed: the first one wins
-        unique.setdefault(item[0].guid, item)
+        unique.setdefault(item.article.guid, item)
     existing = _existing(conn, source_id, list(unique))
     fresh = [
-        {"source_id": source_id, "first_seen": now, "last_changed": now, **_article_values(a)}
-        for guid, (a, _) in unique.items()
+        {
+            "source_id": source_id,
+            "first_seen": now,
+            "last_changed": now,
+            "routing_version": version,
+            **_article_values(item.article),
+        }
+        for guid, item in unique.items()
         if guid not in existing
     ]
     inserted: dict[str, int] = {}
@@ -350,32 +416,57 @@ def _upsert(
             .returning(articles.c.id, articles.c.guid)
         )
         inserted = {row.guid: int(row.id) for row in conn.execute(statement, fresh)}
-    links: list[tuple[int, Sequence[tuple[str, TopicReason]]]] = []
+    links: list[tuple[int, RoutedArticle]] = []
     updated = unchanged = 0
-    for guid, (article, topics) in unique.items():
+    for guid, item in unique.items():
         if guid in inserted:
-            links.append((inserted[guid], topics))
+            links.append((inserted[guid], item))
             continue
         article_id, old_hash = existing.get(guid) or _lookup(conn, source_id, guid)
-        if old_hash == article.content_hash:
+        if old_hash == item.article.content_hash:
             unchanged += 1
             continue
         conn.execute(
             articles.update()
             .where(articles.c.id == article_id)
-            .values(last_changed=now, **_article_values(article))
+            .values(last_changed=now, routing_version=version, **_article_values(item.article))
         )
-        conn.execute(article_topics.delete().where(article_topics.c.article_id == article_id))
-        links.append((article_id, topics))
+        links.append((article_id, item))
         updated += 1
-    rows = [
-        {"article_id": article_id, "topic_id": topic, "reason": reason.value}
-        for article_id, topics in links
-        for topic, reason in dict(topics).items()
-    ]
-    if rows:
-        conn.execute(article_topics.insert(), rows)
+    _write_links(conn, links, replace=bool(updated))
     return UpsertResult(len(inserted), updated, unchanged)
+
+
+def _write_links(
+    conn: sa.Connection, links: Sequence[tuple[int, RoutedArticle]], *, replace: bool
+) -> None:
+    """Write the topics and mentions of articles (replacing what they had, if ``replace``)."""
+    ids = [article_id for article_id, _ in links]
+    if replace and ids:
+        for chunk in _chunks(ids, 500):
+            conn.execute(article_topics.delete().where(article_topics.c.article_id.in_(chunk)))
+            conn.execute(article_terms.delete().where(article_terms.c.article_id.in_(chunk)))
+    topics = [
+        {"article_id": article_id, "topic_id": topic, "reason": reason.value}
+        for article_id, item in links
+        for topic, reason in dict(item.topics).items()
+    ]
+    if topics:
+        conn.execute(article_topics.insert(), topics)
+    terms = [
+        {
+            "article_id": article_id,
+            "concept_id": m.concept,
+            "term": m.term,
+            "status": m.status,
+            "in_title": m.in_title,
+            "count": m.count,
+        }
+        for article_id, item in links
+        for m in {(m.concept, m.term): m for m in item.mentions}.values()
+    ]
+    if terms:
+        conn.execute(article_terms.insert(), terms)
 
 
 def _insert(conn: sa.Connection, table: sa.Table) -> Any:
@@ -431,7 +522,28 @@ def _topics_of(conn: sa.Connection, ids: list[int]) -> dict[int, tuple[str, ...]
     return {key: tuple(value) for key, value in out.items()}
 
 
-def _stored_article(row: Any, topics: tuple[str, ...]) -> StoredArticle:
+def _mentions_of(conn: sa.Connection, ids: list[int]) -> dict[int, tuple[Mention, ...]]:
+    out: dict[int, list[Mention]] = {}
+    for chunk in _chunks(ids, 500):
+        query = (
+            sa.select(article_terms)
+            .where(article_terms.c.article_id.in_(chunk))
+            .order_by(article_terms.c.article_id, article_terms.c.concept_id, article_terms.c.term)
+        )
+        for row in conn.execute(query):
+            out.setdefault(row.article_id, []).append(_mention(row._mapping))
+    return {key: tuple(value) for key, value in out.items()}
+
+
+def _mention(row: Any) -> Mention:
+    return Mention(
+        row["concept_id"], row["term"], row["status"], bool(row["in_title"]), int(row["count"])
+    )
+
+
+def _stored_article(
+    row: Any, topics: tuple[str, ...] = (), mentions: tuple[Mention, ...] = ()
+) -> StoredArticle:
     article = Article(
         source_id=row["source_id"],
         guid=row["guid"],
@@ -446,7 +558,9 @@ def _stored_article(row: Any, topics: tuple[str, ...]) -> StoredArticle:
         language=row["language"],
         content_hash=row["content_hash"],
     )
-    return StoredArticle(row["id"], article, row["first_seen"], row["last_changed"], topics)
+    return StoredArticle(
+        row["id"], article, row["first_seen"], row["last_changed"], topics, mentions
+    )
 
 
 def _source_state(row: Any) -> SourceState:

@@ -25,7 +25,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["article_topics", "articles", "feed_state", "metadata", "sources", "translations"]
+__all__ = [
+    "article_terms",
+    "article_topics",
+    "articles",
+    "feed_state",
+    "metadata",
+    "sources",
+    "translations",
+]
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -104,6 +112,9 @@ articles = Table(
     Column("last_changed", UTCDateTime, nullable=False),
     UniqueConstraint("source_id", "guid", name="uq_articles_source_guid"),
     Index("ix_articles_language", "language"),
+    # 0004: the glossary + topics version the article's mentions and topics were computed with
+    Column("routing_version", String(64), nullable=False, server_default=""),
+    Index("ix_articles_routing_version", "routing_version"),
 )
 
 article_topics = Table(
@@ -114,6 +125,19 @@ article_topics = Table(
     Column("reason", String(20), nullable=False),
     PrimaryKeyConstraint("article_id", "topic_id", name="pk_article_topics"),
     Index("ix_article_topics_topic", "topic_id"),
+)
+
+article_terms = Table(
+    "article_terms",
+    metadata,
+    Column("article_id", BigId, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("concept_id", String(200), nullable=False),
+    Column("term", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("in_title", Boolean, nullable=False),
+    Column("count", Integer, nullable=False),
+    PrimaryKeyConstraint("article_id", "concept_id", "term", name="pk_article_terms"),
+    Index("ix_article_terms_status", "status"),
 )
 
 translations = Table(

@@ -1,0 +1,82 @@
+"""Show an article written in another language to a reader, without machine translation.
+
+Policy ``gloss``: the original title and text, after a header in the reader's language
+("Pubblicato in giapponese il 3 novembre 2026") and a box of the article's key terms: the
+concepts it mentions, named by the organisation's preferred term in the reader's language.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import replace
+
+from syndicate.i18n import language_name, long_date
+from syndicate.models import Mention, StoredArticle
+from syndicate.terms.model import Glossary
+from syndicate.terms.routing import TITLE_WEIGHT
+
+__all__ = ["MAX_KEY_TERMS", "gloss_article", "gloss_header", "key_terms"]
+
+#: the most concepts a key-terms box lists
+MAX_KEY_TERMS = 8
+
+# Our own wording, per reader language; English for any other.
+_HEADER = {
+    "it": ("Pubblicato in {language} il {date}", "Pubblicato in {language}"),
+    "en": ("Published in {language} on {date}", "Published in {language}"),
+    "ja": ("{date}に{language}で公開", "{language}で公開"),
+}
+_KEY_TERMS = {"it": "Termini chiave", "en": "Key terms", "ja": "主な用語"}
+
+
+def gloss_header(stored: StoredArticle, reader: str) -> str:
+    """The header sentence, in the reader's language."""
+    with_date, without_date = _HEADER.get(reader, _HEADER["en"])
+    language = language_name(stored.article.language, reader)
+    when = stored.article.published or stored.article.updated
+    if when is None:
+        return without_date.format(language=language)
+    return with_date.format(language=language, date=long_date(when, reader))
+
+
+def key_terms(
+    mentions: Sequence[Mention], glossary: Glossary, reader: str
+) -> list[tuple[str, str]]:
+    """(term in the reader's language, term as the article wrote it), most mentioned first."""
+    scores: dict[str, int] = {}
+    written: dict[str, str] = {}
+    for m in mentions:
+        scores[m.concept] = scores.get(m.concept, 0) + m.count + (TITLE_WEIGHT - 1) * m.in_title
+        written.setdefault(m.concept, m.term)
+    out = []
+    for concept_id in sorted(scores, key=lambda c: (-scores[c], c)):
+        concept = glossary.get(concept_id)
+        preferred = concept.preferred(reader) if concept else None
+        if preferred is not None:
+            out.append((preferred.text, written[concept_id]))
+        if len(out) == MAX_KEY_TERMS:
+            break
+    return out
+
+
+def gloss_article(stored: StoredArticle, reader: str, glossary: Glossary) -> StoredArticle:
+    """The article with the header and key-terms box before its original content."""
+    article = stored.article
+    own = html.escape(article.language)
+    parts = [
+        f'<div class="syndicate-gloss" lang="{html.escape(reader)}">',
+        f"<p><em>{html.escape(gloss_header(stored, reader))}</em></p>",
+    ]
+    terms = key_terms(stored.mentions, glossary, reader)
+    if terms:
+        label = _KEY_TERMS.get(reader, _KEY_TERMS["en"])
+        items = "".join(
+            f'<li>{html.escape(mine)} (<span lang="{own}">{html.escape(theirs)}</span>)</li>'
+            for mine, theirs in terms
+        )
+        parts.append(f"<p><strong>{html.escape(label)}</strong></p><ul>{items}</ul>")
+    parts.append("</div>")
+    body = article.content or article.summary
+    content = "".join(parts) + f'<div lang="{own}">{body}</div>'
+    return replace(stored, article=replace(article, content=content))
