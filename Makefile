@@ -38,6 +38,7 @@ lint: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/ingest.py $(INGEST_ARGS)
+	$(BIN)/python bench/terms.py
 
 clean:
 	rm -rf $(VENV) var feeds/*/ feeds/index.opml .pytest_cache .mypy_cache .ruff_cache

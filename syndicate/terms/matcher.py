@@ -2,7 +2,9 @@
 
 Rules: text and terms are folded alike (:mod:`syndicate.terms.normalize`); in spaced
 scripts a match must start and end at word boundaries, so an apostrophe is a boundary and
-Italian elision needs no special entry (``dell'energia`` holds ``energia``); in Japanese
+Italian elision needs no special entry (``dell'energia`` holds ``energia``). Folding makes
+every boundary a space, so terms enter the automaton as `` term `` and the padded text
+yields whole-word matches only, with no check per candidate. In Japanese
 there are no word boundaries, except that a term starting or ending with a Latin letter
 or digit must not touch another one (``AI`` is not in ``EMAIL``). Where matches overlap,
 the leftmost wins, and of those the longest. Nothing inside a URL is a match. In HTML only
@@ -16,6 +18,7 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import ahocorasick
 
@@ -33,9 +36,11 @@ _ENTITY = re.compile(r"&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);?")
 _SKIPPED = {"code", "pre", "script", "style", "kbd", "samp"}
 
 
-@dataclass(frozen=True)
-class TermMatch:
-    """A glossary term found at ``[start, end)`` of the text (character offsets)."""
+class TermMatch(NamedTuple):
+    """A glossary term found at ``[start, end)`` of the text (character offsets).
+
+    A NamedTuple rather than a dataclass: a page of text can hold thousands of matches, and
+    building them is most of the matcher's Python-side cost (bench/terms.py)."""
 
     concept: str
     #: the glossary term (its base form; the text may hold a variant)
@@ -54,6 +59,12 @@ class _Entry:
     #: whether the form starts / ends with a Latin letter or digit (for Japanese boundaries)
     latin_start: bool
     latin_end: bool
+    #: (concept, term, status): the first fields of every TermMatch of this entry
+    head: tuple[str, str, TermStatus]
+
+
+# tuple.__new__ builds a TermMatch without the Python-level __new__ of a NamedTuple.
+_new = tuple.__new__
 
 
 class Matcher:
@@ -64,21 +75,23 @@ class Matcher:
         for concept in glossary:
             for term in concept.terms:
                 automaton = self._automata.setdefault(term.lang, ahocorasick.Automaton())
+                spaced = strips_accents(term.lang)
                 for form in term.forms:
                     key = fold_term(form, term.lang)
-                    if not key or key in automaton:
-                        continue  # the first concept to claim a form keeps it (lint reports it)
-                    automaton.add_word(
-                        key,
-                        _Entry(
-                            len(key),
-                            concept.id,
-                            term.text,
-                            term.status,
-                            bool(_LATIN.match(key[0])),
-                            bool(_LATIN.match(key[-1])),
-                        ),
+                    if not key:
+                        continue
+                    entry = _Entry(
+                        len(key),
+                        concept.id,
+                        term.text,
+                        term.status,
+                        bool(_LATIN.match(key[0])),
+                        bool(_LATIN.match(key[-1])),
+                        (concept.id, term.text, term.status),
                     )
+                    key = f" {key} " if spaced else key
+                    if key not in automaton:  # the first concept to claim a form keeps it
+                        automaton.add_word(key, entry)
         for automaton in self._automata.values():
             automaton.make_automaton()
 
@@ -92,34 +105,51 @@ class Matcher:
         if automaton is None or not text:
             return []
         folded = fold(text, lang)
-        body = folded.text
-        spaced = strips_accents(lang)
+        if strips_accents(lang):
+            found = self._whole_words(automaton, folded.text)
+        else:
+            found = self._unspaced(automaton, folded.text)
         urls = [m.span() for m in _URL.finditer(text)] if ("://" in text or "www." in text) else []
-        found: list[tuple[int, int, _Entry]] = []
-        for last, entry in automaton.iter(body):
-            start, end = last - entry.length + 1, last + 1
-            if spaced:
-                if (start > 0 and body[start - 1].isalnum() and body[start].isalnum()) or (
-                    end < len(body) and body[end].isalnum() and body[end - 1].isalnum()
-                ):
-                    continue
-            elif (entry.latin_start and start > 0 and _LATIN.match(body[start - 1])) or (
-                entry.latin_end and end < len(body) and _LATIN.match(body[end])
-            ):
-                continue
-            found.append((start, end, entry))
-        found.sort(key=lambda m: (m[0], m[0] - m[1]))
+        if folded.starts is None and not urls:  # the common case, kept lean: offsets unchanged
+            return [_new(TermMatch, (*entry.head, start, end)) for start, end, entry in found]
         matches: list[TermMatch] = []
-        reached = 0
         for start, end, entry in found:
-            if start < reached:
-                continue
-            reached = end
+            if folded.starts is not None and folded.splits_cluster(start, end):
+                continue  # half of a character with its combining mark is no match
             a, b = folded.span(start, end)
             if urls and any(u0 < b and a < u1 for u0, u1 in urls):
                 continue
             matches.append(TermMatch(entry.concept, entry.term, entry.status, a, b))
         return matches
+
+    @staticmethod
+    def _whole_words(automaton: ahocorasick.Automaton, body: str) -> list[tuple[int, int, _Entry]]:
+        """Leftmost-longest whole-word matches: keys are `` term `` over `` text ``."""
+        # (start, -length) orders leftmost first, then longest; the padding shifts by one.
+        found = sorted(
+            (last - entry.length - 1, -entry.length, entry)
+            for last, entry in automaton.iter(f" {body} ")
+        )
+        out: list[tuple[int, int, _Entry]] = []
+        reached = 0
+        for start, minus_length, entry in found:
+            if start >= reached:
+                reached = start - minus_length
+                out.append((start, reached, entry))
+        return out
+
+    @staticmethod
+    def _unspaced(automaton: ahocorasick.Automaton, body: str) -> list[tuple[int, int, _Entry]]:
+        """Longest non-overlapping matches (in C), less Latin terms touching Latin text."""
+        out: list[tuple[int, int, _Entry]] = []
+        for last, entry in automaton.iter_long(body):
+            start, end = last - entry.length + 1, last + 1
+            if (entry.latin_start and start > 0 and _LATIN.match(body[start - 1])) or (
+                entry.latin_end and end < len(body) and _LATIN.match(body[end])
+            ):
+                continue
+            out.append((start, end, entry))
+        return out
 
     def match_html(self, markup: str, lang: str) -> list[TermMatch]:
         """Matches in the text nodes of ``markup``; offsets into ``markup``."""

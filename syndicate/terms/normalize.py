@@ -1,8 +1,10 @@
 """Fold text for term matching, keeping a way back to the original character offsets.
 
-it/en (and other spaced scripts): NFKC, accents removed, case folded, apostrophe variants
-(’ ʼ ‘ ` ´) made ``'``, white space made a plain space. ja: NFKC (full/half width, ｶﾀｶﾅ),
-case folded, apostrophes and spaces likewise, kana kept as they are.
+it/en (and other spaced scripts): NFKC, accents removed, case folded, and every character
+that is not a letter or digit (spaces, punctuation, apostrophes ' ’ ʼ, hyphens) made one
+plain space, so that word boundaries are simply spaces. ja: NFKC (full/half width,
+ｶﾀｶﾅ), case folded, apostrophe variants made ``'``, white space a plain space, kana and
+punctuation kept as they are.
 
 Most characters fold to exactly one character; those are folded by one ``str.translate``
 over a table built once, and offsets stay the same. A text holding any of the few others
@@ -38,7 +40,9 @@ def _fold_exact(text: str, accents: bool) -> str:
     text = text.casefold()
     out = []
     for char in text:
-        if char in _APOSTROPHES:
+        if accents and (char in _APOSTROPHES or not char.isalnum()):
+            out.append(" ")  # spaced scripts: any non-word character is a word boundary
+        elif char in _APOSTROPHES:
             out.append("'")
         elif char.isspace():
             out.append(" ")
@@ -79,6 +83,14 @@ class Folded:
     text: str
     starts: list[int] | None = None
     ends: list[int] | None = None
+
+    def splits_cluster(self, start: int, end: int) -> bool:
+        """Whether ``[start, end)`` begins or ends inside one original character cluster."""
+        if self.starts is None:
+            return False
+        return (start > 0 and self.starts[start] == self.starts[start - 1]) or (
+            end < len(self.starts) and self.starts[end] == self.starts[end - 1]
+        )
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original offsets of the folded span ``[start, end)``."""

@@ -56,7 +56,7 @@ def write_tbx(concepts: Iterable[Concept], source_lang: str = "en") -> bytes:
         for lang in dict.fromkeys(t.lang for t in concept.terms):
             out.append(f"        <langSet xml:lang={quoteattr(lang)}>")
             for term in concept.terms_in(lang):
-                out.extend(_tig(term, term.text, variant=False))
+                out.append(_tig(term, term.text, variant=False))
                 out.extend(_tig(term, v, variant=True) for v in term.variants)
             out.append("        </langSet>")
         out.append("      </termEntry>")

@@ -1,0 +1,150 @@
+"""Glossary CSV and TBX: reading, writing, and CSV -> TBX -> CSV without loss."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from syndicate.terms import Concept, Term, TermStatus
+from syndicate.terms.csvfile import read_csv, write_csv
+from syndicate.terms.model import PartOfSpeech
+from syndicate.terms.tbx import read_tbx, write_tbx
+
+CSV = """concept,domain,definition,lang,term,status,pos,variants,dnt,note
+energy-storage,energy,"Keeping energy, for later use.",it,accumulo di energia,preferred,noun,\
+accumuli di energia,,
+energy-storage,,,en,energy storage,preferred,noun,,,
+energy-storage,,,en,"storage, energy",deprecated,noun,,,"old index form"
+energy-storage,,,ja,エネルギー貯蔵,preferred,noun,,,
+valmora-polytechnic,city,The university of Valmora.,it,Politecnico di Valmora,preferred,\
+properNoun,,yes,
+valmora-polytechnic,,,en,Valmora Polytechnic,preferred,properNoun,,yes,
+valmora-polytechnic,,,ja,ヴァルモーラ工科大学,preferred,properNoun,,yes,
+"""
+
+
+def test_read_csv(tmp_path: Path) -> None:
+    path = tmp_path / "g.csv"
+    path.write_text(CSV, "utf-8")
+    concepts, problems = read_csv(path)
+    assert problems == []
+    storage, polytechnic = concepts
+    assert (storage.id, storage.domain, storage.definition) == (
+        "energy-storage",
+        "energy",
+        "Keeping energy, for later use.",
+    )
+    assert [t.text for t in storage.terms_in("en")] == ["energy storage", "storage, energy"]
+    assert storage.terms[0].variants == ("accumuli di energia",)
+    assert storage.terms_in("en")[1].status is TermStatus.DEPRECATED
+    assert storage.terms_in("en")[1].note == "old index form"
+    assert storage.terms[0].origin == (str(path), 2)
+    assert polytechnic.do_not_translate and polytechnic.preferred("ja") is not None
+    assert polytechnic.terms[0].part_of_speech is PartOfSpeech.PROPER_NOUN
+
+
+def test_csv_with_a_byte_order_mark(tmp_path: Path) -> None:
+    path = tmp_path / "g.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + CSV.encode())
+    concepts, problems = read_csv(path)
+    assert problems == [] and len(concepts) == 2
+
+
+def test_tbx_v2_export_reads_back(tmp_path: Path) -> None:
+    path = tmp_path / "g.csv"
+    path.write_text(CSV, "utf-8")
+    concepts, _ = read_csv(path)
+    tbx = write_tbx(concepts)
+    assert b'<martif type="TBX-Basic"' in tbx and b"preferredTerm-admn-sts" in tbx
+    back, problems = read_tbx("g.tbx", tbx)
+    assert problems == [] and back == concepts
+    assert write_csv(back) == write_csv(concepts)
+
+
+def test_tbx_v3_is_read(tmp_path: Path) -> None:
+    tbx = b"""<?xml version="1.0" encoding="UTF-8"?>
+<tbx type="TBX-Basic" style="dca" xml:lang="en" xmlns="urn:iso:std:iso:30042:ed-2">
+  <tbxHeader><fileDesc><sourceDesc><p>partner terms</p></sourceDesc></fileDesc></tbxHeader>
+  <text><body>
+    <conceptEntry id="heat-pump">
+      <descrip type="subjectField">energy</descrip>
+      <langSec xml:lang="en">
+        <termSec><term>heat pump</term>
+          <termNote type="administrativeStatus">preferredTerm-admn-sts</termNote></termSec>
+      </langSec>
+      <langSec xml:lang="it">
+        <termSec><term>pompa di calore</term>
+          <termNote type="partOfSpeech">noun</termNote></termSec>
+        <termSec><term>pompe di calore</term><termNote type="termType">variant</termNote></termSec>
+      </langSec>
+    </conceptEntry>
+  </body></text>
+</tbx>"""
+    (concept,), problems = read_tbx("partner.tbx", tbx)
+    assert problems == []
+    assert (concept.id, concept.domain) == ("heat-pump", "energy")
+    assert concept.preferred("it") == Term(
+        "it", "pompa di calore", TermStatus.PREFERRED, PartOfSpeech.NOUN, ("pompe di calore",)
+    )
+
+
+def test_malformed_tbx_names_the_line() -> None:
+    concepts, (problem,) = read_tbx("bad.tbx", b"<martif>\n<text>\n<body>\n</text>")
+    assert concepts == [] and problem.line == 4 and "not well-formed" in problem.message
+
+
+# -- CSV -> TBX -> CSV, for any glossary ------------------------------------------------------
+
+TEXT = (
+    st.text(
+        st.characters(
+            blacklist_categories=("Cs", "Cc"), blacklist_characters="|\r\u2028\u2029\x85"
+        ),
+        min_size=1,
+        max_size=20,
+    )
+    .map(str.strip)
+    .filter(bool)
+)
+IDENT = st.from_regex(r"[a-z][a-z0-9-]{0,15}", fullmatch=True)
+
+
+@st.composite
+def terms(draw: st.DrawFn) -> Term:
+    return Term(
+        lang=draw(st.sampled_from(["it", "en", "ja", "fr", "pt-BR"])),
+        text=draw(TEXT),
+        status=draw(st.sampled_from(list(TermStatus))),
+        part_of_speech=draw(st.none() | st.sampled_from(list(PartOfSpeech))),
+        variants=tuple(draw(st.lists(TEXT, max_size=3))),
+        do_not_translate=draw(st.booleans()),
+        note=draw(st.just("") | TEXT.filter(lambda n: n != "do-not-translate")),
+    )
+
+
+@st.composite
+def concepts(draw: st.DrawFn) -> list[Concept]:
+    ids = draw(st.lists(IDENT, min_size=1, max_size=5, unique=True))
+    out = []
+    for concept_id in ids:
+        drawn = draw(st.lists(terms(), min_size=1, max_size=5))
+        # a concept's terms are grouped by language, as both formats keep them
+        order = list(dict.fromkeys(t.lang for t in drawn))
+        grouped = tuple(sorted(drawn, key=lambda t: order.index(t.lang)))
+        out.append(
+            Concept(concept_id, draw(st.just("") | IDENT), draw(st.just("") | TEXT), grouped)
+        )
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(concepts())
+def test_csv_tbx_csv_round_trip_loses_nothing(glossary: list[Concept]) -> None:
+    csv_text = write_csv(glossary)
+    from_csv, problems = read_csv("g.csv", csv_text.encode())
+    assert problems == [] and from_csv == glossary
+    from_tbx, problems = read_tbx("g.tbx", write_tbx(from_csv))
+    assert problems == [] and from_tbx == glossary
+    assert write_csv(from_tbx) == csv_text

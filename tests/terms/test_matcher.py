@@ -1,0 +1,188 @@
+"""The term matcher's rules, one by one, and properties that must hold for any text."""
+
+from __future__ import annotations
+
+import string
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from syndicate.terms import Concept, Glossary, Matcher, Term, TermStatus
+from syndicate.terms.normalize import fold_term
+
+A = TermStatus.ADMITTED
+D = TermStatus.DEPRECATED
+
+GLOSSARY = Glossary(
+    (
+        Concept(
+            "energy-storage",
+            "energy",
+            "",
+            (
+                Term("it", "accumulo di energia", variants=("accumuli di energia",)),
+                Term("it", "accumulo", A),
+                Term("en", "energy storage"),
+                Term("ja", "エネルギー貯蔵"),
+                Term("ja", "蓄電", A),
+            ),
+        ),
+        Concept(
+            "energy",
+            "energy",
+            "",
+            (Term("it", "energia"), Term("en", "energy"), Term("ja", "エネルギー")),
+        ),
+        Concept(
+            "ai",
+            "ai",
+            "",
+            (
+                Term("it", "intelligenza artificiale"),
+                Term("en", "artificial intelligence"),
+                Term("en", "AI", A),
+                Term("ja", "人工知能"),
+                Term("ja", "AI", A),
+            ),
+        ),
+        Concept(
+            "battery",
+            "energy",
+            "",
+            (
+                Term("en", "battery", variants=("batteries",)),
+                Term("en", "accumulator", D),
+                Term("it", "batteria", variants=("batterie",)),
+                Term("ja", "バッテリー"),
+            ),
+        ),
+        Concept(
+            "solid-state-battery",
+            "energy",
+            "",
+            (
+                Term("en", "solid-state battery", variants=("solid-state batteries",)),
+                Term("it", "batteria allo stato solido"),
+                Term("ja", "全固体電池"),
+            ),
+        ),
+        Concept("city", "city", "", (Term("it", "città"), Term("en", "city"), Term("ja", "市"))),
+    )
+)
+MATCHER = Matcher(GLOSSARY)
+
+
+def found(text: str, lang: str) -> list[tuple[str, str]]:
+    return [(m.concept, text[m.start : m.end]) for m in MATCHER.match(text, lang)]
+
+
+def test_case_folding_and_variants() -> None:
+    assert found("ENERGY Storage and two Batteries", "en") == [
+        ("energy-storage", "ENERGY Storage"),
+        ("battery", "Batteries"),
+    ]
+
+
+def test_word_boundaries() -> None:
+    assert found("energystorage, batteryless, reenergy", "en") == []
+    assert found("(energy)", "en") == [("energy", "energy")]
+
+
+def test_italian_elision_and_apostrophe_variants() -> None:
+    assert found("l'accumulo dell'energia", "it") == [
+        ("energy-storage", "accumulo"),
+        ("energy", "energia"),
+    ]
+    for apostrophe in "'’ʼ":
+        text = f"all{apostrophe}intelligenza artificiale"
+        assert found(text, "it") == [("ai", "intelligenza artificiale")], apostrophe
+    assert found("un'altra città", "it") == [("city", "città")]
+
+
+def test_accents_are_folded_in_spaced_scripts() -> None:
+    assert found("la citta' e la CITTÀ", "it") == [("city", "citta"), ("city", "CITTÀ")]
+
+
+def test_longest_leftmost_wins() -> None:
+    assert found("l'accumulo di energia", "it") == [("energy-storage", "accumulo di energia")]
+    assert found("a solid-state battery", "en") == [("solid-state-battery", "solid-state battery")]
+    assert found("batteria allo stato solido", "it") == [
+        ("solid-state-battery", "batteria allo stato solido")
+    ]
+
+
+def test_japanese_width_folding_and_no_word_boundaries() -> None:
+    assert found("新しいｴﾈﾙｷﾞｰ貯蔵の実験", "ja") == [("energy-storage", "ｴﾈﾙｷﾞｰ貯蔵")]
+    assert found("全固体電池とバッテリー", "ja") == [
+        ("solid-state-battery", "全固体電池"),
+        ("battery", "バッテリー"),
+    ]
+
+
+def test_latin_tokens_inside_japanese_respect_latin_boundaries() -> None:
+    assert found("AIの研究", "ja") == [("ai", "AI")]
+    assert found("東京でＡＩ活用", "ja") == [("ai", "ＡＩ")]  # full-width folded
+    assert found("EMAILで連絡", "ja") == []
+    assert found("MAIL", "ja") == []
+
+
+def test_urls_are_not_searched() -> None:
+    assert found("see https://example.org/energy and www.energy.example", "en") == []
+    assert found("energy: https://e.org/x", "en") == [("energy", "energy")]
+
+
+def test_html_text_nodes_only() -> None:
+    markup = (
+        '<p title="energy" class="battery">Energy <a href="/battery">battery</a></p>'
+        "<code>energy</code><pre>battery</pre><script>energy()</script>"
+        "<p>city &amp; energy</p>"
+    )
+    matches = MATCHER.match_html(markup, "en")
+    assert [(m.concept, markup[m.start : m.end]) for m in matches] == [
+        ("energy", "Energy"),
+        ("battery", "battery"),
+        ("city", "city"),
+        ("energy", "energy"),
+    ]
+
+
+def test_entities_in_text_nodes_map_back_to_the_markup() -> None:
+    markup = "<p>la citt&agrave; e l&#8217;energia</p>"
+    matches = MATCHER.match_html(markup, "it")
+    assert [(m.concept, markup[m.start : m.end]) for m in matches] == [
+        ("city", "citt&agrave;"),
+        ("energy", "energia"),
+    ]
+
+
+def test_match_reports_term_and_status() -> None:
+    (m,) = MATCHER.match("an old accumulator", "en")
+    assert (m.concept, m.term, m.status) == ("battery", "accumulator", D)
+    (m,) = MATCHER.match("AIの研究", "ja")
+    assert (m.term, m.status) == ("AI", A)
+
+
+def test_unknown_language_matches_nothing() -> None:
+    assert MATCHER.match("energy", "de") == []
+
+
+FORMS = {(t.lang, fold_term(f, t.lang)): c.id for c in GLOSSARY for t in c.terms for f in t.forms}
+ALPHABET = string.ascii_letters + " '’ʼ-.,<>&;" + "àèéìòùÀÈ" + "ｴﾈﾙｷﾞｰ貯蔵のとAIＡＩ市全固体電池"
+WORDS = [f for (_, f) in FORMS] + ["EMAIL", "http://x.org/energy", "<b>", "&amp;", "l'", "dell’"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.one_of(st.sampled_from(WORDS), st.text(ALPHABET, max_size=6)), max_size=12),
+    st.sampled_from(["it", "en", "ja"]),
+)
+def test_matching_never_raises_and_offsets_slice_back_to_a_form(
+    parts: list[str], lang: str
+) -> None:
+    text = " ".join(parts)
+    previous_end = 0
+    for m in MATCHER.match(text, lang):
+        assert 0 <= m.start < m.end <= len(text) and m.start >= previous_end
+        previous_end = m.end
+        assert FORMS.get((lang, fold_term(text[m.start : m.end], lang))) == m.concept
+    MATCHER.match_html(text, lang)  # any text is acceptable HTML input too
