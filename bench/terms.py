@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from syndicate.terms import Concept, Glossary, Matcher, Term
 
-SYLLABLES = ["ka", "ri", "mo", "na", "to", "se", "lu", "vi", "ra", "po", "de", "mi", "sa", "no", "ta", "re", "gi", "lo", "be", "fu", "ne", "co", "ma", "si", "pe", "tu", "vo", "le", "da", "zi"]
+SYLLABLES = [a + b for a in "kmnstrdlpgbf" for b in "aeiou"][:30]
 KANA = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモラリルレロ"
 KANJI = "電力網蓄池素材研究都市交通知能炭素循環水素太陽風車合成樹脂協定予算議会大学"
 

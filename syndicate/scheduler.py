@@ -67,9 +67,7 @@ class Worker:
         runs at once); articles routed under an older glossary are rerouted meanwhile."""
         await asyncio.to_thread(sync_sources, self.config, self.storage)
         self.terms = await asyncio.to_thread(load_glossary, self.config)
-        self._in_background(
-            asyncio.to_thread(reroute_stored, self.config, self.storage, self.terms)
-        )
+        self._in_background(asyncio.to_thread(self._reroute, self.config, self.terms))
         self._fetcher = Fetcher(self.config.fetch)
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._scheduler.add_job(
@@ -89,9 +87,8 @@ class Worker:
         """Use ``config`` from the next cycle on (sources, topics, schedule, publish)."""
         tick_changed = config.schedule.tick != self.config.schedule.tick
         self.config = config
-        asyncio.get_running_loop().create_task(
-            asyncio.to_thread(sync_sources, config, self.storage)
-        )
+        self.terms = load_glossary(config)
+        self._in_background(asyncio.to_thread(self._resync, config, self.terms))
         if self._scheduler is not None:
             if tick_changed:
                 self._scheduler.reschedule_job(
@@ -124,7 +121,12 @@ class Worker:
         async with self._lock:
             self._current = asyncio.create_task(
                 run_cycle(
-                    self.config, self.storage, self._fetcher, clock=self.clock, owner=self.owner
+                    self.config,
+                    self.storage,
+                    self._fetcher,
+                    clock=self.clock,
+                    owner=self.owner,
+                    terms=self.terms,
                 )
             )
             try:

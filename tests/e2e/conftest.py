@@ -151,6 +151,7 @@ def service(tmp_path: Path, feed_server: FeedServer) -> Iterator[Service]:
         'base_url = "http://127.0.0.1:8080"', f'base_url = "http://127.0.0.1:{port}"'
     )
     text = text.replace("port = 8080", f"port = {port}")
+    text = text.replace('"locales/glossary/', f'"{DEMO_CONFIG.parent}/locales/glossary/')
     assert "8080" not in text
     config = tmp_path / "config.toml"
     config.write_text(text, "utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import time
@@ -76,6 +77,14 @@ def test_run_serves_feeds_and_second_poll_is_conditional(
         for entry in feed.entries:
             body = entry.content[0].value if entry.get("content") else entry.summary
             assert (header[lang] in body) == (entry not in own), (relpath, entry.title)
+
+    # A Japanese article in the Italian feed: an Italian header and an Italian key-terms box.
+    italian = fetch_feed(service, "it/all.atom")
+    japanese = [e for e in italian.entries if e.title in titles["ja"]]
+    assert japanese
+    glossed = japanese[0].content[0].value
+    assert "Pubblicato in giapponese il " in glossed and "Termini chiave" in glossed
+    assert re.search(r"<li>[^<]+ \(<span lang=\"ja\">[^<]+</span>\)</li>", glossed)
 
     # A second cycle, while `run` keeps serving: every source is asked conditionally.
     first_requests = {p.name: len(feed_server.requests_for(f"/demo/{p.name}")) for p in DEMO_FILES}
