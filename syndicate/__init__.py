@@ -32,12 +32,23 @@ from syndicate.parse import ParsedFeed, parse_feed, sanitize_html
 from syndicate.pipeline import CycleReport, run_cycle
 from syndicate.publish import PublishReport, publish_feeds
 from syndicate.storage import Storage, open_storage
-from syndicate.terms import route_article
+from syndicate.terms import (
+    Concept,
+    Glossary,
+    Matcher,
+    Term,
+    TermBase,
+    TermMatch,
+    TermStatus,
+    load_term_base,
+    route_article,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Article",
+    "Concept",
     "Config",
     "ConfigError",
     "ConfigProblem",
@@ -47,7 +58,9 @@ __all__ = [
     "FetchError",
     "FetchResult",
     "Fetcher",
+    "Glossary",
     "GlossaryError",
+    "Matcher",
     "ParsedFeed",
     "PublishError",
     "PublishReport",
@@ -58,11 +71,16 @@ __all__ = [
     "StorageError",
     "StoredArticle",
     "SyndicateError",
+    "Term",
+    "TermBase",
+    "TermMatch",
+    "TermStatus",
     "TopicConfig",
     "TopicReason",
     "UpsertResult",
     "__version__",
     "load_config",
+    "load_term_base",
     "open_storage",
     "parse_feed",
     "publish_feeds",
