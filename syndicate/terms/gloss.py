@@ -72,7 +72,9 @@ def gloss_article(stored: StoredArticle, reader: str, glossary: Glossary) -> Sto
     if terms:
         label = _KEY_TERMS.get(reader, _KEY_TERMS["en"])
         items = "".join(
-            f'<li>{html.escape(mine)} (<span lang="{own}">{html.escape(theirs)}</span>)</li>'
+            f"<li>{html.escape(mine)}</li>"
+            if mine.casefold() == theirs.casefold()
+            else f'<li>{html.escape(mine)} (<span lang="{own}">{html.escape(theirs)}</span>)</li>'
             for mine, theirs in terms
         )
         parts.append(f"<p><strong>{html.escape(label)}</strong></p><ul>{items}</ul>")
