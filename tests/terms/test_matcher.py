@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import string
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from syndicate.terms import Concept, Glossary, Matcher, Term, TermStatus
-from syndicate.terms.normalize import fold_term
+from syndicate.terms.normalize import fold, fold_term
 
 A = TermStatus.ADMITTED
 D = TermStatus.DEPRECATED
@@ -186,3 +187,34 @@ def test_matching_never_raises_and_offsets_slice_back_to_a_form(
         previous_end = m.end
         assert FORMS.get((lang, fold_term(text[m.start : m.end], lang))) == m.concept
     MATCHER.match_html(text, lang)  # any text is acceptable HTML input too
+
+
+def reference(text: str, lang: str) -> list[tuple[str, int, int]]:
+    """Leftmost-longest whole-word matching the slow, obvious way, to check the fast one."""
+    body = fold(text, lang).text
+    candidates = []
+    for (form_lang, form), concept in FORMS.items():
+        if form_lang != lang:
+            continue
+        for found in re.finditer(rf"(?<!\w){re.escape(form)}(?!\w)", body):
+            candidates.append((found.start(), -(found.end() - found.start()), concept))
+    out, reached = [], 0
+    for start, minus_length, concept in sorted(candidates):
+        if start >= reached:
+            reached = start - minus_length
+            out.append((concept, start, reached))
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.sampled_from(WORDS), st.text(string.ascii_lowercase + " '-", max_size=5)),
+        max_size=14,
+    ),
+    st.sampled_from(["it", "en"]),
+)
+def test_fast_whole_word_matching_equals_the_obvious_algorithm(parts: list[str], lang: str) -> None:
+    text = " ".join(p for p in parts if "://" not in p and "<" not in p and "&" not in p)
+    got = [(m.concept, m.start, m.end) for m in MATCHER.match(text, lang)]
+    assert got == reference(text, lang)
