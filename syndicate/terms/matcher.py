@@ -58,8 +58,10 @@ class _Entry(NamedTuple):
     length: int
     #: length of the key in a spaced language's automaton (see _word_key), else ``length``
     key_length: int
-    #: (concept, term, status): the first fields of every TermMatch of this key
-    head: tuple[str, str, TermStatus]
+    #: the first fields of every TermMatch of this key
+    concept: str
+    term: str
+    status: TermStatus
     #: whether the form starts / ends with a Latin letter or digit (for Japanese boundaries)
     latin_start: bool
     latin_end: bool
@@ -108,7 +110,7 @@ class Matcher:
                     latin = (bool(_LATIN.match(key[0])), bool(_LATIN.match(key[-1])))
                     length = len(key)
                     key = _word_key(key) if spaced else key
-                    entry = _Entry(length, len(key), (concept.id, term.text, term.status), *latin)
+                    entry = _Entry(length, len(key), concept.id, term.text, term.status, *latin)
                     if key not in automaton:  # the first concept to claim a form keeps it
                         automaton.add_word(key, entry)
         for automaton in self._automata.values():
@@ -161,12 +163,12 @@ class Matcher:
         spaces = 0  # spaces of ``doubled`` before ``scanned``
         scanned = 1
         count, append = doubled.count, out.append
-        for last, (length, key_length, head, _, _) in automaton.iter_long(doubled):
+        for last, (length, key_length, concept, term, status, _, _) in automaton.iter_long(doubled):
             word = last - key_length + 2  # first character of the matched word
             spaces += count(" ", scanned, word)
             scanned = word
             start = word - 1 - spaces // 2
-            append(_new(TermMatch, (*head, start, start + length)))
+            append(_new(TermMatch, (concept, term, status, start, start + length)))
         return out
 
     @staticmethod
@@ -178,13 +180,14 @@ class Matcher:
         """
         out: list[TermMatch] = []
         append = out.append
-        for last, (length, _, head, latin_start, latin_end) in automaton.iter_long(body):
+        for last, entry in automaton.iter_long(body):
+            length, _, concept, term, status, latin_start, latin_end = entry
             start, end = last - length + 1, last + 1
             if (latin_start and start > 0 and _LATIN.match(body[start - 1])) or (
                 latin_end and end < len(body) and _LATIN.match(body[end])
             ):
                 continue
-            append(_new(TermMatch, (*head, start, end)))
+            append(_new(TermMatch, (concept, term, status, start, end)))
         return out
 
     def match_html(self, markup: str, lang: str) -> list[TermMatch]:

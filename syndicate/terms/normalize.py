@@ -52,8 +52,9 @@ def _fold_exact(text: str, accents: bool) -> str:
 
 
 @functools.cache
-def _table(accents: bool) -> tuple[dict[int, str], re.Pattern[str]]:
-    """The 1:1 translation table of the BMP, and a pattern of the characters it cannot fold."""
+def _table(accents: bool) -> tuple[dict[int, str], re.Pattern[str], re.Pattern[str]]:
+    """The 1:1 translation table of the BMP, a pattern of the characters it cannot fold, and
+    a pattern of every character folding changes (text without any needs no work)."""
     table: dict[int, str] = {}
     special: list[str] = []
     for code in range(0x10000):
@@ -72,7 +73,13 @@ def _table(accents: bool) -> tuple[dict[int, str], re.Pattern[str]]:
         elif folded != char:
             table[code] = folded
     pattern = re.compile("[" + "".join(special) + "\U00010000-\U0010ffff]")
-    return table, pattern
+    changing = re.compile(
+        "["
+        + "".join(special)
+        + "".join(re.escape(chr(c)) for c in table)
+        + "\U00010000-\U0010ffff]"
+    )
+    return table, pattern, changing
 
 
 @dataclass(frozen=True)
@@ -101,7 +108,9 @@ class Folded:
 
 def fold(text: str, lang: str) -> Folded:
     accents = strips_accents(lang)
-    table, special = _table(accents)
+    table, special, changing = _table(accents)
+    if not changing.search(text):
+        return Folded(text)
     if not special.search(text):
         return Folded(text.translate(table))
     out: list[str] = []
