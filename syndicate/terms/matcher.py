@@ -178,17 +178,21 @@ class Matcher:
         A Latin-edged term refused here may hide a shorter term at the same place; the
         automaton does not offer it again (rare: a Latin term inside Latin text).
         """
-        out: list[TermMatch] = []
-        append = out.append
-        for last, entry in automaton.iter_long(body):
-            length, _, concept, term, status, latin_start, latin_end = entry
-            start, end = last - length + 1, last + 1
-            if (latin_start and start > 0 and _LATIN.match(body[start - 1])) or (
-                latin_end and end < len(body) and _LATIN.match(body[end])
-            ):
-                continue
-            append(_new(TermMatch, (concept, term, status, start, end)))
-        return out
+
+        def touches_latin(start: int, end: int, latin_start: bool, latin_end: bool) -> bool:
+            return (latin_start and start > 0 and _LATIN.match(body[start - 1]) is not None) or (
+                latin_end and end < len(body) and _LATIN.match(body[end]) is not None
+            )
+
+        # One comprehension: the Latin check runs only for the few Latin-edged terms.
+        return [
+            _new(TermMatch, (concept, term, status, last - length + 1, last + 1))
+            for last, (length, _, concept, term, status, latin_start, latin_end) in (
+                automaton.iter_long(body)
+            )
+            if not (latin_start or latin_end)
+            or not touches_latin(last - length + 1, last + 1, latin_start, latin_end)
+        ]
 
     def match_html(self, markup: str, lang: str) -> list[TermMatch]:
         """Matches in the text nodes of ``markup``; offsets into ``markup``."""
