@@ -87,8 +87,7 @@ class Worker:
         """Use ``config`` from the next cycle on (sources, topics, schedule, publish)."""
         tick_changed = config.schedule.tick != self.config.schedule.tick
         self.config = config
-        self.terms = load_glossary(config)
-        self._in_background(asyncio.to_thread(self._resync, config, self.terms))
+        self._in_background(asyncio.to_thread(self._resync, config))
         if self._scheduler is not None:
             if tick_changed:
                 self._scheduler.reschedule_job(
@@ -98,8 +97,11 @@ class Worker:
             # (after the sync above has given it a row).
             self._scheduler.modify_job("poll", next_run_time=self.clock() + timedelta(seconds=1))
 
-    def _resync(self, config: Config, terms: TermBase) -> None:
+    def _resync(self, config: Config) -> None:
+        """After a reload, in a thread: sources, then the glossary, then rerouting."""
         sync_sources(config, self.storage)
+        terms = load_glossary(config)
+        self.terms = terms  # one assignment: a cycle sees the old or the new term base
         self._reroute(config, terms)
 
     def _reroute(self, config: Config, terms: TermBase) -> None:

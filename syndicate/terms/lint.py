@@ -11,7 +11,7 @@ from syndicate.terms.model import Concept, GlossaryProblem, Term, TermStatus
 from syndicate.terms.normalize import fold_term
 from syndicate.terms.tbx import read_tbx
 
-__all__ = ["check_concepts", "lint_files", "read_glossary_file"]
+__all__ = ["check_concepts", "lint_files", "read_glossary_file", "read_glossary_files"]
 
 
 def read_glossary_file(path: Path) -> tuple[list[Concept], list[GlossaryProblem]]:
@@ -23,8 +23,8 @@ def read_glossary_file(path: Path) -> tuple[list[Concept], list[GlossaryProblem]
     return [], [GlossaryProblem(str(path), 0, "unknown glossary format (use .csv or .tbx)")]
 
 
-def lint_files(paths: Sequence[Path], languages: Sequence[str]) -> list[GlossaryProblem]:
-    """Every problem in ``paths``, read together (a term may clash across files)."""
+def read_glossary_files(paths: Sequence[Path]) -> tuple[list[Concept], list[GlossaryProblem]]:
+    """The concepts of every file, and the problems found; an unreadable file is a problem."""
     concepts: list[Concept] = []
     problems: list[GlossaryProblem] = []
     for path in paths:
@@ -35,6 +35,12 @@ def lint_files(paths: Sequence[Path], languages: Sequence[str]) -> list[Glossary
             continue
         concepts += found
         problems += bad
+    return concepts, problems
+
+
+def lint_files(paths: Sequence[Path], languages: Sequence[str]) -> list[GlossaryProblem]:
+    """Every problem in ``paths``, read together (a term may clash across files)."""
+    concepts, problems = read_glossary_files(paths)
     problems += check_concepts(concepts, languages)
     return sorted(set(problems))
 

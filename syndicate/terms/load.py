@@ -9,9 +9,9 @@ from pathlib import Path
 
 from syndicate.config import Config
 from syndicate.errors import ConfigProblem
-from syndicate.terms.lint import read_glossary_file
+from syndicate.terms.lint import read_glossary_files
 from syndicate.terms.matcher import Matcher
-from syndicate.terms.model import Concept, Glossary, GlossaryProblem
+from syndicate.terms.model import Glossary, GlossaryProblem
 from syndicate.terms.routing import routing_version
 
 __all__ = ["TermBase", "concept_problems", "glossary_paths", "load_glossary", "load_term_base"]
@@ -48,17 +48,8 @@ def glossary_paths(config: Config) -> list[Path]:
 def load_term_base(config: Config) -> TermBase:
     """Read every glossary file; rows with problems are left out and reported, the rest
     is used (a bad row never stops the service)."""
-    concepts: list[Concept] = []
-    problems: list[GlossaryProblem] = []
     files = glossary_paths(config)
-    for path in files:
-        try:
-            found, bad = read_glossary_file(path)
-        except OSError as exc:
-            problems.append(GlossaryProblem(str(path), 0, f"cannot read: {exc.strerror or exc}"))
-            continue
-        concepts += found
-        problems += bad
+    concepts, problems = read_glossary_files(files)
     glossary = Glossary(tuple(concepts))
     return TermBase(glossary, Matcher(glossary), tuple(problems), tuple(files))
 
