@@ -111,7 +111,7 @@ def fold(text: str, lang: str) -> Folded:
     table, special, changing = _table(accents)
     if not changing.search(text):
         return Folded(text)
-    if not special.search(text):
+    if text.isascii() or not special.search(text):  # no ASCII character is special
         return Folded(text.translate(table))
     out: list[str] = []
     starts: list[int] = []

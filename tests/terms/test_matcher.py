@@ -218,3 +218,12 @@ def test_fast_whole_word_matching_equals_the_obvious_algorithm(parts: list[str],
     text = " ".join(p for p in parts if "://" not in p and "<" not in p and "&" not in p)
     got = [(m.concept, m.start, m.end) for m in MATCHER.match(text, lang)]
     assert got == reference(text, lang)
+
+
+def test_no_ascii_character_needs_the_slow_folding_path() -> None:
+    """fold() skips the search for special characters in ASCII text; that must be safe."""
+    from syndicate.terms.normalize import _table
+
+    for accents in (True, False):
+        _, special, _ = _table(accents)
+        assert not any(special.match(chr(code)) for code in range(128))
