@@ -1,7 +1,8 @@
 """Storage: the database schema, its migrations, and the functions the pipeline calls.
 
 A newcomer's map: ``schema.py`` is the data model, ``migrations/`` evolves it,
-``repository.py`` reads and writes it, ``database.py`` opens it.
+``database.py`` opens it; ``sources.py`` and ``articles.py`` read and write it (one mixin
+each, on ``common.py``), combined in ``repository.py`` as :class:`SqlStorage`.
 """
 
 from __future__ import annotations

@@ -1,0 +1,294 @@
+"""Storage of articles: upsert without duplicates, topics and mentions, feed pages."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from syndicate.models import Article, Mention, RoutedArticle, StoredArticle, UpsertResult
+from syndicate.storage.common import StoreBase, chunks, errors, insert
+from syndicate.storage.schema import article_terms, article_topics, articles
+
+__all__ = ["ArticleStore", "upsert"]
+
+
+class ArticleStore(StoreBase):
+    """Articles: see :class:`syndicate.storage.Storage` for each method's contract."""
+
+    def upsert_articles(
+        self,
+        source_id: str,
+        routed: Sequence[RoutedArticle],
+        now: datetime,
+        routing_version: str = "",
+    ) -> UpsertResult:
+        with errors("store articles"), self._write() as conn:
+            return upsert(conn, source_id, routed, now, routing_version)
+
+    def articles_to_reroute(self, routing_version: str, limit: int) -> list[StoredArticle]:
+        """Up to ``limit`` articles whose topics and mentions predate ``routing_version``."""
+        query = (
+            sa.select(articles)
+            .where(articles.c.routing_version != routing_version)
+            .order_by(articles.c.id)
+            .limit(limit)
+        )
+        with errors("read articles"), self.engine.connect() as conn:
+            return [_stored_article(row._mapping) for row in conn.execute(query)]
+
+    def reroute(self, items: Sequence[tuple[int, RoutedArticle]], routing_version: str) -> None:
+        """Replace the topics and mentions of stored articles, stamping ``routing_version``."""
+        with errors("reroute articles"), self._write() as conn:
+            _write_links(conn, items, replace=True)
+            ids = [article_id for article_id, _ in items]
+            for chunk in chunks(ids, 500):
+                conn.execute(
+                    articles.update()
+                    .where(articles.c.id.in_(chunk))
+                    .values(routing_version=routing_version)
+                )
+
+    def mentions_with_status(self, status: str, limit: int = 200) -> list[tuple[str, str, Mention]]:
+        """(source id, article title, mention) of mentions with ``status``, newest first."""
+        query = (
+            sa.select(articles.c.source_id, articles.c.title, article_terms)
+            .join(articles, articles.c.id == article_terms.c.article_id)
+            .where(article_terms.c.status == status)
+            .order_by(articles.c.first_seen.desc(), articles.c.id.desc())
+            .limit(limit)
+        )
+        with errors("read mentions"), self.engine.connect() as conn:
+            return [(r.source_id, r.title, _mention(r._mapping)) for r in conn.execute(query)]
+
+    def articles_for_feed(
+        self, language: str | Sequence[str], topic: str | None, limit: int
+    ) -> list[StoredArticle]:
+        """Newest first (published, else updated, else first seen), ``limit`` at most.
+
+        ``language`` is one language, or several (a feed that shows other languages' articles).
+        """
+        sort = sa.func.coalesce(articles.c.published, articles.c.updated, articles.c.first_seen)
+        languages = [language] if isinstance(language, str) else list(language)
+        query = sa.select(articles).where(articles.c.language.in_(languages))
+        if topic is not None:
+            query = query.where(
+                articles.c.id.in_(
+                    sa.select(article_topics.c.article_id).where(article_topics.c.topic_id == topic)
+                )
+            )
+        query = query.order_by(sort.desc(), articles.c.id.desc()).limit(limit)
+        with errors("read articles"), self.engine.connect() as conn:
+            rows = list(conn.execute(query))
+            ids = [row.id for row in rows]
+            topics = _topics_of(conn, ids)
+            mentions = _mentions_of(conn, ids)
+        return [
+            _stored_article(row._mapping, topics.get(row.id, ()), mentions.get(row.id, ()))
+            for row in rows
+        ]
+
+    def article_hashes(self, source_id: str, guids: Sequence[str]) -> dict[str, str]:
+        """guid -> content hash of the stored articles among ``guids``."""
+        with errors("read articles"), self.engine.connect() as conn:
+            return {
+                guid: value[1] for guid, value in _existing(conn, source_id, list(guids)).items()
+            }
+
+    def count_articles(self, source_id: str | None = None) -> int:
+        query = sa.select(sa.func.count()).select_from(articles)
+        if source_id is not None:
+            query = query.where(articles.c.source_id == source_id)
+        with errors("count articles"), self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def duplicate_guids(self) -> list[tuple[str, str, int]]:
+        """(source_id, guid, count) seen more than once; always empty unless something is broken."""
+        query = (
+            sa.select(articles.c.source_id, articles.c.guid, sa.func.count())
+            .group_by(articles.c.source_id, articles.c.guid)
+            .having(sa.func.count() > 1)
+        )
+        with errors("check duplicates"), self.engine.connect() as conn:
+            return [(r[0], r[1], int(r[2])) for r in conn.execute(query)]
+
+
+def upsert(
+    conn: sa.Connection,
+    source_id: str,
+    routed: Sequence[RoutedArticle],
+    now: datetime,
+    version: str = "",
+) -> UpsertResult:
+    """Insert new articles, update changed ones in place, leave the rest; never duplicate.
+
+    New articles go in one batch with ``ON CONFLICT DO NOTHING RETURNING``: a row another
+    writer inserted meanwhile is not returned, and is then compared like any stored one.
+    Topics and mentions are written with new and changed articles, stamped ``version``.
+    """
+    unique: dict[str, RoutedArticle] = {}
+    for item in routed:  # the same entry twice in one feed: the first one wins
+        unique.setdefault(item.article.guid, item)
+    existing = _existing(conn, source_id, list(unique))
+    fresh = [
+        {
+            "source_id": source_id,
+            "first_seen": now,
+            "last_changed": now,
+            "routing_version": version,
+            **_article_values(item.article),
+        }
+        for guid, item in unique.items()
+        if guid not in existing
+    ]
+    inserted: dict[str, int] = {}
+    if fresh:
+        statement = (
+            insert(conn, articles)
+            .on_conflict_do_nothing(index_elements=["source_id", "guid"])
+            .returning(articles.c.id, articles.c.guid)
+        )
+        inserted = {row.guid: int(row.id) for row in conn.execute(statement, fresh)}
+    links: list[tuple[int, RoutedArticle]] = []
+    updated = unchanged = 0
+    for guid, item in unique.items():
+        if guid in inserted:
+            links.append((inserted[guid], item))
+            continue
+        article_id, old_hash = existing.get(guid) or _lookup(conn, source_id, guid)
+        if old_hash == item.article.content_hash:
+            unchanged += 1
+            continue
+        conn.execute(
+            articles.update()
+            .where(articles.c.id == article_id)
+            .values(last_changed=now, routing_version=version, **_article_values(item.article))
+        )
+        links.append((article_id, item))
+        updated += 1
+    _write_links(conn, links, replace=bool(updated))
+    return UpsertResult(len(inserted), updated, unchanged)
+
+
+def _write_links(
+    conn: sa.Connection, links: Sequence[tuple[int, RoutedArticle]], *, replace: bool
+) -> None:
+    """Write the topics and mentions of articles (replacing what they had, if ``replace``)."""
+    ids = [article_id for article_id, _ in links]
+    if replace and ids:
+        for chunk in chunks(ids, 500):
+            conn.execute(article_topics.delete().where(article_topics.c.article_id.in_(chunk)))
+            conn.execute(article_terms.delete().where(article_terms.c.article_id.in_(chunk)))
+    topics = [
+        {"article_id": article_id, "topic_id": topic, "reason": reason.value}
+        for article_id, item in links
+        for topic, reason in dict(item.topics).items()
+    ]
+    if topics:
+        conn.execute(article_topics.insert(), topics)
+    terms = [
+        {
+            "article_id": article_id,
+            "concept_id": m.concept,
+            "term": m.term,
+            "status": m.status,
+            "in_title": m.in_title,
+            "count": m.count,
+        }
+        for article_id, item in links
+        for m in {(m.concept, m.term): m for m in item.mentions}.values()
+    ]
+    if terms:
+        conn.execute(article_terms.insert(), terms)
+
+
+def _existing(conn: sa.Connection, source_id: str, guids: list[str]) -> dict[str, tuple[int, str]]:
+    """guid -> (id, content_hash) of the stored articles among ``guids``."""
+    found: dict[str, tuple[int, str]] = {}
+    for chunk in chunks(guids, 500):
+        query = sa.select(articles.c.id, articles.c.guid, articles.c.content_hash).where(
+            (articles.c.source_id == source_id) & articles.c.guid.in_(chunk)
+        )
+        found |= {row.guid: (int(row.id), str(row.content_hash)) for row in conn.execute(query)}
+    return found
+
+
+def _lookup(conn: sa.Connection, source_id: str, guid: str) -> tuple[int, str]:
+    query = sa.select(articles.c.id, articles.c.content_hash).where(
+        (articles.c.source_id == source_id) & (articles.c.guid == guid)
+    )
+    row = conn.execute(query).one()
+    return int(row.id), str(row.content_hash)
+
+
+def _article_values(article: Article) -> dict[str, Any]:
+    return {
+        "guid": article.guid,
+        "link": article.link,
+        "title": article.title,
+        "summary": article.summary,
+        "content": article.content,
+        "authors": json.dumps(list(article.authors), ensure_ascii=False),
+        "categories": json.dumps(list(article.categories), ensure_ascii=False),
+        "published": article.published,
+        "updated": article.updated,
+        "language": article.language,
+        "content_hash": article.content_hash,
+    }
+
+
+def _topics_of(conn: sa.Connection, ids: list[int]) -> dict[int, tuple[str, ...]]:
+    out: dict[int, list[str]] = {}
+    for chunk in chunks(ids, 500):
+        query = (
+            sa.select(article_topics.c.article_id, article_topics.c.topic_id)
+            .where(article_topics.c.article_id.in_(chunk))
+            .order_by(article_topics.c.topic_id)
+        )
+        for row in conn.execute(query):
+            out.setdefault(row.article_id, []).append(row.topic_id)
+    return {key: tuple(value) for key, value in out.items()}
+
+
+def _mentions_of(conn: sa.Connection, ids: list[int]) -> dict[int, tuple[Mention, ...]]:
+    out: dict[int, list[Mention]] = {}
+    for chunk in chunks(ids, 500):
+        query = (
+            sa.select(article_terms)
+            .where(article_terms.c.article_id.in_(chunk))
+            .order_by(article_terms.c.article_id, article_terms.c.concept_id, article_terms.c.term)
+        )
+        for row in conn.execute(query):
+            out.setdefault(row.article_id, []).append(_mention(row._mapping))
+    return {key: tuple(value) for key, value in out.items()}
+
+
+def _mention(row: Any) -> Mention:
+    return Mention(
+        row["concept_id"], row["term"], row["status"], bool(row["in_title"]), int(row["count"])
+    )
+
+
+def _stored_article(
+    row: Any, topics: tuple[str, ...] = (), mentions: tuple[Mention, ...] = ()
+) -> StoredArticle:
+    article = Article(
+        source_id=row["source_id"],
+        guid=row["guid"],
+        link=row["link"],
+        title=row["title"],
+        summary=row["summary"],
+        content=row["content"],
+        authors=tuple(json.loads(row["authors"])),
+        categories=tuple(json.loads(row["categories"])),
+        published=row["published"],
+        updated=row["updated"],
+        language=row["language"],
+        content_hash=row["content_hash"],
+    )
+    return StoredArticle(
+        row["id"], article, row["first_seen"], row["last_changed"], topics, mentions
+    )

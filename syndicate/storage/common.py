@@ -1,0 +1,75 @@
+"""What the storage mixins share: the engine, write transactions, error mapping, helpers."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
+
+from syndicate.errors import StorageError
+from syndicate.storage.database import write_transaction
+
+__all__ = ["StoreBase", "as_utc", "chunks", "errors", "insert"]
+
+
+class StoreBase:
+    """The engine, and how to open a writing transaction on it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        # SQLite has one writer at a time: the threads of this process take turns here.
+        self._lock: AbstractContextManager[object] = (
+            threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
+        )
+
+    def _write(self) -> AbstractContextManager[sa.Connection]:
+        return write_transaction(self.engine, self._lock)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def ping(self) -> None:
+        with errors("ping"), self.engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+
+
+def insert(conn: sa.Connection, table: sa.Table) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT (both SQLite and PostgreSQL have it)."""
+    return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
+
+
+def as_utc(value: Any) -> datetime:
+    """coalesce() of two UTC columns loses the column type; mark the naive value UTC."""
+    if isinstance(value, str):  # SQLite returns the stored text for an expression
+        value = datetime.fromisoformat(value)
+    assert isinstance(value, datetime)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class errors:
+    """Map database failures that are not bugs (connection lost, locked) to StorageError."""
+
+    def __init__(self, action: str) -> None:
+        self.action = action
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> None:
+        if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError):
+            raise StorageError(f"{self.action}: {getattr(exc, 'orig', exc)}") from exc

@@ -1,0 +1,165 @@
+"""Storage of sources: rows kept in step with the config, claims and leases, polling state."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from syndicate.models import SourceState
+from syndicate.storage.common import StoreBase, as_utc, errors, insert
+from syndicate.storage.schema import articles, sources
+
+__all__ = ["ConfiguredSource", "SourceStore"]
+
+#: (id, url, language, enabled) of a configured source
+ConfiguredSource = tuple[str, str, str | None, bool]
+
+# What a changed URL resets: the new URL is a new feed as far as polling knows.
+_FRESH_START: dict[str, Any] = {
+    "final_url": None,
+    "etag": None,
+    "last_modified": None,
+    "body_hash": None,
+    "error_count": 0,
+    "last_error": None,
+    "last_error_kind": None,
+    "next_poll_at": None,
+    "disabled_reason": None,
+    "retry_until": None,
+    "moved_to": None,
+    "moved_count": 0,
+    "entries_fingerprint": None,
+}
+
+
+class SourceStore(StoreBase):
+    """Sources: see :class:`syndicate.storage.Storage` for each method's contract."""
+
+    def sync_sources(self, configured: Iterable[ConfiguredSource]) -> None:
+        """Make the rows match the config: one per (id, url, language, enabled).
+
+        A changed URL starts the source afresh (validators, errors, redirects, disabling);
+        a source no longer configured is kept, with its articles, but disabled.
+        """
+        configured = list(configured)
+        with errors("sync sources"), self._write() as conn:
+            rows = {r.id: r for r in conn.execute(sa.select(sources.c.id, sources.c.url))}
+            for source_id, url, language, enabled in configured:
+                row = rows.get(source_id)
+                values: dict[str, Any] = {"language": language, "enabled": enabled}
+                if row is None:  # another worker may be adding it right now: theirs wins
+                    conn.execute(
+                        insert(conn, sources)
+                        .values(id=source_id, url=url, **values)
+                        .on_conflict_do_nothing(index_elements=["id"])
+                    )
+                    continue
+                if row.url != url:
+                    values |= {"url": url, **_FRESH_START}
+                conn.execute(sources.update().where(sources.c.id == source_id).values(values))
+            gone = set(rows) - {source_id for source_id, *_ in configured}
+            if gone:
+                conn.execute(
+                    sources.update().where(sources.c.id.in_(sorted(gone))).values(enabled=False)
+                )
+
+    def source_states(
+        self, ids: Iterable[str] | None = None, *, counts: bool = True
+    ) -> list[SourceState]:
+        if counts:  # a scan of the articles: for status pages, not for every claim
+            per_source = (
+                sa.select(articles.c.source_id, sa.func.count().label("n"))
+                .group_by(articles.c.source_id)
+                .subquery()
+            )
+            query = sa.select(
+                sources, sa.func.coalesce(per_source.c.n, 0).label("article_count")
+            ).outerjoin(per_source, per_source.c.source_id == sources.c.id)
+        else:
+            query = sa.select(sources, sa.literal(0).label("article_count"))
+        query = query.order_by(sources.c.id)
+        if ids is not None:
+            query = query.where(sources.c.id.in_(list(ids)))
+        with errors("read sources"), self.engine.connect() as conn:
+            return [_source_state(row._mapping) for row in conn.execute(query)]
+
+    def claim_due(
+        self,
+        owner: str,
+        *,
+        now: datetime,
+        lease_until: datetime,
+        limit: int,
+        force: bool = False,
+        only: Sequence[str] | None = None,
+        not_polled_since: datetime | None = None,
+    ) -> list[SourceState]:
+        """Lease up to ``limit`` due sources to ``owner`` and return them.
+
+        Due: enabled, not disabled, past any Retry-After, not leased by a live worker, and
+        past its next poll time (any time with ``force``). ``not_polled_since`` keeps one
+        cycle from polling a source twice. On PostgreSQL the rows are locked with
+        ``FOR UPDATE SKIP LOCKED``, so workers claiming at once never get the same source.
+        """
+        c = sources.c
+        due = (
+            c.enabled.is_(True)
+            & c.disabled_reason.is_(None)
+            & (c.retry_until.is_(None) | (c.retry_until <= now))
+            & (c.lease_until.is_(None) | (c.lease_until < now))
+        )
+        if not force:
+            due &= c.next_poll_at.is_(None) | (c.next_poll_at <= now)
+        if not_polled_since is not None:
+            due &= c.last_polled_at.is_(None) | (c.last_polled_at < not_polled_since)
+        if only is not None:
+            due &= c.id.in_(list(only))
+        query = sa.select(c.id).where(due).order_by(c.next_poll_at.asc().nulls_first(), c.id)
+        query = query.limit(limit)
+        with errors("claim sources"), self._write() as conn:
+            if conn.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            ids = [row.id for row in conn.execute(query)]
+            if ids:
+                conn.execute(
+                    sources.update()
+                    .where(c.id.in_(ids))
+                    .values(lease_owner=owner, lease_until=lease_until)
+                )
+        return self.source_states(ids, counts=False) if ids else []
+
+    def release_leases(self, owner: str) -> None:
+        """Give back every source ``owner`` holds (a clean shutdown)."""
+        with errors("release leases"), self._write() as conn:
+            conn.execute(
+                sources.update()
+                .where(sources.c.lease_owner == owner)
+                .values(lease_owner=None, lease_until=None)
+            )
+
+    def enable_source(self, source_id: str) -> bool:
+        """Undo a disabling (e.g. after 410 Gone): the source is due at once. False if unknown."""
+        with errors("enable source"), self._write() as conn:
+            done = conn.execute(
+                sources.update()
+                .where(sources.c.id == source_id)
+                .values(disabled_reason=None, error_count=0, retry_until=None, next_poll_at=None)
+            ).rowcount
+        return bool(done)
+
+    def publishing_dates(self, source_id: str, since: datetime) -> list[datetime]:
+        """When the source's articles since ``since`` appeared: published, else first seen."""
+        when = sa.func.coalesce(articles.c.published, articles.c.first_seen)
+        query = sa.select(when.label("when")).where(
+            (articles.c.source_id == source_id) & (when >= since)
+        )
+        with errors("read dates"), self.engine.connect() as conn:
+            return [as_utc(row.when) for row in conn.execute(query)]
+
+
+def _source_state(row: Any) -> SourceState:
+    return SourceState(**{f.name: row[f.name] for f in dataclasses.fields(SourceState)})
