@@ -145,25 +145,41 @@ async def run_cycle(
     )
     started = clock()
     t0 = time.monotonic()
-    batch = max(2 * config.fetch.concurrency, 10)
-    configured = {s.id for s in config.sources if s.enabled}
-    wanted = sorted(configured if only is None else configured & set(only))
+    # Claims skip the sources the config disabled or dropped (sync_sources marked them);
+    # with ``only`` they are also limited to those ids.
+    wanted = None if only is None else sorted(set(only) & {s.id for s in config.sources})
+    lanes = min(config.fetch.concurrency, len(config.sources if wanted is None else wanted))
     outcomes: list[SourceOutcome] = []
-    while True:
-        now = clock()
-        claimed = await asyncio.to_thread(
-            storage.claim_due,
-            ctx.owner,
-            now=now,
-            lease_until=now + timedelta(seconds=config.schedule.lease),
-            limit=batch,
-            force=force,
-            only=wanted,
-            not_polled_since=started,
-        )
-        if not claimed:
-            break
-        outcomes += await asyncio.gather(*(_poll(ctx, state) for state in claimed))
+
+    # Claim only as many sources as there are free lanes, and refill lanes as polls end: a
+    # lease runs only while its source is being polled, and one slow source never holds up
+    # the others.
+    running: set[asyncio.Task[SourceOutcome]] = set()
+    exhausted = False
+    try:
+        while True:
+            free = max(1, lanes) - len(running)
+            if free > 0 and not exhausted:
+                now = clock()
+                claimed = await asyncio.to_thread(
+                    storage.claim_due,
+                    ctx.owner,
+                    now=now,
+                    lease_until=now + timedelta(seconds=config.schedule.lease),
+                    limit=free,
+                    force=force,
+                    only=wanted,
+                    not_polled_since=started,
+                )
+                exhausted = not claimed
+                running |= {asyncio.create_task(_poll(ctx, state)) for state in claimed}
+            if not running:
+                break
+            done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            outcomes += [task.result() for task in done]
+    finally:
+        for task in running:  # cancelled, or a storage failure: stop the other polls too
+            task.cancel()
     report: PublishReport | None = None
     if publish and any(o.result.changed for o in outcomes):
         report = await asyncio.to_thread(

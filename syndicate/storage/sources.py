@@ -118,19 +118,22 @@ class SourceStore(StoreBase):
             due &= c.last_polled_at.is_(None) | (c.last_polled_at < not_polled_since)
         if only is not None:
             due &= c.id.in_(list(only))
-        query = sa.select(c.id).where(due).order_by(c.next_poll_at.asc().nulls_first(), c.id)
-        query = query.limit(limit)
+        pick = sa.select(c.id).where(due).order_by(c.next_poll_at.asc().nulls_first(), c.id)
+        pick = pick.limit(limit)
         with errors("claim sources"), self._write() as conn:
             if conn.dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            ids = [row.id for row in conn.execute(query)]
-            if ids:
-                conn.execute(
-                    sources.update()
-                    .where(c.id.in_(ids))
-                    .values(lease_owner=owner, lease_until=lease_until)
-                )
-        return self.source_states(ids, counts=False) if ids else []
+                pick = pick.with_for_update(skip_locked=True)
+            # One statement: pick, lease and read back (UPDATE … RETURNING, both backends).
+            claim = (
+                sources.update()
+                .where(c.id.in_(pick.scalar_subquery()))
+                .values(lease_owner=owner, lease_until=lease_until)
+                .returning(*sources.c)
+            )
+            rows = [
+                _source_state({**row._mapping, "article_count": 0}) for row in conn.execute(claim)
+            ]
+        return sorted(rows, key=lambda state: state.id)
 
     def release_leases(self, owner: str) -> None:
         """Give back every source ``owner`` holds (a clean shutdown)."""
