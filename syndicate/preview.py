@@ -10,7 +10,7 @@ from syndicate.fetch import Fetcher
 from syndicate.models import SourceState
 from syndicate.parse import parse_feed
 from syndicate.storage import Storage
-from syndicate.terms import route_article
+from syndicate.terms import load_term_base, route
 
 __all__ = ["PreviewEntry", "SourcePreview", "check_source"]
 
@@ -39,7 +39,7 @@ class SourcePreview:
 async def check_source(config: Config, storage: Storage, source_id: str) -> SourcePreview:
     """Fetch ``source_id`` unconditionally, parse and route it, compare with storage."""
     source = config.source(source_id)
-    states = await asyncio.to_thread(storage.source_states, [source_id])
+    states = await asyncio.to_thread(storage.source_states, [source_id], counts=False)
     final_url = states[0].final_url if states else None
     async with Fetcher(config.fetch) as fetcher:
         fetched = await fetcher.fetch(SourceState(source_id, source.url, final_url=final_url))
@@ -53,12 +53,13 @@ async def check_source(config: Config, storage: Storage, source_id: str) -> Sour
         languages=config.service.languages,
         fallback_language=config.service.languages[0],
     )
+    matcher = (await asyncio.to_thread(load_term_base, config)).matcher
     stored = await asyncio.to_thread(
         storage.article_hashes, source_id, [a.guid for a in parsed.articles]
     )
     entries = []
     for article in parsed.articles:
-        topics = tuple(topic for topic, _ in route_article(article, config.topics, source.topics))
+        topics = tuple(topic for topic, _ in route(article, config, matcher).topics)
         if article.guid not in stored:
             change = "new"
         else:

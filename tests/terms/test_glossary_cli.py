@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pytest_httpserver import HTTPServer
 from typer.testing import CliRunner
 
 from syndicate.cli import app
@@ -162,3 +163,22 @@ def test_a_glossary_change_reroutes_stored_articles_and_the_report_shows_depreca
     assert "src\t'energy accumulation' -> 'energy storage'\tNew energy accumulation plant" in (
         result.stdout
     )
+
+
+def test_sources_check_routes_by_concepts(tmp_path: Path, httpserver: HTTPServer) -> None:
+    feed = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        "<link>https://e.org/</link><description>d</description><item>"
+        "<title>Energy storage for the tram depot</title><link>https://e.org/1</link>"
+        "<description>A pilot.</description></item></channel></rss>"
+    )
+    httpserver.expect_request("/f.xml").respond_with_data(feed)
+    config = project(tmp_path)
+    with config.open("a", encoding="utf-8") as out:
+        out.write(
+            f'\n[[sources]]\nid = "s"\nurl = "{httpserver.url_for("/f.xml")}"\n'
+            "[fetch]\nallow_private_networks = true\n"
+        )
+    result = runner.invoke(app, ["--config", str(config), "sources", "check", "s"])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "new      en    energy" in result.stdout
