@@ -4,7 +4,7 @@ The only module that imports the detector. py3langid (a maintained, faster fork 
 langid.py) was chosen by measuring the candidates the package index offers on our demo
 articles: it ships its model inside the
 package (4.5 MB, nothing fetched at run time), classified every demo title and summary
-correctly among its 97 languages, and costs about 0.13 ms per article (text extraction
+correctly among its 97 languages, and costs about 0.13–0.18 ms per article (text extraction
 included; bench/run.py) after a one-time 0.6 s model load. lingua was slower on titles,
 less accurate on them, and 96 MB;
 fastText-based detectors download their model at run time, which we cannot do.
