@@ -14,7 +14,7 @@ from dataclasses import replace
 from syndicate.i18n import language_name, long_date
 from syndicate.models import Mention, StoredArticle
 from syndicate.terms.model import Glossary
-from syndicate.terms.routing import TITLE_WEIGHT
+from syndicate.terms.routing import concept_scores
 
 __all__ = ["MAX_KEY_TERMS", "gloss_article", "gloss_header", "key_terms"]
 
@@ -44,10 +44,9 @@ def key_terms(
     mentions: Sequence[Mention], glossary: Glossary, reader: str
 ) -> list[tuple[str, str]]:
     """(term in the reader's language, term as the article wrote it), most mentioned first."""
-    scores: dict[str, int] = {}
+    scores = concept_scores(mentions)  # the same weights that route the article
     written: dict[str, str] = {}
     for m in mentions:
-        scores[m.concept] = scores.get(m.concept, 0) + m.count + (TITLE_WEIGHT - 1) * m.in_title
         written.setdefault(m.concept, m.term)
     out = []
     for concept_id in sorted(scores, key=lambda c: (-scores[c], c)):

@@ -20,7 +20,15 @@ from syndicate.config import Config, TopicConfig
 from syndicate.models import Article, Mention, RoutedArticle, TopicReason
 from syndicate.terms.matcher import Matcher
 
-__all__ = ["TITLE_WEIGHT", "fold", "mentions_of", "route", "route_article", "routing_version"]
+__all__ = [
+    "TITLE_WEIGHT",
+    "concept_scores",
+    "fold",
+    "mentions_of",
+    "route",
+    "route_article",
+    "routing_version",
+]
 
 #: a mention in the title counts this much; one in the summary or content counts 1
 TITLE_WEIGHT = 2
