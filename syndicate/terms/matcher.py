@@ -26,6 +26,11 @@ import ahocorasick
 from syndicate.terms.model import Concept, Glossary, TermStatus
 from syndicate.terms.normalize import fold, fold_term, strips_accents
 
+try:  # the optional C helper (setup.py); the Python loops below give the same results
+    from syndicate.terms import _scan
+except ImportError:  # pragma: no cover - only where the install found no C compiler
+    _scan = None  # type: ignore[assignment]
+
 __all__ = ["Matcher", "TermMatch"]
 
 _LATIN = re.compile(r"[0-9A-Za-z\u00aa\u00b5\u00ba\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")
@@ -95,9 +100,14 @@ _new = tuple.__new__
 
 
 class Matcher:
-    """Built once per glossary version; matching is then safe from several threads."""
+    """Built once per glossary version; matching is then safe from several threads.
 
-    def __init__(self, glossary: Glossary | Iterable[Concept]) -> None:
+    ``compiled=False`` uses the pure-Python loops even where the C helper is built (tests
+    compare the two); by default the helper is used when it is importable.
+    """
+
+    def __init__(self, glossary: Glossary | Iterable[Concept], *, compiled: bool = True) -> None:
+        self._scan = _scan if compiled else None
         self._automata: dict[str, ahocorasick.Automaton] = {}
         for concept in glossary:
             for term in concept.terms:
@@ -130,10 +140,19 @@ class Matcher:
 
     def _match(self, automaton: ahocorasick.Automaton, text: str, lang: str) -> list[TermMatch]:
         folded = fold(text, lang)
+        body, scan = folded.text, self._scan
         if strips_accents(lang):
-            found = self._whole_words(automaton, folded.text)
+            doubled = " " + body.replace(" ", "  ") + " "
+            if scan is not None:
+                found: list[TermMatch] = scan.whole_words(
+                    automaton.iter_long(doubled), doubled, TermMatch
+                )
+            else:
+                found = self._whole_words(automaton, doubled)
+        elif scan is not None:
+            found = scan.unspaced(automaton.iter_long(body), body, TermMatch)
         else:
-            found = self._unspaced(automaton, folded.text)
+            found = self._unspaced(automaton, body)
         urls = [m.span() for m in _URL.finditer(text)] if ("://" in text or "www." in text) else []
         if folded.starts is None and not urls:
             return found  # the common case: folding kept every offset
@@ -148,17 +167,17 @@ class Matcher:
         return matches
 
     @staticmethod
-    def _whole_words(automaton: ahocorasick.Automaton, body: str) -> list[TermMatch]:
+    def _whole_words(automaton: ahocorasick.Automaton, doubled: str) -> list[TermMatch]:
         """Leftmost-longest whole-word matches, found by the automaton alone (in C).
 
-        Folding made every boundary a space; here each space is doubled and the text padded,
-        and keys are `` term `` with their inner spaces doubled too. A match then begins and
-        ends at word boundaries by construction, and the trailing space it consumes leaves
-        the next word its own leading space, so ``iter_long`` (longest, non-overlapping)
-        finds consecutive terms. Offsets come back by counting spaces, one C call a match.
-        Offsets are into ``body``.
+        Folding made every boundary a space; the caller doubled each space and padded the
+        text, and keys are `` term `` with their inner spaces doubled too. A match then
+        begins and ends at word boundaries by construction, and the trailing space it
+        consumes leaves the next word its own leading space, so ``iter_long`` (longest,
+        non-overlapping) finds consecutive terms. Offsets come back by counting spaces, one
+        C call a match; they are into the undoubled text. ``_scan.whole_words`` does the
+        same in C.
         """
-        doubled = " " + body.replace(" ", "  ") + " "
         out: list[TermMatch] = []
         spaces = 0  # spaces of ``doubled`` before ``scanned``
         scanned = 1
@@ -177,6 +196,7 @@ class Matcher:
 
         A Latin-edged term refused here may hide a shorter term at the same place; the
         automaton does not offer it again (rare: a Latin term inside Latin text).
+        ``_scan.unspaced`` does the same in C.
         """
 
         def touches_latin(start: int, end: int, latin_start: bool, latin_end: bool) -> bool:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+import shutil
 import string
+import sysconfig
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from syndicate.terms import Concept, Glossary, Matcher, Term, TermStatus
+from syndicate.terms import Concept, Glossary, Matcher, Term, TermMatch, TermStatus
+from syndicate.terms.matcher import _scan
 from syndicate.terms.normalize import fold, fold_term
 
 A = TermStatus.ADMITTED
@@ -71,6 +75,7 @@ GLOSSARY = Glossary(
     )
 )
 MATCHER = Matcher(GLOSSARY)
+PURE = Matcher(GLOSSARY, compiled=False)  # the Python loops, the C helper's reference
 
 
 def found(text: str, lang: str) -> list[tuple[str, str]]:
@@ -216,8 +221,49 @@ def reference(text: str, lang: str) -> list[tuple[str, int, int]]:
 )
 def test_fast_whole_word_matching_equals_the_obvious_algorithm(parts: list[str], lang: str) -> None:
     text = " ".join(p for p in parts if "://" not in p and "<" not in p and "&" not in p)
-    got = [(m.concept, m.start, m.end) for m in MATCHER.match(text, lang)]
-    assert got == reference(text, lang)
+    expected = reference(text, lang)
+    for matcher in (MATCHER, PURE):
+        assert [(m.concept, m.start, m.end) for m in matcher.match(text, lang)] == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.one_of(st.sampled_from(WORDS), st.text(ALPHABET, max_size=6)), max_size=12),
+    st.sampled_from(["it", "en", "ja"]),
+)
+def test_c_helper_and_python_loops_agree(parts: list[str], lang: str) -> None:
+    text = "".join(parts) if lang == "ja" else " ".join(parts)
+    assert MATCHER.match(text, lang) == PURE.match(text, lang)
+    assert MATCHER.match_html(text, lang) == PURE.match_html(text, lang)
+    assert all(type(m) is TermMatch for m in MATCHER.match(text, lang))
+
+
+def test_c_helper_is_built_where_a_compiler_is() -> None:
+    if not sysconfig.get_config_var("CC") or not shutil.which(
+        sysconfig.get_config_var("CC").split()[0]
+    ):
+        pytest.skip("no C compiler here: the matcher runs on its Python loops")
+    assert _scan is not None, "setup.py builds syndicate/terms/_scan.c; reinstall with pip -e ."
+    assert MATCHER._scan is _scan and PURE._scan is None
+
+
+def test_c_helper_rejects_input_it_does_not_understand() -> None:
+    if _scan is None:
+        pytest.skip("the C helper is not built here")
+    entry = (3, 5, "c", "abc", TermStatus.PREFERRED, False, False)
+    with pytest.raises(TypeError):
+        _scan.whole_words([(1, 2, 3)], "  abc  ", TermMatch)
+    with pytest.raises(TypeError):
+        _scan.unspaced([(4, ("short",))], "abcde", TermMatch)
+    with pytest.raises(TypeError):
+        _scan.unspaced([], "abc", dict)  # type: ignore[type-var]
+    with pytest.raises(ValueError):  # a match ending past the text
+        _scan.unspaced([(9, entry)], "abc", TermMatch)
+    with pytest.raises(ValueError):  # matches out of order
+        _scan.whole_words([(5, entry), (5, entry), (0, entry)], " abc  abc ", TermMatch)
+    assert _scan.unspaced([(2, entry)], "abc", TermMatch) == [
+        TermMatch("c", "abc", TermStatus.PREFERRED, 0, 3)
+    ]
 
 
 def test_no_ascii_character_needs_the_slow_folding_path() -> None:
