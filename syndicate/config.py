@@ -11,11 +11,20 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from syndicate.configcheck import Checker, parse_duration, parse_size
+from syndicate.configtranslation import (
+    TRANSLATION_KEYS,
+    EngineConfig,
+    TranslationConfig,
+    TranslationEngine,
+    TranslationOutput,
+    UntranslatedPolicy,
+    read_translation,
+    source_fields,
+)
 from syndicate.errors import ConfigError, ConfigProblem
 from syndicate.tomlpos import KeyLines
 
@@ -32,32 +41,13 @@ __all__ = [
     "TopicConfig",
     "TranslationConfig",
     "TranslationEngine",
+    "TranslationOutput",
     "UntranslatedPolicy",
     "load_config",
 ]
 
 CONFIG_ENV = "SYNDICATE_CONFIG"
 DATABASE_ENV = "SYNDICATE_DATABASE_URL"
-
-
-class TranslationEngine(StrEnum):
-    NONE = "none"
-    DEEPL = "deepl"
-    LIBRETRANSLATE = "libretranslate"
-    OPENAI = "openai"
-
-
-class UntranslatedPolicy(StrEnum):
-    """What a language's feed shows for an article written in another language."""
-
-    GLOSS = "gloss"
-    ORIGINAL = "original"
-    SKIP = "skip"
-
-
-class TranslationOutput(StrEnum):
-    TRANSLATION = "translation"
-    BILINGUAL = "bilingual"
 
 
 @dataclass(frozen=True)
@@ -119,23 +109,6 @@ class PublishConfig:
 
 
 @dataclass(frozen=True)
-class EngineConfig:
-    base_url: str = ""
-    model: str = ""
-    api_key_env: str = ""
-    daily_char_budget: int | None = None
-
-
-@dataclass(frozen=True)
-class TranslationConfig:
-    engine: TranslationEngine = TranslationEngine.NONE
-    untranslated: UntranslatedPolicy = UntranslatedPolicy.GLOSS
-    fields: tuple[str, ...] = ("title", "summary", "content")
-    output: TranslationOutput = TranslationOutput.TRANSLATION
-    engines: dict[str, EngineConfig] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
 class GlossaryConfig:
     #: glob patterns relative to the config file
     files: tuple[str, ...] = ()
@@ -169,6 +142,8 @@ class SourceConfig:
     interval: float | None = None
     #: false: kept, never polled
     enabled: bool = True
+    #: fields to machine-translate for this source; None: ``translation.fields``
+    translate: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -237,14 +212,6 @@ _SCHEDULE_KEYS = {
     "tick",
     "lease",
 }
-_TRANSLATION_KEYS = {
-    "engine",
-    "untranslated",
-    "fields",
-    "output",
-    *(e.value for e in TranslationEngine if e is not TranslationEngine.NONE),
-}
-_ENGINE_KEYS = {"base_url", "model", "api_key_env", "daily_char_budget"}
 _TOP_KEYS = {
     "service",
     "server",
@@ -323,7 +290,9 @@ def _build(check: Checker, path: Path, data: dict[str, Any], env: dict[str, str]
     publish = PublishConfig(
         max_entries=check.integer(t, ("publish", "max_entries"), PublishConfig.max_entries, low=1)
     )
-    translation = _translation(check, check.table(data, ("translation",), _TRANSLATION_KEYS))
+    translation = read_translation(
+        check, check.table(data, ("translation",), TRANSLATION_KEYS), languages
+    )
     t = check.table(data, ("glossary",), {"files"})
     glossary = GlossaryConfig(files=check.strings(t, ("glossary", "files"), ()))
     topics = _topics(check, data, languages)
@@ -381,37 +350,6 @@ def _fraction(value: object) -> float:
     raise ValueError(f"expected a number from 0 to 0.5, got {value!r}")
 
 
-def _translation(check: Checker, t: dict[str, Any]) -> TranslationConfig:
-    key = ("translation",)
-    engine = check.choice(t, (*key, "engine"), TranslationEngine, TranslationEngine.NONE)
-    untranslated = check.choice(
-        t, (*key, "untranslated"), UntranslatedPolicy, UntranslatedPolicy.GLOSS
-    )
-    fields = check.strings(t, (*key, "fields"), TranslationConfig.fields)
-    for i, name in enumerate(fields):
-        if name not in TranslationConfig.fields:
-            check.problem(
-                (*key, "fields", i), f"expected one of title, summary, content, got {name!r}"
-            )
-    output = check.choice(t, (*key, "output"), TranslationOutput, TranslationOutput.TRANSLATION)
-    engines: dict[str, EngineConfig] = {}
-    for name in (e.value for e in TranslationEngine if e is not TranslationEngine.NONE):
-        if name not in t:
-            continue
-        et = check.table(t, (*key, name), known=_ENGINE_KEYS)
-        engines[name] = EngineConfig(
-            base_url=check.string(et, (*key, name, "base_url"), ""),
-            model=check.string(et, (*key, name, "model"), ""),
-            api_key_env=check.string(et, (*key, name, "api_key_env"), ""),
-            daily_char_budget=check.optional_integer(et, (*key, name, "daily_char_budget"), low=0),
-        )
-    if engine is not TranslationEngine.NONE and engine.value not in engines:
-        check.problem(
-            (*key, "engine"), f'engine "{engine.value}" needs a [translation.{engine.value}] table'
-        )
-    return TranslationConfig(engine, untranslated, fields, output, engines)
-
-
 def _topics(
     check: Checker, data: dict[str, Any], languages: tuple[str, ...]
 ) -> tuple[TopicConfig, ...]:
@@ -450,7 +388,7 @@ def _sources(
     check: Checker, data: dict[str, Any], languages: tuple[str, ...], topic_ids: set[str]
 ) -> tuple[SourceConfig, ...]:
     sources: list[SourceConfig] = []
-    known = {"id", "url", "language", "title", "topics", "interval", "enabled"}
+    known = {"id", "url", "language", "title", "topics", "interval", "enabled", "translate"}
     for i, t in check.array_of_tables(data, "sources", known):
         key = ("sources", i)
         source_id = check.identifier(t, (*key, "id"))
@@ -484,6 +422,7 @@ def _sources(
                 topics,
                 interval,
                 enabled,
+                source_fields(check, t, (*key, "translate")),
             )
         )
     return tuple(sources)

@@ -8,6 +8,7 @@
      ├── SourceError(source_id)       one source failed; the others carry on
      │    └── FetchError              the HTTP fetch failed (network, status, size, policy)
      ├── GlossaryError(path, line)    a glossary file is wrong
+     ├── TranslationError(engine)     a translation engine failed (timeout, 429, quota, …)
      └── PublishError                 a feed could not be written
 
 Lower-level errors are mapped at the boundary with ``raise ... from exc``; anything
@@ -28,6 +29,7 @@ __all__ = [
     "SourceError",
     "StorageError",
     "SyndicateError",
+    "TranslationError",
 ]
 
 
@@ -127,3 +129,37 @@ class PublishError(SyndicateError):
     """A feed could not be written."""
 
     message = "publish error"
+
+
+class TranslationError(SyndicateError):
+    """A translation engine call failed; the articles concerned wait and are retried.
+
+    ``kind`` names the failure for operators and decisions: ``timeout``, ``network``,
+    ``rate-limited`` (429), ``quota`` (the provider's quota, e.g. DeepL 456), ``unavailable``
+    (5xx), ``malformed`` (an answer we cannot use, or one that drops or adds segments),
+    ``auth`` (a missing or refused key), ``rejected`` (another 4xx), ``budget`` (our own cap).
+    ``retry_after`` is the delay in seconds the engine asked for, if any.
+    """
+
+    message = "translation error"
+
+    def __init__(
+        self,
+        engine: str,
+        message: str,
+        *,
+        kind: str,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.engine = engine
+        self.kind = kind
+        self.status = status
+        self.reason = message
+        self.retry_after = retry_after
+        super().__init__(f"{engine}: {message}")
+
+    @property
+    def transient(self) -> bool:
+        """Whether trying again later can help (everything but a bad key or request)."""
+        return self.kind not in {"auth", "rejected"}

@@ -17,6 +17,9 @@ __all__ = [
     "SourceUpdate",
     "StoredArticle",
     "TopicReason",
+    "Translation",
+    "TranslationJob",
+    "TranslationStatus",
     "UpsertResult",
 ]
 
@@ -209,6 +212,11 @@ class StoredArticle:
     topics: tuple[str, ...] = ()
     #: the glossary concepts it mentions
     mentions: tuple[Mention, ...] = ()
+    #: for a machine translation shown in a feed: the original's language and the engine
+    translated_from: str | None = None
+    translator: str | None = None
+    #: the original's URL, for a translation (``article.link`` may be the same)
+    original_link: str | None = None
 
     @property
     def sort_date(self) -> datetime:
@@ -246,3 +254,51 @@ class FeedSpec:
     def relpath(self) -> str:
         """Path under the output directory, e.g. ``it/energy.atom``."""
         return f"{self.lang}/{self.topic}.{self.format.value}"
+
+
+class TranslationStatus(StrEnum):
+    PENDING = "pending"  # waiting for an engine (new, retrying, over budget, circuit open)
+    DONE = "done"  # every requested field translated and checked
+    FAILED = "failed"  # gave up after translation.max_attempts; `translations retry` requeues
+
+
+@dataclass(frozen=True)
+class TranslationJob:
+    """One article to translate into one language. Sent by storage to the translate runner."""
+
+    article_id: int
+    source_id: str
+    #: the article's language and the target
+    source_lang: str
+    target_lang: str
+    #: the fields to translate and their source text (title as plain text, others HTML)
+    fields: dict[str, str]
+    #: the article's content_hash: a translation is saved only if it still matches
+    source_hash: str
+    attempts: int = 0
+
+
+@dataclass(frozen=True)
+class Translation:
+    """A stored translation of one article into one language. Sent by storage to publish
+    and to status reports; ``status`` says whether the fields are there."""
+
+    article_id: int
+    target_lang: str
+    status: TranslationStatus
+    engine: str = ""
+    glossary_version: str = ""
+    #: translated fields (None where not requested or not done)
+    title: str | None = None
+    summary: str | None = None
+    content: str | None = None
+    #: the glossary QA outcome: fixes applied and problems flagged, as sentences
+    fixes: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    chars_billed: int = 0
+    tokens: int = 0
+    attempts: int = 0
+    error_kind: str | None = None
+    error: str | None = None
+    next_attempt_at: datetime | None = None
+    updated_at: datetime | None = None

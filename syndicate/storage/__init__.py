@@ -7,8 +7,8 @@ each, on ``common.py``), combined in ``repository.py`` as :class:`SqlStorage`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
 from typing import Protocol
 
 from syndicate.models import (
@@ -17,6 +17,8 @@ from syndicate.models import (
     SourceState,
     SourceUpdate,
     StoredArticle,
+    Translation,
+    TranslationJob,
     UpsertResult,
 )
 from syndicate.storage.database import create_engine, upgrade
@@ -103,6 +105,85 @@ class Storage(Protocol):
 
     def save_feed_hash(
         self, key: tuple[str, str, str], content_hash: str, now: datetime
+    ) -> None: ...
+
+    # Translation (storage/translations.py)
+
+    def queue_translations(
+        self,
+        targets: Sequence[str],
+        fields_of: Mapping[str, tuple[str, ...]],
+        engine: str,
+        glossary_version: str,
+        now: datetime,
+        limit: int = 1000,
+    ) -> int:
+        """(Re)queue as pending the articles with no up-to-date translation into a target."""
+
+    def claim_translations(
+        self, owner: str, *, now: datetime, lease_until: datetime, limit: int
+    ) -> list[TranslationJob]:
+        """Lease up to ``limit`` due pending translations to ``owner``."""
+
+    def save_translation(
+        self, job: TranslationJob, done: Translation, owner: str, now: datetime
+    ) -> bool:
+        """Store a finished translation unless the article changed meanwhile."""
+
+    def postpone_translation(
+        self,
+        job: TranslationJob,
+        owner: str,
+        *,
+        kind: str,
+        error: str,
+        next_attempt_at: datetime | None,
+        now: datetime,
+        attempt: bool = True,
+        give_up: bool = False,
+    ) -> None:
+        """Leave a job pending (or failed) with its reason, due again at ``next_attempt_at``."""
+
+    def retry_translations(self, status: str = "failed") -> int:
+        """Make failed translations pending again; returns how many."""
+
+    def translations_for(self, article_ids: Sequence[int], target: str) -> dict[int, Translation]:
+        """Done, up-to-date translations into ``target`` of these articles."""
+
+    def translation_rows(
+        self, statuses: Iterable[str], limit: int = 200
+    ) -> list[tuple[str, str, Translation]]:
+        """(source id, article title, translation) with one of ``statuses``, newest first."""
+
+    def translation_counts(self) -> dict[tuple[str, str], int]:
+        """(target language, status) -> count."""
+
+    def cached_segments(self, keys: Sequence[str]) -> dict[str, str]:
+        """Cache key -> translated segment."""
+
+    def cache_segments(
+        self, entries: Sequence[tuple[str, str, str, str, str, int]], now: datetime
+    ) -> None:
+        """Store (key, engine, source, target, text, chars) segments."""
+
+    def record_usage(
+        self, engine: str, source_id: str, day: date, chars: int, tokens: int, requests: int
+    ) -> None:
+        """Add to an engine's spending for a source and UTC day."""
+
+    def usage(
+        self, engine: str | None = None, since: date | None = None
+    ) -> list[tuple[str, str, date, int, int, int]]:
+        """(engine, source, day, chars, tokens, requests), newest day first."""
+
+    def chars_used(self, engine: str, since: date) -> int:
+        """Characters sent to the engine since a UTC day."""
+
+    def remote_glossary(self, engine: str, source: str, target: str) -> tuple[str, str] | None:
+        """(version, remote id) of an engine's glossary for a language pair."""
+
+    def save_remote_glossary(
+        self, engine: str, source: str, target: str, version: str, remote_id: str, now: datetime
     ) -> None: ...
 
 

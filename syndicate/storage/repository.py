@@ -1,7 +1,7 @@
 """SqlStorage: syndicate's storage on SQLAlchemy Core, the same code for SQLite and PostgreSQL.
 
-One mixin per domain: sources (``sources.py``), articles (``articles.py``); what needs both,
-and the feed state, is here.
+One mixin per domain: sources (``sources.py``), articles (``articles.py``), translations
+(``translations.py``); what needs both sources and articles, and the feed state, is here.
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ from syndicate.storage.articles import ArticleStore, upsert
 from syndicate.storage.common import errors
 from syndicate.storage.schema import feed_state, sources
 from syndicate.storage.sources import ConfiguredSource, SourceStore
+from syndicate.storage.translations import TranslationStore
 
 __all__ = ["ConfiguredSource", "SqlStorage"]
 
 
-class SqlStorage(SourceStore, ArticleStore):
+class SqlStorage(SourceStore, ArticleStore, TranslationStore):
     """The storage of syndicate on one SQLAlchemy engine. See :class:`syndicate.storage.Storage`."""
 
     def record_poll(

@@ -9,6 +9,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Dialect,
     Float,
@@ -29,9 +30,12 @@ __all__ = [
     "article_terms",
     "article_topics",
     "articles",
+    "engine_glossaries",
     "feed_state",
     "metadata",
     "sources",
+    "translation_cache",
+    "translation_usage",
     "translations",
 ]
 
@@ -150,10 +154,67 @@ translations = Table(
     Column("title", Text),
     Column("summary", Text),
     Column("content", Text),
+    #: pending (waiting for an engine), done, or failed (gave up after max_attempts)
     Column("status", String(20), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    #: characters paid for this translation (segments from the cache cost nothing)
     Column("chars_billed", Integer, nullable=False, server_default="0"),
+    Column("source_lang", String(35), nullable=False, server_default=""),
+    #: the article's content_hash when translated: a changed article is translated again
+    Column("source_hash", String(64), nullable=False, server_default=""),
+    #: the fields asked for, comma-separated ("title,summary,content")
+    Column("fields", String(100), nullable=False, server_default=""),
+    #: JSON: the glossary QA outcome (fixes applied, problems flagged)
+    Column("qa", Text),
+    Column("error", Text),
+    Column("error_kind", String(40)),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UTCDateTime),
+    Column("lease_owner", String(200)),
+    Column("lease_until", UTCDateTime),
+    Column("tokens", Integer, nullable=False, server_default="0"),
+    Column("updated_at", UTCDateTime),
     PrimaryKeyConstraint("article_id", "target_lang", name="pk_translations"),
+    Index("ix_translations_status", "status", "next_attempt_at"),
+)
+
+#: translated segments, keyed by sha256 of (engine, glossary version, languages, text)
+translation_cache = Table(
+    "translation_cache",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("engine", String(100), nullable=False),
+    Column("source_lang", String(35), nullable=False),
+    Column("target_lang", String(35), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("chars", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+#: characters, tokens and requests spent per engine, source and UTC day
+translation_usage = Table(
+    "translation_usage",
+    metadata,
+    Column("engine", String(100), nullable=False),
+    Column("source_id", String(200), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("chars", BigInteger, nullable=False, server_default="0"),
+    Column("tokens", BigInteger, nullable=False, server_default="0"),
+    Column("requests", Integer, nullable=False, server_default="0"),
+    PrimaryKeyConstraint("engine", "source_id", "day", name="pk_translation_usage"),
+)
+
+#: an engine's remote glossary per language pair (DeepL), reused while the version holds
+engine_glossaries = Table(
+    "engine_glossaries",
+    metadata,
+    Column("engine", String(100), nullable=False),
+    Column("source_lang", String(35), nullable=False),
+    Column("target_lang", String(35), nullable=False),
+    Column("glossary_version", String(64), nullable=False),
+    Column("remote_id", String(200), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("engine", "source_lang", "target_lang", name="pk_engine_glossaries"),
 )
 
 feed_state = Table(

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from syndicate.models import SourceState
 from syndicate.storage.common import StoreBase, as_utc, errors, insert
-from syndicate.storage.schema import articles, sources
+from syndicate.storage.schema import articles, sources, translations
 
 __all__ = ["ConfiguredSource", "SourceStore"]
 
@@ -136,13 +136,14 @@ class SourceStore(StoreBase):
         return sorted(rows, key=lambda state: state.id)
 
     def release_leases(self, owner: str) -> None:
-        """Give back every source ``owner`` holds (a clean shutdown)."""
+        """Give back every source and translation ``owner`` holds (a clean shutdown)."""
         with errors("release leases"), self._write() as conn:
-            conn.execute(
-                sources.update()
-                .where(sources.c.lease_owner == owner)
-                .values(lease_owner=None, lease_until=None)
-            )
+            for table in (sources, translations):
+                conn.execute(
+                    table.update()
+                    .where(table.c.lease_owner == owner)
+                    .values(lease_owner=None, lease_until=None)
+                )
 
     def enable_source(self, source_id: str) -> bool:
         """Undo a disabling (e.g. after 410 Gone): the source is due at once. False if unknown."""

@@ -1,0 +1,449 @@
+"""Storage of machine translation: the job queue, the segment cache, usage, remote glossaries.
+
+A row of ``translations`` is both a job and its result: ``pending`` until an engine has
+translated every requested field, then ``done`` with the fields and the QA outcome, or
+``failed`` after too many attempts. Rows are claimed with a lease, like sources, so workers
+sharing a PostgreSQL database never translate the same article twice at once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from syndicate.models import Translation, TranslationJob, TranslationStatus
+from syndicate.storage.common import StoreBase, chunks, errors, insert
+from syndicate.storage.schema import (
+    articles,
+    engine_glossaries,
+    translation_cache,
+    translation_usage,
+    translations,
+)
+
+__all__ = ["TranslationStore"]
+
+_FIELDS = ("title", "summary", "content")
+
+
+class TranslationStore(StoreBase):
+    """Translations: see :class:`syndicate.storage.Storage` for each method's contract."""
+
+    def queue_translations(
+        self,
+        targets: Sequence[str],
+        fields_of: Mapping[str, tuple[str, ...]],
+        engine: str,
+        glossary_version: str,
+        now: datetime,
+        limit: int = 1000,
+    ) -> int:
+        """Make a pending row for each article that needs translating into a target and has
+        none, or whose row was made for other content, fields, engine or glossary; newest
+        articles first, ``limit`` at most per call. Returns how many rows were (re)queued.
+
+        ``fields_of``: source id -> fields to translate; a source missing from it, or with
+        no fields, is not translated.
+        """
+        t, a = translations.c, articles.c
+        wanted = {source: ",".join(fields) for source, fields in fields_of.items() if fields}
+        if not wanted:
+            return 0
+        sort = sa.func.coalesce(a.published, a.updated, a.first_seen)
+        queued = 0
+        with errors("queue translations"), self._write() as conn:
+            for target in targets:
+                joined = articles.outerjoin(
+                    translations, (t.article_id == a.id) & (t.target_lang == target)
+                )
+                fields_now = sa.case(wanted, value=a.source_id, else_="")
+                stale = (
+                    t.article_id.is_(None)
+                    | (t.source_hash != a.content_hash)
+                    | (t.engine != engine)
+                    | (t.glossary_version != glossary_version)
+                    | (t.fields != fields_now)
+                )
+                rows = conn.execute(
+                    sa.select(a.id, a.source_id, a.language, a.content_hash, t.article_id)
+                    .select_from(joined)
+                    .where(a.source_id.in_(sorted(wanted)) & (a.language != target))
+                    .where((a.language != "") & stale)
+                    .order_by(sort.desc(), a.id.desc())
+                    .limit(max(0, limit - queued))
+                ).fetchall()
+                for row in rows:
+                    values = {
+                        "engine": engine,
+                        "glossary_version": glossary_version,
+                        "source_lang": row.language,
+                        "source_hash": row.content_hash,
+                        "fields": wanted[row.source_id],
+                        "status": TranslationStatus.PENDING.value,
+                        "title": None,
+                        "summary": None,
+                        "content": None,
+                        "qa": None,
+                        "error": None,
+                        "error_kind": None,
+                        "attempts": 0,
+                        "next_attempt_at": None,
+                        "chars_billed": 0,
+                        "tokens": 0,
+                        "updated_at": now,
+                    }
+                    if row[4] is not None:
+                        conn.execute(
+                            translations.update()
+                            .where((t.article_id == row.id) & (t.target_lang == target))
+                            .values(values)
+                        )
+                    else:
+                        conn.execute(
+                            insert(conn, translations)
+                            .values(article_id=row.id, target_lang=target, created_at=now, **values)
+                            .on_conflict_do_nothing(index_elements=["article_id", "target_lang"])
+                        )
+                    queued += 1
+        return queued
+
+    def claim_translations(
+        self, owner: str, *, now: datetime, lease_until: datetime, limit: int
+    ) -> list[TranslationJob]:
+        """Lease up to ``limit`` pending translations that are due, newest articles first."""
+        t, a = translations.c, articles.c
+        due = (
+            (t.status == TranslationStatus.PENDING.value)
+            & (t.next_attempt_at.is_(None) | (t.next_attempt_at <= now))
+            & (t.lease_until.is_(None) | (t.lease_until < now))
+        )
+        sort = sa.func.coalesce(a.published, a.updated, a.first_seen)
+        pick = (
+            sa.select(t.article_id, t.target_lang)
+            .join(articles, a.id == t.article_id)
+            .where(due)
+            .order_by(sort.desc(), t.article_id.desc(), t.target_lang)
+            .limit(limit)
+        )
+        with errors("claim translations"), self._write() as conn:
+            if conn.dialect.name == "postgresql":
+                pick = pick.with_for_update(of=translations, skip_locked=True)
+            keys = [(r.article_id, r.target_lang) for r in conn.execute(pick)]
+            jobs: list[TranslationJob] = []
+            for article_id, target in keys:
+                claimed = conn.execute(
+                    translations.update()
+                    .where((t.article_id == article_id) & (t.target_lang == target) & due)
+                    .values(lease_owner=owner, lease_until=lease_until)
+                ).rowcount
+                if not claimed:
+                    continue
+                row = conn.execute(
+                    sa.select(
+                        a.id,
+                        a.source_id,
+                        a.language,
+                        a.title,
+                        a.summary,
+                        a.content,
+                        a.content_hash,
+                        t.fields,
+                        t.attempts,
+                    )
+                    .join(translations, t.article_id == a.id)
+                    .where((a.id == article_id) & (t.target_lang == target))
+                ).one()
+                wanted = [f for f in row.fields.split(",") if f in _FIELDS]
+                jobs.append(
+                    TranslationJob(
+                        article_id=row.id,
+                        source_id=row.source_id,
+                        source_lang=row.language,
+                        target_lang=target,
+                        fields={f: getattr(row, f) or "" for f in wanted},
+                        source_hash=row.content_hash,
+                        attempts=row.attempts,
+                    )
+                )
+        return jobs
+
+    def save_translation(
+        self, job: TranslationJob, done: Translation, owner: str, now: datetime
+    ) -> bool:
+        """Store a finished translation, unless the article changed meanwhile (then the job
+        stays pending for the new content and False is returned)."""
+        t = translations.c
+        values = {
+            "status": TranslationStatus.DONE.value,
+            "engine": done.engine,
+            "glossary_version": done.glossary_version,
+            "title": done.title,
+            "summary": done.summary,
+            "content": done.content,
+            "qa": json.dumps({"fixes": list(done.fixes), "flags": list(done.flags)}),
+            "chars_billed": done.chars_billed,
+            "tokens": done.tokens,
+            "error": None,
+            "error_kind": None,
+            "next_attempt_at": None,
+            "lease_owner": None,
+            "lease_until": None,
+            "updated_at": now,
+            "attempts": t.attempts + 1,
+        }
+        with errors("save translation"), self._write() as conn:
+            current = conn.execute(
+                sa.select(articles.c.content_hash).where(articles.c.id == job.article_id)
+            ).scalar_one_or_none()
+            if current != job.source_hash:
+                _release(conn, job, owner)
+                return False
+            return bool(
+                conn.execute(
+                    translations.update()
+                    .where(_key(job) & (t.source_hash == job.source_hash))
+                    .values(values)
+                ).rowcount
+            )
+
+    def postpone_translation(
+        self,
+        job: TranslationJob,
+        owner: str,
+        *,
+        kind: str,
+        error: str,
+        next_attempt_at: datetime | None,
+        now: datetime,
+        attempt: bool = True,
+        give_up: bool = False,
+    ) -> None:
+        """Leave a job pending (or failed with ``give_up``) with the reason, retried after
+        ``next_attempt_at``; ``attempt``: whether it counts as a failed attempt (a budget cap
+        or an open circuit does not)."""
+        t = translations.c
+        values: dict[str, Any] = {
+            "error": error,
+            "error_kind": kind,
+            "next_attempt_at": next_attempt_at,
+            "lease_owner": None,
+            "lease_until": None,
+            "updated_at": now,
+        }
+        if attempt:
+            values["attempts"] = t.attempts + 1
+        if give_up:
+            values["status"] = TranslationStatus.FAILED.value
+        with errors("postpone translation"), self._write() as conn:
+            conn.execute(
+                translations.update()
+                .where(_key(job) & (t.lease_owner == owner) & (t.status == "pending"))
+                .values(values)
+            )
+
+    def retry_translations(self, status: str = TranslationStatus.FAILED.value) -> int:
+        """Make failed translations pending again, due now, with no attempts counted."""
+        with errors("retry translations"), self._write() as conn:
+            return int(
+                conn.execute(
+                    translations.update()
+                    .where(translations.c.status == status)
+                    .values(status="pending", attempts=0, next_attempt_at=None)
+                ).rowcount
+            )
+
+    def translations_for(self, article_ids: Sequence[int], target: str) -> dict[int, Translation]:
+        """The done translations into ``target`` of these articles that match their current
+        content (a changed article's old translation is not used)."""
+        t, a = translations.c, articles.c
+        found: dict[int, Translation] = {}
+        with errors("read translations"), self.engine.connect() as conn:
+            for part in chunks(list(article_ids), 500):
+                query = (
+                    sa.select(translations)
+                    .join(articles, a.id == t.article_id)
+                    .where(t.article_id.in_(part) & (t.target_lang == target))
+                    .where((t.status == "done") & (t.source_hash == a.content_hash))
+                )
+                found |= {row.article_id: _translation(row._mapping) for row in conn.execute(query)}
+        return found
+
+    def translation_rows(
+        self, statuses: Iterable[str], limit: int = 200
+    ) -> list[tuple[str, str, Translation]]:
+        """(source id, article title, translation) with one of ``statuses``, newest first."""
+        t, a = translations.c, articles.c
+        query = (
+            sa.select(translations, a.source_id, a.title.label("article_title"))
+            .join(articles, a.id == t.article_id)
+            .where(t.status.in_(list(statuses)))
+            .order_by(t.updated_at.desc(), t.article_id.desc())
+            .limit(limit)
+        )
+        with errors("read translations"), self.engine.connect() as conn:
+            return [
+                (r.source_id, r.article_title, _translation(r._mapping))
+                for r in conn.execute(query)
+            ]
+
+    def translation_counts(self) -> dict[tuple[str, str], int]:
+        """(target language, status) -> number of translations."""
+        t = translations.c
+        query = sa.select(t.target_lang, t.status, sa.func.count()).group_by(
+            t.target_lang, t.status
+        )
+        with errors("count translations"), self.engine.connect() as conn:
+            return {(r[0], r[1]): int(r[2]) for r in conn.execute(query)}
+
+    def cached_segments(self, keys: Sequence[str]) -> dict[str, str]:
+        """Cache key -> translated segment, for the keys the cache holds."""
+        c = translation_cache.c
+        found: dict[str, str] = {}
+        with errors("read translation cache"), self.engine.connect() as conn:
+            for part in chunks(list(keys), 500):
+                query = sa.select(c.key, c.text).where(c.key.in_(part))
+                found |= {r.key: r.text for r in conn.execute(query)}
+        return found
+
+    def cache_segments(
+        self, entries: Sequence[tuple[str, str, str, str, str, int]], now: datetime
+    ) -> None:
+        """Store (key, engine, source lang, target lang, text, chars) segments; a key already
+        there (another worker's) is kept."""
+        if not entries:
+            return
+        rows = [
+            {
+                "key": key,
+                "engine": engine,
+                "source_lang": source,
+                "target_lang": target,
+                "text": text,
+                "chars": chars,
+                "created_at": now,
+            }
+            for key, engine, source, target, text, chars in entries
+        ]
+        with errors("write translation cache"), self._write() as conn:
+            for part in chunks(rows, 200):
+                conn.execute(
+                    insert(conn, translation_cache)
+                    .values(list(part))
+                    .on_conflict_do_nothing(index_elements=["key"])
+                )
+
+    def record_usage(
+        self, engine: str, source_id: str, day: date, chars: int, tokens: int, requests: int
+    ) -> None:
+        """Add to the engine's spending for the source and UTC day."""
+        u = translation_usage.c
+        with errors("record usage"), self._write() as conn:
+            statement = insert(conn, translation_usage).values(
+                engine=engine,
+                source_id=source_id,
+                day=day,
+                chars=chars,
+                tokens=tokens,
+                requests=requests,
+            )
+            conn.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["engine", "source_id", "day"],
+                    set_={
+                        "chars": u.chars + statement.excluded.chars,
+                        "tokens": u.tokens + statement.excluded.tokens,
+                        "requests": u.requests + statement.excluded.requests,
+                    },
+                )
+            )
+
+    def usage(
+        self, engine: str | None = None, since: date | None = None
+    ) -> list[tuple[str, str, date, int, int, int]]:
+        """(engine, source id, day, chars, tokens, requests) rows, newest day first."""
+        u = translation_usage.c
+        query = sa.select(u.engine, u.source_id, u.day, u.chars, u.tokens, u.requests)
+        if engine is not None:
+            query = query.where(u.engine == engine)
+        if since is not None:
+            query = query.where(u.day >= since)
+        query = query.order_by(u.day.desc(), u.engine, u.source_id)
+        with errors("read usage"), self.engine.connect() as conn:
+            return [
+                (r.engine, r.source_id, r.day, int(r.chars), int(r.tokens), int(r.requests))
+                for r in conn.execute(query)
+            ]
+
+    def chars_used(self, engine: str, since: date) -> int:
+        """Characters the engine was sent since ``since`` (a UTC day), all sources."""
+        u = translation_usage.c
+        query = sa.select(sa.func.coalesce(sa.func.sum(u.chars), 0)).where(
+            (u.engine == engine) & (u.day >= since)
+        )
+        with errors("read usage"), self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def remote_glossary(self, engine: str, source: str, target: str) -> tuple[str, str] | None:
+        """(glossary version, remote id) of the engine's glossary for the pair, if any."""
+        g = engine_glossaries.c
+        query = sa.select(g.glossary_version, g.remote_id).where(
+            (g.engine == engine) & (g.source_lang == source) & (g.target_lang == target)
+        )
+        with errors("read remote glossary"), self.engine.connect() as conn:
+            row = conn.execute(query).one_or_none()
+        return None if row is None else (row.glossary_version, row.remote_id)
+
+    def save_remote_glossary(
+        self, engine: str, source: str, target: str, version: str, remote_id: str, now: datetime
+    ) -> None:
+        values = {"glossary_version": version, "remote_id": remote_id, "updated_at": now}
+        with errors("save remote glossary"), self._write() as conn:
+            statement = insert(conn, engine_glossaries).values(
+                engine=engine, source_lang=source, target_lang=target, **values
+            )
+            conn.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["engine", "source_lang", "target_lang"], set_=values
+                )
+            )
+
+
+def _key(job: TranslationJob) -> Any:
+    t = translations.c
+    return (t.article_id == job.article_id) & (t.target_lang == job.target_lang)
+
+
+def _release(conn: sa.Connection, job: TranslationJob, owner: str) -> None:
+    t = translations.c
+    conn.execute(
+        translations.update()
+        .where(_key(job) & (t.lease_owner == owner))
+        .values(lease_owner=None, lease_until=None)
+    )
+
+
+def _translation(row: Any) -> Translation:
+    qa = json.loads(row["qa"]) if row["qa"] else {}
+    return Translation(
+        article_id=row["article_id"],
+        target_lang=row["target_lang"],
+        status=TranslationStatus(row["status"]),
+        engine=row["engine"],
+        glossary_version=row["glossary_version"],
+        title=row["title"],
+        summary=row["summary"],
+        content=row["content"],
+        fixes=tuple(qa.get("fixes", ())),
+        flags=tuple(qa.get("flags", ())),
+        chars_billed=row["chars_billed"],
+        tokens=row["tokens"],
+        attempts=row["attempts"],
+        error_kind=row["error_kind"],
+        error=row["error"],
+        next_attempt_at=row["next_attempt_at"],
+        updated_at=row["updated_at"],
+    )
