@@ -1,0 +1,25 @@
+"""Machine translation with the organisation's glossary: engines, cache, budget, QA.
+
+``engine.py`` is the protocol; ``deepl.py``, ``libretranslate.py``, ``openai.py`` speak to
+the providers (``http.py`` maps their failures); ``segments.py`` splits HTML under size
+limits and protects names; ``entries.py`` picks the glossary entries an engine gets;
+``qa.py`` checks and fixes the output; ``runner.py`` drives a pass (cache, batches,
+``budget.py``, ``circuit.py``); ``factory.py`` builds the configured engine.
+"""
+
+from syndicate.translate.engine import Engine, EngineReply, GlossaryEntry, TranslationRequest
+from syndicate.translate.factory import make_engine
+from syndicate.translate.qa import QAResult, check_translation
+from syndicate.translate.runner import TranslateReport, Translator
+
+__all__ = [
+    "Engine",
+    "EngineReply",
+    "GlossaryEntry",
+    "QAResult",
+    "TranslateReport",
+    "TranslationRequest",
+    "Translator",
+    "check_translation",
+    "make_engine",
+]

@@ -1,0 +1,101 @@
+"""What the HTTP engines share: one httpx client each, and provider failures mapped to
+:class:`~syndicate.errors.TranslationError` kinds the runner acts on."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from syndicate.errors import TranslationError
+
+__all__ = ["engine_client", "request_json", "retry_after_seconds"]
+
+#: status -> kind; other 4xx are "rejected", other 5xx "unavailable"
+_KINDS = {401: "auth", 403: "auth", 429: "rate-limited", 456: "quota"}
+
+
+def engine_client(timeout: float) -> httpx.AsyncClient:
+    """A client for one engine: its timeout for every phase, a few kept connections."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(timeout),
+        limits=httpx.Limits(max_connections=4, max_keepalive_connections=4),
+        headers={"User-Agent": "syndicate/0.1 (translation)"},
+    )
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """A Retry-After header (seconds or an HTTP date) as seconds from now, or None."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+async def request_json(
+    client: httpx.AsyncClient,
+    engine: str,
+    method: str,
+    url: str,
+    *,
+    headers: dict[str, str] | None = None,
+    body: Any = None,
+) -> Any:
+    """Send a JSON request and return the decoded JSON answer (None for 204), or raise
+    TranslationError with the provider's own message."""
+    try:
+        response = await client.request(method, url, headers=headers, json=body)
+    except httpx.TimeoutException as exc:
+        raise TranslationError(
+            engine, f"no answer within {client.timeout.read:g}s ({url})", kind="timeout"
+        ) from exc
+    except httpx.HTTPError as exc:
+        raise TranslationError(engine, f"cannot reach {url}: {exc}", kind="network") from exc
+    status = response.status_code
+    if status >= 400:
+        kind = _KINDS.get(status, "unavailable" if status >= 500 else "rejected")
+        raise TranslationError(
+            engine,
+            f"HTTP {status} from {url}: {_provider_message(response)}",
+            kind=kind,
+            status=status,
+            retry_after=retry_after_seconds(response.headers.get("retry-after")),
+        )
+    if status == 204 or not response.content:
+        return None
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise TranslationError(
+            engine, f"answer from {url} is not JSON: {response.text[:120]!r}", kind="malformed"
+        ) from exc
+
+
+def _provider_message(response: httpx.Response) -> str:
+    """The error text of the provider's body: DeepL {"message"}, LibreTranslate {"error"},
+    OpenAI {"error": {"message"}}; else the start of the body."""
+    try:
+        data = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return response.text[:200].strip() or response.reason_phrase
+    if isinstance(data, dict):
+        error = data.get("error")
+        if isinstance(error, dict) and isinstance(error.get("message"), str):
+            return str(error["message"])
+        for key in ("message", "error", "detail"):
+            if isinstance(data.get(key), str):
+                return str(data[key])
+    return json.dumps(data, ensure_ascii=False)[:200]

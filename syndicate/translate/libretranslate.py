@@ -1,0 +1,83 @@
+"""LibreTranslate: ``POST /translate`` with ``format=html`` and a list of texts.
+
+LibreTranslate has no glossary support. Do-not-translate names are hidden behind empty
+placeholder elements before sending and put back after (:func:`segments.protect`); the
+preferred terms are enforced afterwards by the glossary QA, like for every engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+
+from syndicate.configtranslation import EngineConfig
+from syndicate.errors import TranslationError
+from syndicate.translate.engine import EngineReply, TranslationRequest
+from syndicate.translate.http import engine_client, request_json
+from syndicate.translate.segments import protect
+
+__all__ = ["LibreTranslateEngine"]
+
+NAME = "libretranslate"
+
+
+class LibreTranslateEngine:
+    def __init__(
+        self, config: EngineConfig, api_key: str | None, client: httpx.AsyncClient | None = None
+    ) -> None:
+        self._config = config
+        self._key = api_key
+        self._client = client or engine_client(config.timeout)
+
+    @property
+    def name(self) -> str:
+        return NAME
+
+    @property
+    def max_chars(self) -> int:
+        return self._config.max_chars
+
+    @property
+    def max_texts(self) -> int:
+        return self._config.batch_size
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def translate(self, request: TranslationRequest) -> EngineReply:
+        if self._config.api_key_env and not self._key:
+            raise TranslationError(
+                NAME,
+                f"no API key: the environment variable {self._config.api_key_env} is not set",
+                kind="auth",
+            )
+        names = [e.source for e in request.glossary if e.do_not_translate]
+        protected = [protect(text, names) for text in request.texts]
+        body: dict[str, Any] = {
+            "q": [p.markup for p in protected],
+            "source": request.source.split("-")[0],
+            "target": request.target.split("-")[0],
+            "format": "html",
+        }
+        if self._key:
+            body["api_key"] = self._key
+        url = f"{self._config.base_url}/translate"
+        data = await request_json(self._client, NAME, "POST", url, body=body)
+        translated = _texts(data, len(request.texts))
+        restored = [p.restore(text)[0] for p, text in zip(protected, translated, strict=True)]
+        return EngineReply(tuple(restored), sum(len(t) for t in body["q"]))
+
+
+def _texts(data: Any, count: int) -> Sequence[str]:
+    texts = data.get("translatedText") if isinstance(data, dict) else None
+    if isinstance(texts, str) and count == 1:
+        texts = [texts]
+    if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+        raise TranslationError(NAME, f"unexpected answer {data!r:.120}", kind="malformed")
+    if len(texts) != count:
+        raise TranslationError(
+            NAME, f"sent {count} texts, got {len(texts)} translations back", kind="malformed"
+        )
+    return texts

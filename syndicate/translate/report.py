@@ -1,0 +1,144 @@
+"""What translation is doing, for operators: `syndicate translations status` and /status.
+
+Counts per target language and status, spending per engine and source (today, this
+month) against the caps, and every pending or failed article with its reason.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from syndicate.config import Config
+from syndicate.storage import Storage
+from syndicate.translate.budget import day_start, month_start
+
+__all__ = ["TranslationStatusReport", "translation_status"]
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A pending or failed translation, with why."""
+
+    source_id: str
+    article_id: int
+    title: str
+    target: str
+    status: str
+    attempts: int
+    kind: str | None
+    reason: str | None
+    next_attempt_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TranslationStatusReport:
+    engine: str
+    #: target language -> status -> count
+    counts: dict[str, dict[str, int]]
+    chars_today: int
+    chars_month: int
+    daily_cap: int | None
+    monthly_cap: int | None
+    #: source id -> (chars today, chars this month, requests this month)
+    per_source: dict[str, tuple[int, int, int]]
+    tokens_month: int
+    waiting: list[Waiting] = field(default_factory=list)
+    #: done translations whose QA flagged something, newest first: (source, title, target, flags)
+    flagged: list[tuple[str, str, str, tuple[str, ...]]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "engine": self.engine,
+            "counts": self.counts,
+            "chars_today": self.chars_today,
+            "chars_month": self.chars_month,
+            "daily_cap": self.daily_cap,
+            "monthly_cap": self.monthly_cap,
+            "tokens_month": self.tokens_month,
+            "per_source": {
+                s: {"chars_today": d, "chars_month": m, "requests_month": r}
+                for s, (d, m, r) in sorted(self.per_source.items())
+            },
+            "waiting": [
+                {
+                    "source": w.source_id,
+                    "article_id": w.article_id,
+                    "title": w.title,
+                    "target": w.target,
+                    "status": w.status,
+                    "attempts": w.attempts,
+                    "kind": w.kind,
+                    "reason": w.reason,
+                    "next_attempt_at": w.next_attempt_at.isoformat() if w.next_attempt_at else None,
+                }
+                for w in self.waiting
+            ],
+            "flagged": [
+                {"source": s, "title": t, "target": g, "flags": list(f)}
+                for s, t, g, f in self.flagged
+            ],
+        }
+
+
+def usage_by_source(
+    storage: Storage, now: datetime, engine: str | None = None
+) -> dict[str, tuple[int, int, int]]:
+    """source id -> (chars today, chars this month, requests this month), all engines
+    unless one is named."""
+    today, month = day_start(now), month_start(now)
+    out: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for _engine, source_id, day, chars, _tokens, requests in storage.usage(engine, month):
+        row = out[source_id]
+        row[1] += chars
+        row[2] += requests
+        if day == today:
+            row[0] += chars
+    return {s: (v[0], v[1], v[2]) for s, v in out.items()}
+
+
+def translation_status(
+    config: Config, storage: Storage, now: datetime, limit: int = 100
+) -> TranslationStatusReport:
+    translation = config.translation
+    engine_config = translation.engine_config
+    engine = translation.engine.value
+    rows = storage.usage(None, month_start(now))
+    names = {r[0] for r in rows if r[0] == engine or r[0].startswith(f"{engine}:")}
+    today = day_start(now)
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for (target, status), n in storage.translation_counts().items():
+        counts[target][status] = n
+    waiting = [
+        Waiting(
+            source_id,
+            t.article_id,
+            title,
+            t.target_lang,
+            t.status.value,
+            t.attempts,
+            t.error_kind,
+            t.error,
+            t.next_attempt_at,
+        )
+        for source_id, title, t in storage.translation_rows(["pending", "failed"], limit)
+    ]
+    flagged = [
+        (source_id, title, t.target_lang, t.flags)
+        for source_id, title, t in storage.translation_rows(["done"], limit)
+        if t.flags
+    ]
+    return TranslationStatusReport(
+        engine=engine,
+        counts=dict(counts),
+        chars_today=sum(r[3] for r in rows if r[0] in names and r[2] == today),
+        chars_month=sum(r[3] for r in rows if r[0] in names),
+        daily_cap=engine_config.daily_char_budget,
+        monthly_cap=engine_config.monthly_char_budget,
+        per_source=usage_by_source(storage, now),
+        tokens_month=sum(r[4] for r in rows if r[0] in names),
+        waiting=waiting,
+        flagged=flagged,
+    )

@@ -1,0 +1,427 @@
+"""Translate pending articles: cache, batches, budget, retries, circuit breaker, QA.
+
+One pass (:meth:`Translator.run_once`):
+
+1. queue: every article that needs a translation into a target language and has none
+   up to date gets a pending row (storage);
+2. claim a bounded number of pending rows (leased, so workers never share one);
+3. split each requested field at HTML block boundaries under the engine's size limit;
+   look every piece up in the cache (a text is never paid for twice);
+4. send the missing pieces in batches (per language pair, under the engine's limits),
+   each after checking the budget and the circuit breaker; retry transient failures a
+   couple of times, honouring Retry-After; cache every piece that came back;
+5. an article whose every piece of every requested field came back is joined, checked
+   against the glossary (fixes applied, problems flagged) and saved as done; any other
+   stays pending with the reason and a time to try again, or fails after max_attempts.
+
+Until an article is done, feeds show it under the untranslated policy. Nothing is saved
+as translated unless every requested field is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import html
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from syndicate.config import Config
+from syndicate.errors import TranslationError
+from syndicate.models import Translation, TranslationJob, TranslationStatus
+from syndicate.storage import Storage
+from syndicate.terms.load import TermBase
+from syndicate.terms.matcher import Matcher
+from syndicate.translate.budget import Budget, day_start, month_start
+from syndicate.translate.circuit import CircuitBreaker
+from syndicate.translate.engine import Engine, EngineReply, TranslationRequest
+from syndicate.translate.entries import batch_entries
+from syndicate.translate.qa import check_translation
+from syndicate.translate.segments import split_html
+
+__all__ = ["TranslateReport", "Translator", "cache_key"]
+
+log = logging.getLogger("syndicate.translate")
+
+Clock = Callable[[], datetime]
+
+#: retries inside one pass for a transient failure, and the longest wait between them
+IN_PASS_RETRIES = 2
+MAX_IN_PASS_WAIT = 10.0
+#: backoff between passes for a pending article: base * 2^attempts, capped
+RETRY_BASE = 60.0
+RETRY_MAX = 6 * 3600.0
+#: how long a claimed job is leased
+LEASE = 600.0
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def cache_key(engine: str, glossary_version: str, source: str, target: str, text: str) -> str:
+    """The cache key of one piece: the text's hash with everything that shapes its translation."""
+    digest = hashlib.sha256()
+    for part in (engine, glossary_version, source, target, text):
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class TranslateReport:
+    """What one pass did. Sent to the scheduler, CLI and status."""
+
+    queued: int = 0
+    claimed: int = 0
+    translated: int = 0
+    postponed: int = 0
+    failed: int = 0
+    requests: int = 0
+    chars_billed: int = 0
+    cache_hits: int = 0
+    #: why the pass stopped spending early (budget, circuit open), if it did
+    stopped: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.translated > 0
+
+
+@dataclass
+class _Piece:
+    key: str
+    text: str
+    source_id: str
+    result: str | None = None
+    error: TranslationError | None = None
+    #: paid for in this pass (the first piece of its text; the others shared it)
+    paid: bool = False
+
+
+@dataclass
+class _Field:
+    name: str
+    source: str
+    pieces: list[_Piece]
+    join: Callable[[Sequence[str]], str]
+
+
+@dataclass
+class _Job:
+    job: TranslationJob
+    fields: list[_Field] = field(default_factory=list)
+
+    def pieces(self) -> list[_Piece]:
+        return [p for f in self.fields for p in f.pieces]
+
+
+class Translator:
+    """Runs translation passes for one engine; holds its circuit breaker between passes."""
+
+    def __init__(
+        self,
+        config: Config,
+        storage: Storage,
+        engine: Engine,
+        *,
+        owner: str,
+        clock: Clock | None = None,
+        breaker: CircuitBreaker | None = None,
+        batch_limit: int = 200,
+        sleep: Callable[[float], Awaitable[object]] | None = None,
+    ) -> None:
+        self.config = config
+        self.storage = storage
+        self.engine = engine
+        self.owner = owner
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.breaker = breaker or CircuitBreaker()
+        self.batch_limit = batch_limit
+        self._sleep = sleep or asyncio.sleep
+
+    def fields_of(self) -> dict[str, tuple[str, ...]]:
+        """Source id -> the fields to translate (the source's own list, else the global)."""
+        default = self.config.translation.fields
+        return {
+            s.id: s.translate if s.translate is not None else default for s in self.config.sources
+        }
+
+    async def run_once(self, terms: TermBase) -> TranslateReport:
+        """Queue, claim and translate one bounded batch of pending articles."""
+        config, storage, now = self.config, self.storage, self.clock()
+        queued = await asyncio.to_thread(
+            storage.queue_translations,
+            config.translation.targets,
+            self.fields_of(),
+            self.engine.name,
+            terms.version,
+            now,
+        )
+        claimed = await asyncio.to_thread(
+            storage.claim_translations,
+            self.owner,
+            now=now,
+            lease_until=now + timedelta(seconds=LEASE),
+            limit=self.batch_limit,
+        )
+        if not claimed:
+            return TranslateReport(queued=queued)
+        budget = Budget(
+            config.translation.engine_config,
+            await asyncio.to_thread(storage.chars_used, self.engine.name, day_start(now)),
+            await asyncio.to_thread(storage.chars_used, self.engine.name, month_start(now)),
+        )
+        run = _Pass(self, terms, budget)
+        report = await run.translate([self._prepare(job, terms) for job in claimed])
+        return TranslateReport(
+            queued=queued,
+            claimed=len(claimed),
+            translated=report.translated,
+            postponed=report.postponed,
+            failed=report.failed,
+            requests=run.requests,
+            chars_billed=run.chars_billed,
+            cache_hits=run.cache_hits,
+            stopped=run.stopped,
+        )
+
+    def _prepare(self, job: TranslationJob, terms: TermBase) -> _Job:
+        prepared = _Job(job)
+        for name, text in job.fields.items():
+            markup = html.escape(text, quote=False) if name == "title" else text
+            split = split_html(markup, self.engine.max_chars)
+            pieces = [
+                _Piece(
+                    cache_key(
+                        self.engine.name, terms.version, job.source_lang, job.target_lang, piece
+                    ),
+                    piece,
+                    job.source_id,
+                )
+                for piece in split.pieces
+            ]
+            prepared.fields.append(_Field(name, markup, pieces, split.join))
+        return prepared
+
+
+@dataclass
+class _Outcome:
+    translated: int = 0
+    postponed: int = 0
+    failed: int = 0
+
+
+class _Pass:
+    """The state of one pass: what was spent, and why it stopped spending."""
+
+    def __init__(self, translator: Translator, terms: TermBase, budget: Budget) -> None:
+        self.t = translator
+        self.terms = terms
+        self.matcher = terms.matcher or Matcher(terms.glossary)
+        self.budget = budget
+        self.requests = 0
+        self.chars_billed = 0
+        self.cache_hits = 0
+        self.stopped: str | None = None
+        self.stop_kind = ""
+        self.resume_at: datetime | None = None
+
+    async def translate(self, jobs: list[_Job]) -> _Outcome:
+        storage, engine = self.t.storage, self.t.engine
+        pieces = [p for job in jobs for p in job.pieces()]
+        cached = await asyncio.to_thread(storage.cached_segments, sorted({p.key for p in pieces}))
+        for piece in pieces:
+            piece.result = cached.get(piece.key)
+        self.cache_hits = sum(1 for p in pieces if p.result is not None)
+        # Unique missing pieces per language pair, in job order (newest articles first).
+        missing: dict[tuple[str, str], dict[str, list[_Piece]]] = defaultdict(dict)
+        for job in jobs:
+            pair = (job.job.source_lang, job.job.target_lang)
+            for piece in job.pieces():
+                if piece.result is None:
+                    missing[pair].setdefault(piece.key, []).append(piece)
+        for (source, target), by_key in missing.items():
+            for batch in _batches(list(by_key.values()), engine.max_chars, engine.max_texts):
+                if self.stopped:
+                    break
+                await self._send(source, target, batch)
+        outcome = _Outcome()
+        for job in jobs:
+            await self._finish(job, outcome)
+        return outcome
+
+    async def _send(self, source: str, target: str, batch: list[list[_Piece]]) -> None:
+        """Translate one batch (each entry: the pieces sharing one text) or record why not."""
+        now = self.t.clock()
+        texts = [same[0].text for same in batch]
+        chars = sum(len(text) for text in texts)
+        if not self.t.breaker.allows(now):
+            self.stopped = f"circuit open after repeated failures ({self.t.breaker.reason})"
+            self.stop_kind, self.resume_at = "circuit-open", self.t.breaker.open_until
+            return
+        if not self.budget.allows(chars):
+            self.stopped = self.budget.describe(now)
+            self.stop_kind, self.resume_at = "budget", self.budget.resets_at(now)
+            log.warning("translation: %s", self.stopped)
+            return
+        request = TranslationRequest(
+            tuple(texts),
+            source,
+            target,
+            batch_entries(texts, source, target, self.terms.glossary, self.matcher),
+            self.terms.version,
+        )
+        try:
+            reply = await self._call(request)
+        except TranslationError as exc:
+            log.warning("translation %s->%s: %s", source, target, exc)
+            self.t.breaker.failed(self.t.clock(), exc.reason)
+            for same in batch:
+                for piece in same:
+                    piece.error = exc
+            return
+        self.t.breaker.succeeded()
+        self.requests += 1
+        self.chars_billed += reply.chars_billed
+        self.budget.spend(reply.chars_billed)
+        for same, text in zip(batch, reply.texts, strict=True):
+            for piece in same:
+                piece.result = text
+            same[0].paid = True
+        await self._account(source, target, batch, reply.texts, reply.chars_billed, reply.tokens)
+
+    async def _call(self, request: TranslationRequest) -> EngineReply:
+        """The engine call, retried in the pass for transient failures."""
+        attempt = 0
+        while True:
+            try:
+                return await self.t.engine.translate(request)
+            except TranslationError as exc:
+                attempt += 1
+                if not exc.transient or exc.kind == "quota" or attempt > IN_PASS_RETRIES:
+                    raise
+                wait = exc.retry_after if exc.retry_after is not None else 2.0**attempt
+                if wait > MAX_IN_PASS_WAIT:
+                    raise  # a long Retry-After: the next pass honours it (next_attempt_at)
+                await self.t._sleep(wait)
+
+    async def _account(
+        self,
+        source: str,
+        target: str,
+        batch: list[list[_Piece]],
+        texts: Sequence[str],
+        billed: int,
+        tokens: int | None,
+    ) -> None:
+        now = self.t.clock()
+        engine = self.t.engine.name
+        entries = [
+            (same[0].key, engine, source, target, text, len(same[0].text))
+            for same, text in zip(batch, texts, strict=True)
+        ]
+        await asyncio.to_thread(self.t.storage.cache_segments, entries, now)
+        # Spending goes to the sources in proportion to the characters of theirs sent; the
+        # request itself to the source with the most.
+        sent: dict[str, int] = defaultdict(int)
+        for same in batch:
+            sent[same[0].source_id] += len(same[0].text)
+        total = sum(sent.values()) or 1
+        first = max(sent, key=lambda s: sent[s])
+        for source_id, chars in sent.items():
+            await asyncio.to_thread(
+                self.t.storage.record_usage,
+                engine,
+                source_id,
+                day_start(now),
+                round(billed * chars / total),
+                round((tokens or 0) * chars / total),
+                1 if source_id == first else 0,
+            )
+
+    async def _finish(self, job: _Job, outcome: _Outcome) -> None:
+        t, now = self.t, self.t.clock()
+        pieces = job.pieces()
+        if all(p.result is not None for p in pieces):
+            done = self._translation(job)
+            saved = await asyncio.to_thread(t.storage.save_translation, job.job, done, t.owner, now)
+            outcome.translated += int(saved)
+            return
+        error = next((p.error for p in pieces if p.error is not None), None)
+        give_up = False
+        if error is None:  # not sent: budget or circuit
+            kind = self.stop_kind or "deferred"
+            reason = self.stopped or "not sent in this pass"
+            when = self.resume_at
+            attempt = False
+        else:
+            kind, reason, attempt = error.kind, error.reason, True
+            attempts = job.job.attempts + 1
+            give_up = attempts >= t.config.translation.max_attempts
+            delay = min(RETRY_BASE * 2 ** (attempts - 1), RETRY_MAX)
+            if error.retry_after is not None:
+                delay = max(delay, error.retry_after)
+            when = now + timedelta(seconds=delay)
+        await asyncio.to_thread(
+            t.storage.postpone_translation,
+            job.job,
+            t.owner,
+            kind=kind,
+            error=reason,
+            next_attempt_at=None if give_up else when,
+            now=now,
+            attempt=attempt,
+            give_up=give_up,
+        )
+        if give_up:
+            outcome.failed += 1
+        else:
+            outcome.postponed += 1
+
+    def _translation(self, job: _Job) -> Translation:
+        fixes: list[str] = []
+        flags: list[str] = []
+        values: dict[str, str] = {}
+        src, tgt = job.job.source_lang, job.job.target_lang
+        for f in job.fields:
+            joined = f.join([p.result or "" for p in f.pieces])
+            qa = check_translation(f.source, joined, src, tgt, self.terms.glossary, self.matcher)
+            text = qa.text
+            if f.name == "title":  # sent as escaped HTML, kept as plain text
+                text = html.unescape(_TAG.sub("", text)).strip()
+            values[f.name] = text
+            fixes += [f"{f.name}: {x}" for x in qa.fixes]
+            flags += [f"{f.name}: {x}" for x in qa.flags]
+        return Translation(
+            article_id=job.job.article_id,
+            target_lang=tgt,
+            status=TranslationStatus.DONE,
+            engine=self.t.engine.name,
+            glossary_version=self.terms.version,
+            title=values.get("title"),
+            summary=values.get("summary"),
+            content=values.get("content"),
+            fixes=tuple(fixes),
+            flags=tuple(flags),
+            chars_billed=sum(len(p.text) for p in job.pieces() if p.paid),
+        )
+
+
+def _batches(items: list[list[_Piece]], max_chars: int, max_texts: int) -> list[list[list[_Piece]]]:
+    """Consecutive groups under both limits (a piece is never longer than max_chars)."""
+    batches: list[list[list[_Piece]]] = []
+    current: list[list[_Piece]] = []
+    size = 0
+    for same in items:
+        length = len(same[0].text)
+        if current and (size + length > max_chars or len(current) >= max_texts):
+            batches.append(current)
+            current, size = [], 0
+        current.append(same)
+        size += length
+    if current:
+        batches.append(current)
+    return batches
