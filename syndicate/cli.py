@@ -21,7 +21,14 @@ from syndicate.config import Config
 from syndicate.errors import ConfigError, SyndicateError
 from syndicate.fetch import Fetcher
 from syndicate.glossary_cli import glossary_app
-from syndicate.pipeline import CycleReport, reroute_stored, run_cycle, sync_sources, utcnow
+from syndicate.pipeline import (
+    CycleReport,
+    make_owner,
+    reroute_stored,
+    run_cycle,
+    sync_sources,
+    utcnow,
+)
 from syndicate.preview import check_source
 from syndicate.publish import publish_feeds
 from syndicate.service import run_service, run_worker, serve
@@ -30,6 +37,8 @@ from syndicate.storage import SqlStorage
 from syndicate.storage.database import create_engine, current_revision, upgrade
 from syndicate.terms import concept_problems, load_term_base
 from syndicate.terms.load import load_glossary
+from syndicate.translate import Translator, make_engine
+from syndicate.translations_cli import translations_app
 
 __all__ = ["app", "main"]
 
@@ -47,6 +56,7 @@ app.add_typer(config_app, name="config")
 app.add_typer(sources_app, name="sources")
 app.add_typer(db_app, name="db")
 app.add_typer(glossary_app, name="glossary")
+app.add_typer(translations_app, name="translations")
 
 
 @app.callback()
@@ -128,8 +138,22 @@ async def _poll_once(
     await asyncio.to_thread(sync_sources, config, storage)
     terms = await asyncio.to_thread(load_glossary, config)
     await asyncio.to_thread(reroute_stored, config, storage, terms)
-    async with Fetcher(config.fetch) as fetcher:
-        return await run_cycle(config, storage, fetcher, force=force, only=only, terms=terms)
+    engine = make_engine(config, storage, lambda: terms)
+    translator = None if engine is None else Translator(config, storage, engine, owner=make_owner())
+    try:
+        async with Fetcher(config.fetch) as fetcher:
+            return await run_cycle(
+                config,
+                storage,
+                fetcher,
+                force=force,
+                only=only,
+                terms=terms,
+                translator=translator,
+            )
+    finally:
+        if engine is not None:
+            await engine.aclose()
 
 
 def _print_cycle(report: CycleReport) -> None:
@@ -140,6 +164,14 @@ def _print_cycle(report: CycleReport) -> None:
         )
         typer.echo(f"{outcome.source_id}: {outcome.outcome.value} (HTTP {outcome.status}) {detail}")
     written = len(report.published.written) if report.published else 0
+    t = report.translation
+    if t is not None and (t.claimed or t.queued):
+        typer.echo(
+            f"translation: {t.translated} translated, {t.postponed} waiting, {t.failed} failed; "
+            f"{t.requests} requests, {t.chars_billed} characters billed, "
+            f"{t.cache_hits} segments from the cache"
+            + (f"; stopped: {t.stopped}" if t.stopped else "")
+        )
     typer.echo(
         f"{len(report.sources)} sources polled, {len(report.failed)} failed, "
         f"{written} feeds written in {report.seconds:.2f}s"

@@ -39,6 +39,7 @@ from syndicate.polling import (
 from syndicate.publish import PublishReport, publish_feeds
 from syndicate.storage import Storage
 from syndicate.terms import TermBase, route
+from syndicate.translate import TranslateReport, Translator
 
 __all__ = [
     "CycleReport",
@@ -91,6 +92,8 @@ class CycleReport:
     seconds: float
     sources: tuple[SourceOutcome, ...]
     published: PublishReport | None
+    #: what the translation pass did (None without an engine)
+    translation: TranslateReport | None = None
 
     @property
     def changed(self) -> bool:
@@ -130,8 +133,10 @@ async def run_cycle(
     only: Collection[str] | None = None,
     publish: bool = True,
     terms: TermBase | None = None,
+    translator: Translator | None = None,
 ) -> CycleReport:
-    """Poll every due source once (claiming it, so workers never share one); publish changes."""
+    """Poll every due source once (claiming it, so workers never share one); translate what
+    waits for it (with a ``translator``); publish changes."""
     terms = terms or TermBase()
     ctx = _Context(
         config,
@@ -180,12 +185,16 @@ async def run_cycle(
     finally:
         for task in running:  # cancelled, or a storage failure: stop the other polls too
             task.cancel()
+    translated: TranslateReport | None = None
+    if translator is not None:
+        translated = await _translate(translator, terms)
     report: PublishReport | None = None
-    if publish and any(o.result.changed for o in outcomes):
+    changed = any(o.result.changed for o in outcomes) or (translated and translated.changed)
+    if publish and changed:
         report = await asyncio.to_thread(
             publish_feeds, config, storage, clock(), glossary=terms.glossary
         )
-    cycle = CycleReport(started, time.monotonic() - t0, tuple(outcomes), report)
+    cycle = CycleReport(started, time.monotonic() - t0, tuple(outcomes), report, translated)
     log.info(
         "cycle: %d polled, %d new, %d updated articles, %d failed, %d feeds written in %.2fs",
         len(outcomes),
@@ -196,6 +205,30 @@ async def run_cycle(
         cycle.seconds,
     )
     return cycle
+
+
+async def _translate(translator: Translator, terms: TermBase) -> TranslateReport | None:
+    """One translation pass; a failure of it never stops the cycle (articles stay pending)."""
+    try:
+        report = await translator.run_once(terms)
+    except StorageError:
+        raise
+    except Exception:  # a bug in translation must not stop polling and publishing
+        log.exception("translation pass failed")
+        return None
+    if report.claimed:
+        log.info(
+            "translation: %d translated, %d waiting, %d failed; %d requests, %d characters, "
+            "%d segments from the cache%s",
+            report.translated,
+            report.postponed,
+            report.failed,
+            report.requests,
+            report.chars_billed,
+            report.cache_hits,
+            f"; stopped: {report.stopped}" if report.stopped else "",
+        )
+    return report
 
 
 async def _poll(ctx: _Context, state: SourceState) -> SourceOutcome:

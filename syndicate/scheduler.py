@@ -26,6 +26,7 @@ from syndicate.publish import publish_feeds
 from syndicate.storage import Storage
 from syndicate.terms import TermBase
 from syndicate.terms.load import load_glossary
+from syndicate.translate import Translator, make_engine
 
 __all__ = ["Worker"]
 
@@ -54,6 +55,7 @@ class Worker:
         self._lock = asyncio.Lock()
         self._background: set[asyncio.Task[object]] = set()
         self.terms = TermBase()
+        self.translator: Translator | None = None
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -69,6 +71,7 @@ class Worker:
         self.terms = await asyncio.to_thread(load_glossary, self.config)
         self._in_background(asyncio.to_thread(self._reroute, self.config, self.terms))
         self._fetcher = Fetcher(self.config.fetch)
+        self.translator = self._make_translator(self.config)
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._scheduler.add_job(
             self._tick,
@@ -86,6 +89,12 @@ class Worker:
     def reload(self, config: Config) -> None:
         """Use ``config`` from the next cycle on (sources, topics, schedule, publish)."""
         tick_changed = config.schedule.tick != self.config.schedule.tick
+        if config.translation != self.config.translation and self._scheduler is not None:
+            old, self.translator = self.translator, self._make_translator(config)
+            if old is not None:
+                self._in_background(old.engine.aclose())
+        elif self.translator is not None:
+            self.translator.config = config  # same engine; sources' fields may have changed
         self.config = config
         self._in_background(asyncio.to_thread(self._resync, config))
         if self._scheduler is not None:
@@ -112,6 +121,13 @@ class Worker:
         except SyndicateError as exc:
             log.error("rerouting failed: %s", exc)
 
+    def _make_translator(self, config: Config) -> Translator | None:
+        engine = make_engine(config, self.storage, lambda: self.terms)
+        if engine is None:
+            return None
+        log.info("translation engine: %s", engine.name)
+        return Translator(config, self.storage, engine, owner=self.owner, clock=self.clock)
+
     def _in_background(self, work: Coroutine[Any, Any, object]) -> None:
         task = asyncio.get_running_loop().create_task(work)
         self._background.add(task)
@@ -129,6 +145,7 @@ class Worker:
                     clock=self.clock,
                     owner=self.owner,
                     terms=self.terms,
+                    translator=self.translator,
                 )
             )
             try:
@@ -159,6 +176,9 @@ class Worker:
         if self._fetcher is not None:
             await self._fetcher.aclose()
             self._fetcher = None
+        if self.translator is not None:
+            await self.translator.engine.aclose()
+            self.translator = None
         try:
             await asyncio.to_thread(self.storage.release_leases, self.owner)
         except SyndicateError as exc:

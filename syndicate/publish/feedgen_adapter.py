@@ -11,6 +11,7 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from feedgen.feed import FeedGenerator
 
@@ -83,8 +84,18 @@ def _add_entry(fg: FeedGenerator, stored: StoredArticle, doc: FeedDocument) -> N
     fe.id(_entry_id(stored))
     fe.guid(_entry_id(stored), permalink=False)
     fe.title(article.title)
-    if article.link:
+    if stored.translated_from and stored.original_link:  # a translation links its original
+        fe.link(href=stored.original_link, rel="alternate", hreflang=stored.translated_from)
+    elif article.link:
         fe.link(href=article.link, rel="alternate")
+    if stored.translated_from or article.language != doc.language:
+        if doc.format is FeedFormat.ATOM:
+            fe.register_extension("syndicate", _EntryExtras, atom=True, rss=False)
+            fe.syndicate.lang = article.language
+            if stored.translated_from and stored.original_link:
+                fe.syndicate.hreflang = (stored.original_link, stored.translated_from)
+        elif article.language:
+            fe.dc.dc_language(article.language)
     fe.updated(article.updated or article.published or stored.first_seen)
     if article.published:
         fe.published(article.published)
@@ -100,6 +111,29 @@ def _add_entry(fg: FeedGenerator, stored: StoredArticle, doc: FeedDocument) -> N
         fe.dc.dc_creator(list(article.authors))
     for term in _categories(stored, doc.topic_names):
         fe.category(term=term)
+
+
+class _EntryExtras:
+    """A feedgen entry extension for what feedgen 1.0 cannot write on an Atom entry:
+    ``xml:lang``, and a link's ``rel``/``hreflang`` (its entry links keep only ``href``)."""
+
+    lang = ""
+    #: (href, hreflang) of the link to the original of a translation
+    hreflang: tuple[str, str] | None = None
+
+    def extend_atom(self, entry: Any) -> Any:
+        if self.lang:
+            entry.set("{http://www.w3.org/XML/1998/namespace}lang", self.lang)
+        if self.hreflang is not None:
+            href, lang = self.hreflang
+            for link in entry.iter("link", "{http://www.w3.org/2005/Atom}link"):
+                if link.get("href") == href:
+                    link.set("rel", "alternate")
+                    link.set("hreflang", lang)
+        return entry
+
+    def extend_rss(self, item: Any) -> Any:
+        return item
 
 
 def _entry_id(stored: StoredArticle) -> str:

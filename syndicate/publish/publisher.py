@@ -12,6 +12,7 @@ from syndicate.config import Config, UntranslatedPolicy
 from syndicate.models import FeedFormat, FeedSpec, StoredArticle
 from syndicate.publish.atomic import write_atomic
 from syndicate.publish.feedgen_adapter import FeedDocument, render_feed
+from syndicate.publish.translated import translated_article
 from syndicate.storage import Storage
 from syndicate.terms.gloss import gloss_article
 from syndicate.terms.model import Glossary
@@ -74,19 +75,11 @@ def publish_feeds(
     for spec in feed_specs(config):
         key = (spec.lang, spec.topic)
         if key not in cache:
-            topic = None if spec.topic == "all" else spec.topic
-            languages = (
-                [spec.lang] if policy is UntranslatedPolicy.SKIP else config.service.languages
-            )
-            stored = storage.articles_for_feed(languages, topic, config.publish.max_entries)
-            if policy is UntranslatedPolicy.GLOSS:
-                stored = [
-                    s if s.article.language == spec.lang else gloss_article(s, spec.lang, glossary)
-                    for s in stored
-                ]
-            cache[key] = stored
+            cache[key] = _entries(config, storage, spec, glossary)
         doc = _document(config, spec, cache[key])
-        digest = _digest(doc, f"{policy.value}:{glossary.version}")
+        digest = _digest(
+            doc, f"{policy.value}:{glossary.version}:{config.translation.output.value}"
+        )
         path = config.output_dir / spec.relpath
         state_key = (spec.lang, spec.topic, spec.format.value)
         if not force and hashes.get(state_key) == digest and path.exists():
@@ -96,6 +89,32 @@ def publish_feeds(
         storage.save_feed_hash(state_key, digest, now)
         written.append(spec.relpath)
     return PublishReport(tuple(written), unchanged)
+
+
+def _entries(
+    config: Config, storage: Storage, spec: FeedSpec, glossary: Glossary
+) -> list[StoredArticle]:
+    """The feed's entries: its language's articles, the others' translations where done,
+    and the rest under the untranslated policy (glossed, original, or left out)."""
+    policy = config.translation.untranslated
+    translating = config.translation.enabled and spec.lang in config.translation.targets
+    everyone = policy is not UntranslatedPolicy.SKIP or translating
+    languages = config.service.languages if everyone else [spec.lang]
+    topic = None if spec.topic == "all" else spec.topic
+    stored = storage.articles_for_feed(languages, topic, config.publish.max_entries)
+    others = [s.id for s in stored if s.article.language != spec.lang]
+    done = storage.translations_for(others, spec.lang) if translating and others else {}
+    entries: list[StoredArticle] = []
+    for s in stored:
+        if s.article.language == spec.lang:
+            entries.append(s)
+        elif s.id in done:
+            entries.append(translated_article(s, done[s.id], config.translation.output))
+        elif policy is UntranslatedPolicy.GLOSS:
+            entries.append(gloss_article(s, spec.lang, glossary))
+        elif policy is UntranslatedPolicy.ORIGINAL:
+            entries.append(s)
+    return entries
 
 
 def _document(config: Config, spec: FeedSpec, entries: Sequence[StoredArticle]) -> FeedDocument:
@@ -126,6 +145,9 @@ def _digest(doc: FeedDocument, salt: str) -> str:
             e.id,
             e.article.content_hash,
             e.last_changed.isoformat(),
+            e.translator,
+            e.article.title if e.translator else None,
+            e.article.content if e.translator else None,
             list(e.topics),
             [(m.concept, m.term, m.count, m.in_title) for m in e.mentions],
         )
