@@ -39,6 +39,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/ingest.py $(INGEST_ARGS)
 	$(BIN)/python bench/terms.py
+	$(BIN)/python bench/translate.py
 
 clean:
 	rm -rf $(VENV) var feeds/*/ feeds/index.opml .pytest_cache .mypy_cache .ruff_cache

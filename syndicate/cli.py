@@ -38,6 +38,7 @@ from syndicate.storage.database import create_engine, current_revision, upgrade
 from syndicate.terms import concept_problems, load_term_base
 from syndicate.terms.load import load_glossary
 from syndicate.translate import Translator, make_engine
+from syndicate.translate.report import usage_by_source
 from syndicate.translations_cli import translations_app
 
 __all__ = ["app", "main"]
@@ -259,8 +260,17 @@ def sources_status(
     config = current_config()
     with opened(config) as storage:
         rows = source_statuses(config, storage.source_states())
+        usage = usage_by_source(storage, utcnow())
     if as_json:
-        typer.echo(json.dumps([row.to_json() for row in rows], ensure_ascii=False, indent=2))
+        out = [
+            row.to_json()
+            | {
+                "translated_chars_today": usage.get(row.id, (0, 0, 0))[0],
+                "translated_chars_month": usage.get(row.id, (0, 0, 0))[1],
+            }
+            for row in rows
+        ]
+        typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
     typer.echo(
         f"{'SOURCE':<22} {'HEALTH':<9} {'LAST':>9} {'ARTICLES':>8} {'ERRORS':>6}  "
@@ -276,6 +286,12 @@ def sources_status(
         )
         if row.disabled_reason or row.last_error:
             typer.echo(f"{'':<22} {row.disabled_reason or row.last_error}")
+        if row.id in usage:
+            today, month, requests = usage[row.id]
+            typer.echo(
+                f"{'':<22} machine translation: {today} characters today, {month} this month "
+                f"({requests} requests); see `syndicate translations status`"
+            )
 
 
 @sources_app.command("check")

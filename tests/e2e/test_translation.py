@@ -4,6 +4,8 @@ the glossary's preferred Italian terms."""
 
 from __future__ import annotations
 
+import re
+
 import feedparser
 import httpx
 import pytest
@@ -25,11 +27,12 @@ def test_italian_feed_carries_english_articles_translated_with_our_terms(
             "batterie allo stato solido": "batterie solide",
         }
         text = service.config.read_text("utf-8")
-        old = '[translation]\nengine = "none"\n'
-        assert old in text
+        text, replaced = re.subn(
+            r'^engine = "none".*$', 'engine = "openai"\ntargets = ["it"]', text, flags=re.M
+        )
+        assert replaced == 1
         service.config.write_text(
-            text.replace(old, '[translation]\nengine = "openai"\ntargets = ["it"]\n')
-            + f'\n[translation.openai]\nbase_url = "{engine.url}/v1"\nmodel = "demo-model"\n',
+            text + f'\n[translation.openai]\nbase_url = "{engine.url}/v1"\nmodel = "demo-model"\n',
             "utf-8",
         )
         english = demo_titles_by_language()["en"]
