@@ -20,7 +20,7 @@ import httpx
 from syndicate.configtranslation import EngineConfig
 from syndicate.errors import TranslationError
 from syndicate.translate.engine import EngineReply, GlossaryEntry, TranslationRequest
-from syndicate.translate.http import engine_client, request_json
+from syndicate.translate.http import HttpEngine, request_json
 
 __all__ = ["DeepLEngine", "GlossaryRegistry"]
 
@@ -59,8 +59,10 @@ def glossary_tsv(entries: Sequence[GlossaryEntry]) -> str:
     return "\n".join(lines)
 
 
-class DeepLEngine:
+class DeepLEngine(HttpEngine):
     """The DeepL API (Free or Pro: the base URL says which)."""
+
+    provider_max_texts = 50
 
     def __init__(
         self,
@@ -71,11 +73,9 @@ class DeepLEngine:
         registry: GlossaryRegistry,
         client: httpx.AsyncClient | None = None,
     ) -> None:
-        self._config = config
-        self._key = api_key
+        super().__init__(config, api_key, client)
         self._pair_entries = pair_entries
         self._registry = registry
-        self._client = client or engine_client(config.timeout)
         self._ids: dict[tuple[str, str], tuple[str, str]] = {}
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
         #: remote ids DeepL no longer knows (deleted on its side): made anew, never reused
@@ -85,24 +85,10 @@ class DeepLEngine:
     def name(self) -> str:
         return NAME
 
-    @property
-    def max_chars(self) -> int:
-        return self._config.max_chars
-
-    @property
-    def max_texts(self) -> int:
-        return min(self._config.batch_size, 50)
-
-    async def aclose(self) -> None:
-        await self._client.aclose()
-
     def _headers(self) -> dict[str, str]:
-        if not self._key:
-            raise TranslationError(
-                NAME,
-                f"no API key: the environment variable {self._config.api_key_env} is not set",
-                kind="auth",
-            )
+        self._require_key()
+        if not self._key:  # DeepL always needs one (config check requires api_key_env)
+            raise TranslationError(NAME, "no API key configured", kind="auth")
         return {"Authorization": f"DeepL-Auth-Key {self._key}"}
 
     async def translate(self, request: TranslationRequest) -> EngineReply:

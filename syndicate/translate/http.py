@@ -10,9 +10,10 @@ from typing import Any
 
 import httpx
 
+from syndicate.configtranslation import EngineConfig
 from syndicate.errors import TranslationError
 
-__all__ = ["engine_client", "request_json", "retry_after_seconds"]
+__all__ = ["HttpEngine", "engine_client", "request_json", "retry_after_seconds"]
 
 #: status -> kind; other 4xx are "rejected", other 5xx "unavailable"
 _KINDS = {401: "auth", 403: "auth", 429: "rate-limited", 456: "quota"}
@@ -25,6 +26,44 @@ def engine_client(timeout: float) -> httpx.AsyncClient:
         limits=httpx.Limits(max_connections=4, max_keepalive_connections=4),
         headers={"User-Agent": "syndicate/0.1 (translation)"},
     )
+
+
+class HttpEngine:
+    """What the HTTP engines share: their config table, key, client and limits."""
+
+    #: the most texts the provider takes in one request, whatever batch_size says
+    provider_max_texts = 10_000
+
+    def __init__(
+        self, config: EngineConfig, api_key: str | None, client: httpx.AsyncClient | None = None
+    ) -> None:
+        self._config = config
+        self._key = api_key
+        self._client = client or engine_client(config.timeout)
+
+    @property
+    def name(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def max_chars(self) -> int:
+        return self._config.max_chars
+
+    @property
+    def max_texts(self) -> int:
+        return min(self._config.batch_size, self.provider_max_texts)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    def _require_key(self) -> None:
+        """Raise an ``auth`` TranslationError when the config names a key that is not set."""
+        if self._config.api_key_env and not self._key:
+            raise TranslationError(
+                self.name,
+                f"no API key: the environment variable {self._config.api_key_env} is not set",
+                kind="auth",
+            )
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:

@@ -10,12 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import httpx
-
-from syndicate.configtranslation import EngineConfig
 from syndicate.errors import TranslationError
 from syndicate.translate.engine import EngineReply, TranslationRequest
-from syndicate.translate.http import engine_client, request_json
+from syndicate.translate.http import HttpEngine, request_json
 from syndicate.translate.segments import protect
 
 __all__ = ["LibreTranslateEngine"]
@@ -23,36 +20,13 @@ __all__ = ["LibreTranslateEngine"]
 NAME = "libretranslate"
 
 
-class LibreTranslateEngine:
-    def __init__(
-        self, config: EngineConfig, api_key: str | None, client: httpx.AsyncClient | None = None
-    ) -> None:
-        self._config = config
-        self._key = api_key
-        self._client = client or engine_client(config.timeout)
-
+class LibreTranslateEngine(HttpEngine):
     @property
     def name(self) -> str:
         return NAME
 
-    @property
-    def max_chars(self) -> int:
-        return self._config.max_chars
-
-    @property
-    def max_texts(self) -> int:
-        return self._config.batch_size
-
-    async def aclose(self) -> None:
-        await self._client.aclose()
-
     async def translate(self, request: TranslationRequest) -> EngineReply:
-        if self._config.api_key_env and not self._key:
-            raise TranslationError(
-                NAME,
-                f"no API key: the environment variable {self._config.api_key_env} is not set",
-                kind="auth",
-            )
+        self._require_key()
         names = [e.source for e in request.glossary if e.do_not_translate]
         protected = [protect(text, names) for text in request.texts]
         body: dict[str, Any] = {

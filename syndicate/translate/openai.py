@@ -13,13 +13,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx
-
-from syndicate.configtranslation import EngineConfig
 from syndicate.errors import TranslationError
 from syndicate.i18n import language_name
 from syndicate.translate.engine import EngineReply, TranslationRequest
-from syndicate.translate.http import engine_client, request_json
+from syndicate.translate.http import HttpEngine, request_json
 
 __all__ = ["OpenAIEngine"]
 
@@ -49,36 +46,13 @@ RESPONSE_FORMAT = {
 }
 
 
-class OpenAIEngine:
-    def __init__(
-        self, config: EngineConfig, api_key: str | None, client: httpx.AsyncClient | None = None
-    ) -> None:
-        self._config = config
-        self._key = api_key
-        self._client = client or engine_client(config.timeout)
-
+class OpenAIEngine(HttpEngine):
     @property
     def name(self) -> str:
         return f"{NAME}:{self._config.model}"
 
-    @property
-    def max_chars(self) -> int:
-        return self._config.max_chars
-
-    @property
-    def max_texts(self) -> int:
-        return self._config.batch_size
-
-    async def aclose(self) -> None:
-        await self._client.aclose()
-
     async def translate(self, request: TranslationRequest) -> EngineReply:
-        if self._config.api_key_env and not self._key:
-            raise TranslationError(
-                self.name,
-                f"no API key: the environment variable {self._config.api_key_env} is not set",
-                kind="auth",
-            )
+        self._require_key()
         document = {
             "source_lang": request.source,
             "target_lang": request.target,

@@ -109,8 +109,9 @@ timeout = "{timeout}"
 
 
 @pytest.fixture
-def storage(tmp_path: Path) -> Iterator[SqlStorage]:
-    s = open_storage(f"sqlite:///{tmp_path / 'syndicate.db'}")
+def storage(database_url: str) -> Iterator[SqlStorage]:
+    """SQLite, and PostgreSQL where SYNDICATE_TEST_DATABASE_URL names a server."""
+    s = open_storage(database_url)
     yield s
     s.close()
 
