@@ -16,6 +16,7 @@ from syndicate.errors import (
     SourceError,
     StorageError,
     SyndicateError,
+    TranslationError,
 )
 from syndicate.fetch import Fetcher
 from syndicate.models import (
@@ -26,6 +27,8 @@ from syndicate.models import (
     SourceState,
     StoredArticle,
     TopicReason,
+    Translation,
+    TranslationStatus,
     UpsertResult,
 )
 from syndicate.parse import ParsedFeed, parse_feed, sanitize_html
@@ -43,6 +46,7 @@ from syndicate.terms import (
     load_term_base,
     route_article,
 )
+from syndicate.translate import Engine, TranslateReport, Translator, check_translation, make_engine
 
 __version__ = "0.1.0"
 
@@ -53,6 +57,7 @@ __all__ = [
     "ConfigError",
     "ConfigProblem",
     "CycleReport",
+    "Engine",
     "FeedFormat",
     "FeedSpec",
     "FetchError",
@@ -77,10 +82,17 @@ __all__ = [
     "TermStatus",
     "TopicConfig",
     "TopicReason",
+    "TranslateReport",
+    "Translation",
+    "TranslationError",
+    "TranslationStatus",
+    "Translator",
     "UpsertResult",
     "__version__",
+    "check_translation",
     "load_config",
     "load_term_base",
+    "make_engine",
     "open_storage",
     "parse_feed",
     "publish_feeds",

@@ -59,7 +59,7 @@ class Storage(Protocol):
         """Lease up to ``limit`` due sources to ``owner``; no two owners get the same one."""
 
     def release_leases(self, owner: str) -> None:
-        """Give back every source ``owner`` holds."""
+        """Give back every source and translation job ``owner`` holds."""
 
     def record_poll(
         self,
