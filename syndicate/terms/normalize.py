@@ -1,8 +1,9 @@
 """Fold text for term matching, keeping a way back to the original character offsets.
 
 it/en (and other spaced scripts): NFKC, accents removed, case folded, and every character
-that is not a letter or digit (spaces, punctuation, apostrophes ' ’ ʼ, hyphens) made one
-plain space, so that word boundaries are simply spaces. ja: NFKC (full/half width,
+that is not a letter or digit (spaces, punctuation, apostrophes ' ’ ʼ, hyphens), and every
+kana, CJK ideograph or Hangul syllable, made one plain space, so that word boundaries are
+simply spaces. ja: NFKC (full/half width,
 ｶﾀｶﾅ), case folded, apostrophe variants made ``'``, white space a plain space, kana and
 punctuation kept as they are.
 
@@ -25,6 +26,28 @@ _APOSTROPHES = "\u2019\u02bc\u2018`\u00b4\u2032"
 _JOINING = {"\uff9e", "\uff9f", "\u3099", "\u309a"}  # (half-width) voiced sound marks
 
 
+# Scripts written without spaces (kana, CJK ideographs, Hangul): in a spaced language's text,
+# a run of them is never part of a word, so it bounds one (``batteria solidaを``).
+_UNSPACED_SCRIPTS = (
+    (0x1100, 0x11FF),
+    (0x2E80, 0x2FDF),
+    (0x3040, 0x30FF),
+    (0x3130, 0x318F),
+    (0x31F0, 0x31FF),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xAC00, 0xD7AF),
+    (0xF900, 0xFAFF),
+    (0xFF66, 0xFF9F),
+    (0x20000, 0x3134F),
+)
+
+
+def _unspaced_script(char: str) -> bool:
+    code = ord(char)
+    return any(low <= code <= high for low, high in _UNSPACED_SCRIPTS)
+
+
 def strips_accents(lang: str) -> bool:
     """Whether folding for ``lang`` removes accents (not for Japanese, Chinese, Korean)."""
     return lang.split("-")[0].lower() not in {"ja", "zh", "ko"}
@@ -40,7 +63,7 @@ def _fold_exact(text: str, accents: bool) -> str:
     text = text.casefold()
     out = []
     for char in text:
-        if accents and (char in _APOSTROPHES or not char.isalnum()):
+        if accents and (char in _APOSTROPHES or not char.isalnum() or _unspaced_script(char)):
             out.append(" ")  # spaced scripts: any non-word character is a word boundary
         elif char in _APOSTROPHES:
             out.append("'")

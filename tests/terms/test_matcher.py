@@ -132,6 +132,15 @@ def test_latin_tokens_inside_japanese_respect_latin_boundaries() -> None:
     assert found("MAIL", "ja") == []
 
 
+def test_kana_and_ideographs_bound_words_in_spaced_languages() -> None:
+    # Machine output can leave Japanese around an Italian or English term.
+    assert found("la batteria allo stato solidoを使う", "it") == [
+        ("solid-state-battery", "batteria allo stato solido")
+    ]
+    assert found("市のcity計画", "en") == [("city", "city")]
+    assert found("cityscape", "en") == []  # Latin letters still join a word
+
+
 def test_urls_are_not_searched() -> None:
     assert found("see https://example.org/energy and www.energy.example", "en") == []
     assert found("energy: https://e.org/x", "en") == [("energy", "energy")]
