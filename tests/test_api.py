@@ -45,6 +45,14 @@ EXPECTED = {
     "route_article",
     "run_cycle",
     "sanitize_html",
+    "Engine",
+    "TranslateReport",
+    "Translation",
+    "TranslationError",
+    "TranslationStatus",
+    "Translator",
+    "check_translation",
+    "make_engine",
 }
 
 
