@@ -8,6 +8,7 @@ from enum import StrEnum
 
 __all__ = [
     "Article",
+    "Enclosure",
     "FeedFormat",
     "FeedSpec",
     "FetchResult",
@@ -29,6 +30,7 @@ class FeedFormat(StrEnum):
 
     ATOM = "atom"
     RSS = "rss"
+    JSON = "json"
 
 
 class TopicReason(StrEnum):
@@ -146,6 +148,18 @@ class FetchResult:
 
 
 @dataclass(frozen=True)
+class Enclosure:
+    """A file attached to an article (podcast audio, a PDF, an image): RSS ``enclosure``,
+    Atom ``link rel="enclosure"``, JSON Feed ``attachments``."""
+
+    url: str
+    #: MIME type ("" when the source did not say)
+    type: str = ""
+    #: bytes (0 when unknown)
+    length: int = 0
+
+
+@dataclass(frozen=True)
 class Article:
     """One normalized entry of a source feed. Sent by parse to storage."""
 
@@ -172,6 +186,9 @@ class Article:
     language: str = ""
     #: sha256 over the fields that matter; a change means the article changed
     content_hash: str = ""
+    #: attached files, and the article's main image (a URL), when the source gave them
+    enclosures: tuple[Enclosure, ...] = ()
+    image: str | None = None
 
 
 @dataclass(frozen=True)

@@ -9,46 +9,16 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from feedgen.feed import FeedGenerator
 
 from syndicate.models import FeedFormat, StoredArticle
+from syndicate.publish.document import FeedDocument
 
-__all__ = ["FeedDocument", "render_feed"]
+__all__ = ["render_feed"]
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 GENERATOR = ("syndicate", "0.1", "https://example.org/syndicate")
-
-
-@dataclass(frozen=True)
-class FeedDocument:
-    """Everything a feed file says, independent of its format. Sent by publisher to this adapter."""
-
-    format: FeedFormat
-    #: feed id (a stable URL)
-    id: str
-    title: str
-    subtitle: str
-    #: BCP 47 language of the feed
-    language: str
-    #: the URL of this file
-    self_url: str
-    #: an HTML page for humans
-    home_url: str
-    #: (hreflang, url) of the same feed in the other languages
-    alternates: tuple[tuple[str, str], ...]
-    #: newest first
-    entries: tuple[StoredArticle, ...]
-    #: localized topic names for category labels: topic id -> name
-    topic_names: dict[str, str]
-
-    @property
-    def updated(self) -> datetime:
-        """When the feed's content last changed: the newest change among its entries."""
-        return max((e.last_changed for e in self.entries), default=EPOCH)
 
 
 def render_feed(doc: FeedDocument) -> bytes:

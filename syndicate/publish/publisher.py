@@ -11,7 +11,8 @@ from datetime import datetime
 from syndicate.config import Config, UntranslatedPolicy
 from syndicate.models import FeedFormat, FeedSpec, StoredArticle
 from syndicate.publish.atomic import write_atomic
-from syndicate.publish.feedgen_adapter import FeedDocument, render_feed
+from syndicate.publish.document import FeedDocument
+from syndicate.publish.feedgen_adapter import render_feed
 from syndicate.publish.translated import translated_article
 from syndicate.storage import Storage
 from syndicate.terms.gloss import gloss_article
