@@ -104,8 +104,10 @@ class ScheduleConfig:
 
 @dataclass(frozen=True)
 class PublishConfig:
-    #: newest entries kept in each feed
+    #: newest entries kept in each feed (older ones are in the monthly archives)
     max_entries: int = 50
+    #: a WebSub hub: feeds advertise it and it is pinged when a feed changes
+    hub: str | None = None
 
 
 @dataclass(frozen=True)
@@ -286,9 +288,13 @@ def _build(check: Checker, path: Path, data: dict[str, Any], env: dict[str, str]
             f"({fetch.total_timeout:g}s), or a slow fetch could be taken over by "
             "another worker while it still runs",
         )
-    t = check.table(data, ("publish",), {"max_entries"})
+    t = check.table(data, ("publish",), {"max_entries", "hub"})
+    hub = check.optional_string(t, ("publish", "hub"))
+    if hub is not None and not hub.startswith(("http://", "https://")):
+        check.problem(("publish", "hub"), f"expected an http(s) URL, got {hub!r}")
     publish = PublishConfig(
-        max_entries=check.integer(t, ("publish", "max_entries"), PublishConfig.max_entries, low=1)
+        max_entries=check.integer(t, ("publish", "max_entries"), PublishConfig.max_entries, low=1),
+        hub=hub,
     )
     translation = read_translation(
         check, check.table(data, ("translation",), TRANSLATION_KEYS), languages

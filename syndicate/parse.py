@@ -21,7 +21,7 @@ import feedparser
 import nh3
 
 from syndicate.language import detect_language
-from syndicate.models import Article
+from syndicate.models import Article, Enclosure
 
 __all__ = [
     "ParsedFeed",
@@ -154,6 +154,7 @@ def _article(entry: dict[str, Any], source_id: str, language: str | None) -> Art
             term for tag in entry.get("tags", []) if (term := plain_text(tag.get("term") or ""))
         )
     )
+    enclosures = _enclosures(entry)
     article = Article(
         source_id=source_id,
         guid=_guid(entry, link, title, published or updated),
@@ -166,13 +167,53 @@ def _article(entry: dict[str, Any], source_id: str, language: str | None) -> Art
         published=published,
         updated=updated,
         language=language or "",
+        enclosures=enclosures,
+        image=_image(entry, enclosures),
     )
     return replace(article, content_hash=article_hash(article))
 
 
+def _web_url(value: Any) -> str | None:
+    """An http(s) URL, or None (no javascript:, data: or relative leftovers)."""
+    url = str(value or "").strip()
+    return url if url.lower().startswith(("http://", "https://")) and " " not in url else None
+
+
+def _enclosures(entry: Mapping[str, Any]) -> tuple[Enclosure, ...]:
+    """RSS <enclosure> and Atom rel="enclosure" links (feedparser lists both), once each."""
+    found: dict[str, Enclosure] = {}
+    for item in entry.get("enclosures") or []:
+        url = _web_url(item.get("href") or item.get("url"))
+        if url is None or url in found:
+            continue
+        try:
+            length = max(0, int(str(item.get("length") or 0).strip() or 0))
+        except ValueError:
+            length = 0
+        found[url] = Enclosure(url, str(item.get("type") or "").strip()[:100], length)
+    return tuple(found.values())
+
+
+def _image(entry: Mapping[str, Any], enclosures: tuple[Enclosure, ...]) -> str | None:
+    """The entry's main image: Media RSS thumbnail or image content, an <image>, else the
+    first image enclosure."""
+    for item in entry.get("media_thumbnail") or []:
+        if url := _web_url(item.get("url")):
+            return url
+    for item in entry.get("media_content") or []:
+        if (item.get("medium") == "image" or str(item.get("type", "")).startswith("image/")) and (
+            url := _web_url(item.get("url"))
+        ):
+            return url
+    image = entry.get("image")
+    if isinstance(image, Mapping) and (url := _web_url(image.get("href") or image.get("url"))):
+        return url
+    return next((e.url for e in enclosures if e.type.startswith("image/")), None)
+
+
 def article_hash(article: Article) -> str:
     """sha256 over what a reader sees; the guid and source are identity, not content."""
-    fields = {
+    fields: dict[str, object] = {
         "link": article.link,
         "title": article.title,
         "summary": article.summary,
@@ -183,6 +224,11 @@ def article_hash(article: Article) -> str:
         "updated": article.updated,
         "language": article.language,
     }
+    # Only when present: articles without them keep the hashes they were stored with.
+    if article.enclosures:
+        fields["enclosures"] = [[e.url, e.type, e.length] for e in article.enclosures]
+    if article.image:
+        fields["image"] = article.image
     blob = json.dumps(fields, default=lambda v: v.isoformat(), ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
 

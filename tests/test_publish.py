@@ -72,9 +72,10 @@ def test_every_feed_is_written_and_parses(setup: tuple[Config, SqlStorage]) -> N
     config, storage = setup
     report = publish_feeds(config, storage, NOW)
     expected = {s.relpath for s in feed_specs(config)}
-    assert set(report.written) == expected
-    assert len(expected) == 3 * 2 * 2  # it/en/ja x all/energy x atom/rss
-    for relpath in expected:
+    opml = {"index.opml", "it/index.opml", "en/index.opml", "ja/index.opml"}
+    assert set(report.written) == expected | opml
+    assert len(expected) == 3 * 2 * 3  # it/en/ja x all/energy x atom/rss/json
+    for relpath in (r for r in expected if not r.endswith(".json")):
         parsed = feedparser.parse((config.output_dir / relpath).read_bytes())
         assert parsed.bozo == 0, (relpath, parsed.get("bozo_exception"))
     it_all = feedparser.parse((config.output_dir / "it/all.atom").read_bytes())
@@ -103,14 +104,14 @@ def test_publish_is_incremental_and_deterministic(setup: tuple[Config, SqlStorag
     publish_feeds(config, storage, NOW)
     before = {p: p.read_bytes() for p in config.output_dir.rglob("*.*")}
     again = publish_feeds(config, storage, NOW + timedelta(hours=1))
-    assert again.written == () and again.unchanged == 12
+    assert again.written == () and again.unchanged == 18
     forced = publish_feeds(config, storage, NOW + timedelta(hours=2), force=True)
-    assert len(forced.written) == 12
+    assert len(forced.written) == 18
     assert {p: p.read_bytes() for p in config.output_dir.rglob("*.*")} == before  # byte-identical
     # one new English article changes only the English feeds it belongs to
     storage.upsert_articles("src", [RoutedArticle(art("en2", "en", "Another story", 13))], NOW)
     changed = publish_feeds(config, storage, NOW + timedelta(hours=3))
-    assert sorted(changed.written) == ["en/all.atom", "en/all.rss"]
+    assert sorted(changed.written) == ["en/all.atom", "en/all.json", "en/all.rss"]
 
 
 def test_missing_file_is_rewritten(setup: tuple[Config, SqlStorage]) -> None:

@@ -3,6 +3,11 @@
 feedgen fills dates with "now" and prepends entries unless told otherwise; here every date
 comes from the data and entries keep our order, so the same input renders byte-identical
 output (stable HTTP validators for partner sites).
+
+What feedgen 1.0 cannot write is added by two small feedgen extensions defined here: the
+feed's RFC 5005 and WebSub links and ``<fh:archive/>``, the RSS ``atom:link`` alternates,
+and on Atom entries ``xml:lang`` and the ``rel``/``type``/``hreflang``/``length`` of entry
+links (feedgen keeps only ``href`` there).
 """
 
 from __future__ import annotations
@@ -16,54 +21,167 @@ from feedgen.feed import FeedGenerator
 from syndicate.models import FeedFormat, StoredArticle
 from syndicate.publish.document import FeedDocument
 
-__all__ = ["render_feed"]
+__all__ = ["entry_id", "entry_tags", "render_feed"]
 
 GENERATOR = ("syndicate", "0.1", "https://example.org/syndicate")
+ATOM_NS = "http://www.w3.org/2005/Atom"
+HISTORY_NS = "http://purl.org/syndication/history/1.0"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+#: the order RFC 5005 links are written in
+ARCHIVE_RELS = ("current", "prev-archive", "next-archive")
 
 
 def render_feed(doc: FeedDocument) -> bytes:
     """The Atom or RSS document as UTF-8 bytes."""
+    atom = doc.format is FeedFormat.ATOM
     fg = FeedGenerator()
-    if doc.format is FeedFormat.RSS:
+    if not atom:
         fg.load_extension("dc", atom=False, rss=True)
+    if any(s.article.image for s in doc.entries):
+        fg.load_extension("media", atom=True, rss=True)
+    fg.register_extension("syndicate", _FeedExtras, None, atom=True, rss=True)
+    fg.syndicate.doc = doc
     fg.id(doc.id)
     fg.title(doc.title)
     fg.subtitle(doc.subtitle)  # RSS <description>
     fg.language(doc.language)
     fg.generator(*GENERATOR)
-    if doc.format is FeedFormat.ATOM:  # RFC 4287: a feed-level author covers entries without one
+    if atom:  # RFC 4287: a feed-level author covers entries without one
         fg.author({"name": GENERATOR[0]})
     fg.updated(doc.updated)
     fg.lastBuildDate(doc.updated)
-    mime = "application/atom+xml" if doc.format is FeedFormat.ATOM else "application/rss+xml"
-    fg.link(href=doc.home_url, rel="alternate", type="text/html")
-    fg.link(href=doc.self_url, rel="self", type=mime)
-    if doc.format is FeedFormat.ATOM:
+    mime = _mime(doc.format)
+    if atom:
+        fg.link(href=doc.home_url, rel="alternate", type="text/html")
+        fg.link(href=doc.self_url, rel="self", type=mime)
         for hreflang, url in doc.alternates:
             fg.link(href=url, rel="alternate", type=mime, hreflang=hreflang)
+    else:  # feedgen's RSS <link> is the last link given: the site
+        fg.link(href=doc.self_url, rel="self", type=mime)
+        fg.link(href=doc.home_url, rel="alternate", type="text/html")
     for stored in doc.entries:
         _add_entry(fg, stored, doc)
-    if doc.format is FeedFormat.ATOM:
+    if atom:
         return bytes(fg.atom_str(pretty=True))
     return bytes(fg.rss_str(pretty=True))
 
 
+def _mime(fmt: FeedFormat) -> str:
+    return "application/atom+xml" if fmt is FeedFormat.ATOM else "application/rss+xml"
+
+
+class _FeedExtras:
+    """Feed-level additions: hub and RFC 5005 links, ``<fh:archive/>``, RSS alternates."""
+
+    doc: FeedDocument | None = None
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"fh": HISTORY_NS}
+
+    def _links(self) -> list[dict[str, str]]:
+        doc = self.doc
+        assert doc is not None
+        links = [{"rel": "hub", "href": doc.hub}] if doc.hub else []
+        links += [
+            {"rel": rel, "href": doc.archive_links[rel], "type": _mime(doc.format)}
+            for rel in ARCHIVE_RELS
+            if rel in doc.archive_links
+        ]
+        return links
+
+    def extend_atom(self, feed: Any) -> Any:
+        self._add(feed, self._links(), "link")
+        return feed
+
+    def extend_rss(self, rss: Any) -> Any:
+        doc = self.doc
+        assert doc is not None
+        channel = rss.find("channel")
+        alternates = [
+            {"rel": "alternate", "href": url, "type": _mime(doc.format), "hreflang": lang}
+            for lang, url in doc.alternates
+        ]
+        self._add(channel, alternates + self._links(), f"{{{ATOM_NS}}}link")
+        return rss
+
+    def _add(self, parent: Any, links: list[dict[str, str]], tag: str) -> None:
+        doc = self.doc
+        assert doc is not None
+        # After the feed's own metadata, before the entries: position of the first entry.
+        children = list(parent)
+        index = next(
+            (
+                i
+                for i, c in enumerate(children)
+                if str(c.tag).rsplit("}", 1)[-1] in ("entry", "item")
+            ),
+            len(children),
+        )
+        new = []
+        if doc.is_archive:
+            new.append(parent.makeelement(f"{{{HISTORY_NS}}}archive", {}))
+        for link in links:
+            new.append(parent.makeelement(tag, link))
+        for offset, element in enumerate(new):
+            parent.insert(index + offset, element)
+
+
+class _EntryExtras:
+    """Atom entry additions: ``xml:lang``, and the attributes of entry links by href."""
+
+    lang = ""
+
+    def __init__(self) -> None:
+        self.links: dict[str, dict[str, str]] = {}
+
+    def extend_atom(self, entry: Any) -> Any:
+        if self.lang:
+            entry.set(XML_LANG, self.lang)
+        for link in entry.iter("link", f"{{{ATOM_NS}}}link"):
+            for name, value in self.links.get(link.get("href"), {}).items():
+                link.set(name, value)
+        return entry
+
+    def extend_rss(self, item: Any) -> Any:
+        return item
+
+
 def _add_entry(fg: FeedGenerator, stored: StoredArticle, doc: FeedDocument) -> None:
     article = stored.article
+    atom = doc.format is FeedFormat.ATOM
     fe = fg.add_entry(order="append")
-    fe.id(_entry_id(stored))
-    fe.guid(_entry_id(stored), permalink=False)
+    extras: _EntryExtras | None = None
+    if atom:
+        fe.register_extension("syndicate", _EntryExtras, atom=True, rss=False)
+        extras = fe.syndicate
+    fe.id(entry_id(stored))
+    fe.guid(entry_id(stored), permalink=False)
     fe.title(article.title)
+    links: list[dict[str, str]] = []
     if stored.translated_from and stored.original_link:  # a translation links its original
-        fe.link(href=stored.original_link, rel="alternate", hreflang=stored.translated_from)
+        links.append(
+            {"href": stored.original_link, "rel": "alternate", "hreflang": stored.translated_from}
+        )
     elif article.link:
-        fe.link(href=article.link, rel="alternate")
+        links.append({"href": article.link, "rel": "alternate"})
+    if atom:
+        for enclosure in article.enclosures:
+            link = {"href": enclosure.url, "rel": "enclosure"}
+            if enclosure.type:
+                link["type"] = enclosure.type
+            if enclosure.length:
+                link["length"] = str(enclosure.length)
+            links.append(link)
+    elif article.enclosures:  # RSS 2.0 allows one enclosure per item
+        first = article.enclosures[0]
+        fe.enclosure(first.url, str(first.length), first.type or "application/octet-stream")
+    for link in links:
+        fe.link(href=link["href"], rel=link["rel"])
+        if extras is not None:
+            extras.links[link["href"]] = {k: v for k, v in link.items() if k != "href"}
     if stored.translated_from or article.language != doc.language:
-        if doc.format is FeedFormat.ATOM:
-            fe.register_extension("syndicate", _EntryExtras, atom=True, rss=False)
-            fe.syndicate.lang = article.language
-            if stored.translated_from and stored.original_link:
-                fe.syndicate.hreflang = (stored.original_link, stored.translated_from)
+        if extras is not None:
+            extras.lang = article.language
         elif article.language:
             fe.dc.dc_language(article.language)
     fe.updated(article.updated or article.published or stored.first_seen)
@@ -74,39 +192,18 @@ def _add_entry(fg: FeedGenerator, stored: StoredArticle, doc: FeedDocument) -> N
     # Atom needs an alternate link or a content element; repeat the summary when there is no link.
     content = article.content or article.summary or html.escape(article.title)
     if content != article.summary or not article.link:
-        fe.content(content, type="CDATA" if doc.format is FeedFormat.RSS else "html")
+        fe.content(content, type="CDATA" if not atom else "html")
     for name in article.authors:
         fe.author({"name": name})
-    if doc.format is FeedFormat.RSS and article.authors:
+    if not atom and article.authors:
         fe.dc.dc_creator(list(article.authors))
-    for term in _categories(stored, doc.topic_names):
+    for term in entry_tags(stored, doc.topic_names):
         fe.category(term=term)
+    if article.image:
+        fe.media.thumbnail({"url": article.image})
 
 
-class _EntryExtras:
-    """A feedgen entry extension for what feedgen 1.0 cannot write on an Atom entry:
-    ``xml:lang``, and a link's ``rel``/``hreflang`` (its entry links keep only ``href``)."""
-
-    lang = ""
-    #: (href, hreflang) of the link to the original of a translation
-    hreflang: tuple[str, str] | None = None
-
-    def extend_atom(self, entry: Any) -> Any:
-        if self.lang:
-            entry.set("{http://www.w3.org/XML/1998/namespace}lang", self.lang)
-        if self.hreflang is not None:
-            href, lang = self.hreflang
-            for link in entry.iter("link", "{http://www.w3.org/2005/Atom}link"):
-                if link.get("href") == href:
-                    link.set("rel", "alternate")
-                    link.set("hreflang", lang)
-        return entry
-
-    def extend_rss(self, item: Any) -> Any:
-        return item
-
-
-def _entry_id(stored: StoredArticle) -> str:
+def entry_id(stored: StoredArticle) -> str:
     """The source's own id when it is a URI or tag, else a tag URI made from source and guid."""
     guid = stored.article.guid
     if guid.startswith(("http://", "https://", "tag:", "urn:")):
@@ -114,6 +211,7 @@ def _entry_id(stored: StoredArticle) -> str:
     return f"tag:syndicate,2026:{stored.article.source_id}/{guid}"
 
 
-def _categories(stored: StoredArticle, topic_names: dict[str, str]) -> Sequence[str]:
+def entry_tags(stored: StoredArticle, topic_names: dict[str, str]) -> Sequence[str]:
+    """Localized topic names, then the source's own categories, once each."""
     names = [topic_names[t] for t in stored.topics if t in topic_names]
     return list(dict.fromkeys([*names, *stored.article.categories]))

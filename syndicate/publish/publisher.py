@@ -1,56 +1,72 @@
-"""Decide which feeds to write and write the ones whose content changed."""
+"""Decide which feeds to write and write the ones whose content changed.
+
+Per language and per topic (plus ``all``): Atom, RSS and JSON Feed files holding the newest
+``publish.max_entries`` entries; per past month, RFC 5005 archive documents, written once
+and never again; OPML lists of every feed. Each file is written atomically with a
+precompressed ``.gz`` beside it, and only when its content changed (a hash of what shapes
+it is kept in ``feed_state``), so an unchanged feed keeps its bytes and its HTTP validators.
+"""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 from syndicate.config import Config, UntranslatedPolicy
+from syndicate.i18n import (
+    all_feeds_title,
+    archive_title,
+    feed_subtitle,
+    language_label,
+    opml_title,
+)
 from syndicate.models import FeedFormat, FeedSpec, StoredArticle
 from syndicate.publish.atomic import write_atomic
 from syndicate.publish.document import FeedDocument
 from syndicate.publish.feedgen_adapter import render_feed
+from syndicate.publish.jsonfeed import render_json_feed
+from syndicate.publish.opml import OpmlFeed, OpmlGroup, render_opml
 from syndicate.publish.translated import translated_article
 from syndicate.storage import Storage
 from syndicate.terms.gloss import gloss_article
 from syndicate.terms.model import Glossary
 
-__all__ = ["PublishReport", "feed_specs", "publish_feeds"]
+__all__ = ["PublishReport", "archive_relpath", "feed_specs", "publish_feeds"]
 
-FORMATS = (FeedFormat.ATOM, FeedFormat.RSS)
-
-# Feed metadata per language until the gettext catalogs arrive with the publisher issue.
-_ALL_TITLE = {"it": "Tutte le notizie", "en": "All news", "ja": "すべてのニュース"}
-_SUBTITLE = {
-    "it": "{title}: articoli in italiano",
-    "en": "{title}: articles in English",
-    "ja": "{title}：日本語の記事",
-}
+FORMATS = (FeedFormat.ATOM, FeedFormat.RSS, FeedFormat.JSON)
 
 
 @dataclass(frozen=True)
 class PublishReport:
     """What a publish run did. Sent by the publisher to the scheduler and CLI."""
 
-    #: paths written, relative to the output directory
+    #: paths written (feeds, archives, OPML), relative to the output directory
     written: tuple[str, ...]
     #: feeds whose content had not changed
     unchanged: int
+    #: of ``written``, the archive documents
+    archives: tuple[str, ...] = ()
 
 
 def feed_specs(config: Config) -> list[FeedSpec]:
     """Every feed the config asks for: per language, ``all`` and each topic, in each format."""
     specs: list[FeedSpec] = []
     for lang in config.service.languages:
-        topics = [("all", _ALL_TITLE.get(lang, "All"))]
+        topics = [("all", all_feeds_title(lang))]
         topics += [(t.id, t.title_in(lang)) for t in config.topics]
         for topic, title in topics:
-            subtitle = _SUBTITLE.get(lang, "{title} ({lang})").format(title=title, lang=lang)
+            subtitle = feed_subtitle(lang, title)
             specs.extend(FeedSpec(lang, topic, fmt, title, subtitle) for fmt in FORMATS)
     return specs
+
+
+def archive_relpath(lang: str, topic: str, month: str, fmt: FeedFormat) -> str:
+    """Where a month's archive document lives: ``it/archive/energy/2026-10.atom``."""
+    return f"{lang}/archive/{topic}/{month}.{fmt.value}"
 
 
 def publish_feeds(
@@ -61,66 +77,198 @@ def publish_feeds(
     force: bool = False,
     glossary: Glossary | None = None,
 ) -> PublishReport:
-    """Write every feed whose content changed since it was last written (or is missing).
+    """Write every feed whose content changed since it was last written (or is missing),
+    the archive documents of months that ended since, and the OPML lists.
 
     With ``translation.untranslated`` = ``gloss`` (the default) or ``original``, a language's
-    feeds also carry the articles written in the other languages: glossed (a header and a
-    key-terms box in the feed's language) or as they are; with ``skip`` they are left out.
+    feeds also carry the articles written in the other languages: translated where an
+    engine has done so, else glossed (a header and a key-terms box in the feed's language)
+    or as they are; with ``skip`` untranslated ones are left out.
     """
     glossary = glossary or Glossary()
-    policy = config.translation.untranslated
     hashes = storage.feed_hashes()
+    archived = storage.archived()
+    months = _closed_months(config, storage, now)
+    salt = (
+        f"{config.translation.untranslated.value}:{glossary.version}:"
+        f"{config.translation.output.value}"
+    )
     written: list[str] = []
+    archives: list[str] = []
+    changed_urls: list[str] = []
     unchanged = 0
-    cache: dict[tuple[str, str], list[StoredArticle]] = {}
-    for spec in feed_specs(config):
-        key = (spec.lang, spec.topic)
-        if key not in cache:
-            cache[key] = _entries(config, storage, spec, glossary)
-        doc = _document(config, spec, cache[key])
-        digest = _digest(
-            doc, f"{policy.value}:{glossary.version}:{config.translation.output.value}"
-        )
-        path = config.output_dir / spec.relpath
-        state_key = (spec.lang, spec.topic, spec.format.value)
-        if not force and hashes.get(state_key) == digest and path.exists():
-            unchanged += 1
-            continue
-        write_atomic(path, render_feed(doc))
-        storage.save_feed_hash(state_key, digest, now)
-        written.append(spec.relpath)
-    return PublishReport(tuple(written), unchanged)
+    specs = feed_specs(config)
+    for (lang, topic), group in _by_feed(specs):
+        entries = _entries(config, storage, lang, topic, glossary)
+        for spec in group:
+            archive_links = (
+                {
+                    "prev-archive": _url(
+                        config, archive_relpath(lang, topic, months[-1], spec.format)
+                    )
+                }
+                if months
+                else {}
+            )
+            doc = _document(config, spec, entries, archive_links)
+            digest = _digest(doc, salt)
+            path = config.output_dir / spec.relpath
+            key = (spec.lang, spec.topic, spec.format.value)
+            if not force and hashes.get(key) == digest and path.exists():
+                unchanged += 1
+                continue
+            _write(config, spec.relpath, _render(doc))
+            storage.save_feed_hash(key, digest, now)
+            written.append(spec.relpath)
+            changed_urls.append(doc.self_url)
+        missing = [
+            (month, spec)
+            for month in months
+            for spec in group
+            if (lang, topic, spec.format.value, month) not in archived
+        ]
+        for month, spec in missing:
+            relpath = _write_archive(config, storage, spec, month, months, glossary, now)
+            archives.append(relpath)
+    written += archives
+    written += _write_opml(config, specs)
+    if config.publish.hub and changed_urls:
+        storage.queue_pings(config.publish.hub, changed_urls, now)
+    return PublishReport(tuple(written), unchanged, tuple(archives))
+
+
+def _by_feed(specs: Sequence[FeedSpec]) -> Iterator[tuple[tuple[str, str], list[FeedSpec]]]:
+    """The specs grouped by (language, topic), in order: one query serves every format."""
+    groups: dict[tuple[str, str], list[FeedSpec]] = {}
+    for spec in specs:
+        groups.setdefault((spec.lang, spec.topic), []).append(spec)
+    yield from groups.items()
+
+
+def _render(doc: FeedDocument) -> bytes:
+    return render_json_feed(doc) if doc.format is FeedFormat.JSON else render_feed(doc)
+
+
+def _write(config: Config, relpath: str, data: bytes) -> None:
+    """The file, then its precompressed twin (mtime 0: same bytes, same .gz)."""
+    path = config.output_dir / relpath
+    write_atomic(path, data)
+    write_atomic(path.with_name(path.name + ".gz"), gzip.compress(data, compresslevel=9, mtime=0))
+
+
+def _url(config: Config, relpath: str) -> str:
+    return f"{config.service.base_url}/feeds/{relpath}"
+
+
+def _closed_months(config: Config, storage: Storage, now: datetime) -> list[str]:
+    """ "YYYY-MM" of every month from the oldest article's to last month, oldest first."""
+    oldest = storage.oldest_article_date(config.service.languages)
+    if oldest is None:
+        return []
+    current = _month_start(now)
+    months: list[str] = []
+    month = _month_start(oldest)
+    while month < current:
+        months.append(f"{month:%Y-%m}")
+        month = _next_month(month)
+    return months
+
+
+def _month_start(when: datetime) -> date:
+    return when.astimezone(UTC).date().replace(day=1)
+
+
+def _next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
 def _entries(
-    config: Config, storage: Storage, spec: FeedSpec, glossary: Glossary
+    config: Config,
+    storage: Storage,
+    lang: str,
+    topic: str,
+    glossary: Glossary,
+    *,
+    month: str | None = None,
 ) -> list[StoredArticle]:
-    """The feed's entries: its language's articles, the others' translations where done,
-    and the rest under the untranslated policy (glossed, original, or left out)."""
+    """A feed's entries: its language's articles, the others' translations where done,
+    and the rest under the untranslated policy (glossed, original, or left out). With
+    ``month``, that month's entries, all of them (an archive); else the newest."""
     policy = config.translation.untranslated
-    translating = config.translation.enabled and spec.lang in config.translation.targets
+    translating = config.translation.enabled and lang in config.translation.targets
     everyone = policy is not UntranslatedPolicy.SKIP or translating
-    languages = config.service.languages if everyone else [spec.lang]
-    topic = None if spec.topic == "all" else spec.topic
-    stored = storage.articles_for_feed(languages, topic, config.publish.max_entries)
-    others = [s.id for s in stored if s.article.language != spec.lang]
-    done = storage.translations_for(others, spec.lang) if translating and others else {}
+    languages = config.service.languages if everyone else [lang]
+    window: dict[str, datetime] = {}
+    if month is not None:
+        start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
+        end = _next_month(start.date())
+        window = {"since": start, "before": datetime(end.year, end.month, 1, tzinfo=UTC)}
+    stored = storage.articles_for_feed(
+        languages,
+        None if topic == "all" else topic,
+        None if month else config.publish.max_entries,
+        **window,
+    )
+    others = [s.id for s in stored if s.article.language != lang]
+    done = storage.translations_for(others, lang) if translating and others else {}
     entries: list[StoredArticle] = []
     for s in stored:
-        if s.article.language == spec.lang:
+        if s.article.language == lang:
             entries.append(s)
         elif s.id in done:
             entries.append(translated_article(s, done[s.id], config.translation.output))
         elif policy is UntranslatedPolicy.GLOSS:
-            entries.append(gloss_article(s, spec.lang, glossary))
+            entries.append(gloss_article(s, lang, glossary))
         elif policy is UntranslatedPolicy.ORIGINAL:
             entries.append(s)
     return entries
 
 
-def _document(config: Config, spec: FeedSpec, entries: Sequence[StoredArticle]) -> FeedDocument:
+def _write_archive(
+    config: Config,
+    storage: Storage,
+    spec: FeedSpec,
+    month: str,
+    months: Sequence[str],
+    glossary: Glossary,
+    now: datetime,
+) -> str:
+    """One month's immutable archive document (RFC 5005), linked to the feed and to the
+    months before and after (the next month's URL is known before it is written)."""
+    entries = _entries(config, storage, spec.lang, spec.topic, glossary, month=month)
+    index = months.index(month)
+    following = _next_month(datetime.strptime(month, "%Y-%m").date())
+    links = {"current": _url(config, spec.relpath)}
+    if index > 0:
+        links["prev-archive"] = _url(
+            config, archive_relpath(spec.lang, spec.topic, months[index - 1], spec.format)
+        )
+    links["next-archive"] = _url(
+        config, archive_relpath(spec.lang, spec.topic, f"{following:%Y-%m}", spec.format)
+    )
+    relpath = archive_relpath(spec.lang, spec.topic, month, spec.format)
+    title = archive_title(spec.lang, spec.title, datetime.strptime(month, "%Y-%m").date())
+    archive_spec = FeedSpec(spec.lang, spec.topic, spec.format, title, spec.subtitle)
+    doc = _document(config, archive_spec, entries, links, relpath=relpath, is_archive=True)
+    data = _render(doc)
+    _write(config, relpath, data)
+    storage.save_archive(
+        (spec.lang, spec.topic, spec.format.value, month), hashlib.sha256(data).hexdigest(), now
+    )
+    return relpath
+
+
+def _document(
+    config: Config,
+    spec: FeedSpec,
+    entries: Sequence[StoredArticle],
+    archive_links: dict[str, str],
+    *,
+    relpath: str | None = None,
+    is_archive: bool = False,
+) -> FeedDocument:
     base = config.service.base_url
-    url = f"{base}/feeds/{spec.relpath}"
+    url = _url(config, relpath or spec.relpath)
     others = [lang for lang in config.service.languages if lang != spec.lang]
     return FeedDocument(
         format=spec.format,
@@ -130,12 +278,51 @@ def _document(config: Config, spec: FeedSpec, entries: Sequence[StoredArticle]) 
         language=spec.lang,
         self_url=url,
         home_url=f"{base}/",
-        alternates=tuple(
-            (lang, f"{base}/feeds/{lang}/{spec.topic}.{spec.format.value}") for lang in others
+        alternates=()
+        if is_archive
+        else tuple(
+            (lang, _url(config, f"{lang}/{spec.topic}.{spec.format.value}")) for lang in others
         ),
         entries=tuple(entries),
         topic_names={t.id: t.title_in(spec.lang) for t in config.topics},
+        hub=config.publish.hub,
+        archive_links=archive_links,
+        is_archive=is_archive,
     )
+
+
+def _write_opml(config: Config, specs: Sequence[FeedSpec]) -> list[str]:
+    """``index.opml`` (every feed, by language) and ``{lang}/index.opml``; written only when
+    their bytes change."""
+    groups = []
+    for lang in config.service.languages:
+        feeds = tuple(
+            OpmlFeed(
+                title=spec.title,
+                xml_url=_url(config, spec.relpath),
+                html_url=f"{config.service.base_url}/",
+                language=lang,
+                format=spec.format.value,
+                description=spec.subtitle,
+            )
+            for spec in specs
+            if spec.lang == lang
+        )
+        groups.append(OpmlGroup(language_label(lang), feeds))
+    written = []
+    documents = [("index.opml", render_opml(opml_title(None), groups))]
+    documents += [
+        (f"{g.feeds[0].language}/index.opml", render_opml(opml_title(g.feeds[0].language), [g]))
+        for g in groups
+        if g.feeds
+    ]
+    for relpath, data in documents:
+        path = config.output_dir / relpath
+        if path.exists() and path.read_bytes() == data:
+            continue
+        _write(config, relpath, data)
+        written.append(relpath)
+    return written
 
 
 def _digest(doc: FeedDocument, salt: str) -> str:
@@ -164,6 +351,8 @@ def _digest(doc: FeedDocument, salt: str) -> str:
         doc.home_url,
         list(doc.alternates),
         sorted(doc.topic_names.items()),
+        doc.hub,
+        sorted(doc.archive_links.items()),
     ]
     blob = json.dumps([salt, meta, entries], ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()

@@ -7,18 +7,11 @@ import html
 from dataclasses import replace
 
 from syndicate.config import TranslationOutput
-from syndicate.i18n import language_name
+from syndicate.i18n import language_name, text_language, translator
 from syndicate.models import StoredArticle, Translation
 
 __all__ = ["engine_label", "translated_article", "translation_note"]
 
-# Our own wording, per reader language; English for any other.
-_NOTE = {
-    "it": "Traduzione automatica dall'originale in {language} ({engine})",
-    "en": "Machine translation from the {language} original ({engine})",
-    "ja": "{language}の原文からの機械翻訳（{engine}）",
-}
-_ORIGINAL = {"it": "Testo originale", "en": "Original text", "ja": "原文"}
 _LABELS = {"deepl": "DeepL", "libretranslate": "LibreTranslate"}
 
 
@@ -28,10 +21,15 @@ def engine_label(engine: str) -> str:
 
 
 def translation_note(original_lang: str, reader: str, engine: str) -> str:
-    template = _NOTE.get(reader, _NOTE["en"])
-    return template.format(
-        language=language_name(original_lang, reader), engine=engine_label(engine)
-    )
+    """The note before a translation, in the reader's language (English if it has no
+    catalog)."""
+    _ = translator(reader)
+    # TRANSLATORS: before a machine translation.
+    # {language}: the original's language, named in your language ("English").
+    # {engine}: the translation engine ("DeepL").
+    message = _("Machine translation from the {language} original ({engine})")
+    language = language_name(original_lang, text_language(reader))
+    return message.format(language=language, engine=engine_label(engine))
 
 
 def translated_article(
@@ -48,7 +46,9 @@ def translated_article(
         body,
     ]
     if output is TranslationOutput.BILINGUAL:
-        label = _ORIGINAL.get(reader, _ORIGINAL["en"])
+        _ = translator(reader)
+        # TRANSLATORS: the heading of the original text, after its translation.
+        label = _("Original text")
         parts.append(
             f'<hr/><div class="syndicate-original" lang="{html.escape(original.language)}">'
             f"<p><strong>{html.escape(label)}</strong></p>"

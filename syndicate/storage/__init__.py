@@ -91,9 +91,38 @@ class Storage(Protocol):
         self,
         language: str | Sequence[str],
         topic: str | None,
-        limit: int,
+        limit: int | None,
+        *,
+        since: datetime | None = None,
+        before: datetime | None = None,
     ) -> list[StoredArticle]:
-        """The newest ``limit`` articles in ``language`` (and ``topic``), newest first."""
+        """The newest ``limit`` articles in ``language`` (and ``topic``, and the sort-date
+        range), newest first."""
+
+    def oldest_article_date(self, languages: Sequence[str]) -> datetime | None:
+        """The earliest sort date among the articles in ``languages``."""
+
+    # Publishing (storage/feeds.py)
+
+    def archived(self) -> set[tuple[str, str, str, str]]:
+        """(lang, topic, format, "YYYY-MM") of every archive document written."""
+
+    def save_archive(
+        self, key: tuple[str, str, str, str], content_hash: str, now: datetime
+    ) -> None: ...
+
+    def queue_pings(self, hub: str, feed_urls: Iterable[str], now: datetime) -> None:
+        """Ask for one WebSub publish ping per feed URL."""
+
+    def due_pings(self, now: datetime, limit: int = 100) -> list[tuple[str, str, int]]:
+        """(feed url, hub, attempts) of the pings due now."""
+
+    def ping_sent(self, feed_url: str, queued_before: datetime) -> None: ...
+
+    def ping_failed(self, feed_url: str, error: str, next_attempt_at: datetime) -> None: ...
+
+    def pending_pings(self) -> list[tuple[str, str, int, str | None]]:
+        """(feed url, hub, attempts, last error) of the pings not yet sent."""
 
     def count_articles(self, source_id: str | None = None) -> int: ...
 

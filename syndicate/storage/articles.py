@@ -9,8 +9,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from syndicate.models import Article, Mention, RoutedArticle, StoredArticle, UpsertResult
-from syndicate.storage.common import StoreBase, chunks, errors, insert
+from syndicate.models import (
+    Article,
+    Enclosure,
+    Mention,
+    RoutedArticle,
+    StoredArticle,
+    UpsertResult,
+)
+from syndicate.storage.common import StoreBase, as_utc, chunks, errors, insert
 from syndicate.storage.schema import article_terms, article_topics, articles
 
 __all__ = ["ArticleStore", "upsert"]
@@ -65,15 +72,26 @@ class ArticleStore(StoreBase):
             return [(r.source_id, r.title, _mention(r._mapping)) for r in conn.execute(query)]
 
     def articles_for_feed(
-        self, language: str | Sequence[str], topic: str | None, limit: int
+        self,
+        language: str | Sequence[str],
+        topic: str | None,
+        limit: int | None,
+        *,
+        since: datetime | None = None,
+        before: datetime | None = None,
     ) -> list[StoredArticle]:
         """Newest first (published, else updated, else first seen), ``limit`` at most.
 
-        ``language`` is one language, or several (a feed that shows other languages' articles).
+        ``language`` is one language, or several (a feed that shows other languages' articles);
+        ``since``/``before`` bound the sort date (an archive's month).
         """
         sort = sa.func.coalesce(articles.c.published, articles.c.updated, articles.c.first_seen)
         languages = [language] if isinstance(language, str) else list(language)
         query = sa.select(articles).where(articles.c.language.in_(languages))
+        if since is not None:
+            query = query.where(sort >= since)
+        if before is not None:
+            query = query.where(sort < before)
         if topic is not None:
             query = query.where(
                 articles.c.id.in_(
@@ -90,6 +108,14 @@ class ArticleStore(StoreBase):
             _stored_article(row._mapping, topics.get(row.id, ()), mentions.get(row.id, ()))
             for row in rows
         ]
+
+    def oldest_article_date(self, languages: Sequence[str]) -> datetime | None:
+        """The earliest sort date (published, else updated, else first seen) in ``languages``."""
+        sort = sa.func.coalesce(articles.c.published, articles.c.updated, articles.c.first_seen)
+        query = sa.select(sa.func.min(sort)).where(articles.c.language.in_(list(languages)))
+        with errors("read articles"), self.engine.connect() as conn:
+            value = conn.execute(query).scalar_one_or_none()
+        return None if value is None else as_utc(value)
 
     def article_hashes(self, source_id: str, guids: Sequence[str]) -> dict[str, str]:
         """guid -> content hash of the stored articles among ``guids``."""
@@ -237,6 +263,10 @@ def _article_values(article: Article) -> dict[str, Any]:
         "updated": article.updated,
         "language": article.language,
         "content_hash": article.content_hash,
+        "enclosures": json.dumps([[e.url, e.type, e.length] for e in article.enclosures])
+        if article.enclosures
+        else None,
+        "image": article.image,
     }
 
 
@@ -288,6 +318,8 @@ def _stored_article(
         updated=row["updated"],
         language=row["language"],
         content_hash=row["content_hash"],
+        enclosures=tuple(Enclosure(*e) for e in json.loads(row["enclosures"] or "[]")),
+        image=row["image"],
     )
     return StoredArticle(
         row["id"], article, row["first_seen"], row["last_changed"], topics, mentions

@@ -16,13 +16,14 @@ from syndicate.models import RoutedArticle, SourceUpdate, UpsertResult
 from syndicate.storage.articles import ArticleStore, upsert
 from syndicate.storage.common import errors
 from syndicate.storage.schema import feed_state, sources
+from syndicate.storage.feeds import FeedStore
 from syndicate.storage.sources import ConfiguredSource, SourceStore
 from syndicate.storage.translations import TranslationStore
 
 __all__ = ["ConfiguredSource", "SqlStorage"]
 
 
-class SqlStorage(SourceStore, ArticleStore, TranslationStore):
+class SqlStorage(SourceStore, ArticleStore, TranslationStore, FeedStore):
     """The storage of syndicate on one SQLAlchemy engine. See :class:`syndicate.storage.Storage`."""
 
     def record_poll(

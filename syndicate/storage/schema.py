@@ -31,7 +31,9 @@ __all__ = [
     "article_topics",
     "articles",
     "engine_glossaries",
+    "feed_archives",
     "feed_state",
+    "hub_pings",
     "metadata",
     "sources",
     "translation_cache",
@@ -112,6 +114,9 @@ articles = Table(
     Column("updated", UTCDateTime),
     Column("language", String(35), nullable=False),
     Column("content_hash", String(64), nullable=False),
+    #: JSON [[url, type, length], …] of attached files; the main image's URL
+    Column("enclosures", Text),
+    Column("image", Text),
     Column("first_seen", UTCDateTime, nullable=False),
     Column("last_changed", UTCDateTime, nullable=False),
     UniqueConstraint("source_id", "guid", name="uq_articles_source_guid"),
@@ -227,4 +232,30 @@ feed_state = Table(
     Column("etag", String(100)),
     Column("updated", UTCDateTime, nullable=False),
     PrimaryKeyConstraint("lang", "topic", "format", name="pk_feed_state"),
+)
+
+#: RFC 5005 archive documents written (one per feed and month); never rewritten
+feed_archives = Table(
+    "feed_archives",
+    metadata,
+    Column("lang", String(35), nullable=False),
+    Column("topic", String(200), nullable=False),
+    Column("format", String(10), nullable=False),
+    #: "YYYY-MM"
+    Column("month", String(7), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("written_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("lang", "topic", "format", "month", name="pk_feed_archives"),
+)
+
+#: WebSub publish pings waiting to be sent (or retried) to the hub
+hub_pings = Table(
+    "hub_pings",
+    metadata,
+    Column("feed_url", Text, primary_key=True),
+    Column("hub", Text, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
 )

@@ -11,7 +11,7 @@ import html
 from collections.abc import Sequence
 from dataclasses import replace
 
-from syndicate.i18n import language_name, long_date
+from syndicate.i18n import language_name, long_date, text_language, translator
 from syndicate.models import Mention, StoredArticle
 from syndicate.terms.model import Glossary
 from syndicate.terms.routing import concept_scores
@@ -21,23 +21,22 @@ __all__ = ["MAX_KEY_TERMS", "gloss_article", "gloss_header", "key_terms"]
 #: the most concepts a key-terms box lists
 MAX_KEY_TERMS = 8
 
-# Our own wording, per reader language; English for any other.
-_HEADER = {
-    "it": ("Pubblicato in {language} il {date}", "Pubblicato in {language}"),
-    "en": ("Published in {language} on {date}", "Published in {language}"),
-    "ja": ("{date}に{language}で公開", "{language}で公開"),
-}
-_KEY_TERMS = {"it": "Termini chiave", "en": "Key terms", "ja": "主な用語"}
-
 
 def gloss_header(stored: StoredArticle, reader: str) -> str:
-    """The header sentence, in the reader's language."""
-    with_date, without_date = _HEADER.get(reader, _HEADER["en"])
-    language = language_name(stored.article.language, reader)
+    """The header sentence, in the reader's language (English if it has no catalog)."""
+    _ = translator(reader)
+    here = text_language(reader)
+    language = language_name(stored.article.language, here)
     when = stored.article.published or stored.article.updated
     if when is None:
-        return without_date.format(language=language)
-    return with_date.format(language=language, date=long_date(when, reader))
+        # TRANSLATORS: before an article shown untranslated, when it has no date.
+        # {language}: the article's language, named in your language ("Japanese").
+        return _("Published in {language}").format(language=language)
+    # TRANSLATORS: before an article shown untranslated.
+    # {language}: the article's language, named in your language ("Japanese").
+    # {date}: the date it was published, in full ("November 3, 2026").
+    message = _("Published in {language} on {date}")
+    return message.format(language=language, date=long_date(when, here))
 
 
 def key_terms(
@@ -69,7 +68,9 @@ def gloss_article(stored: StoredArticle, reader: str, glossary: Glossary) -> Sto
     ]
     terms = key_terms(stored.mentions, glossary, reader)
     if terms:
-        label = _KEY_TERMS.get(reader, _KEY_TERMS["en"])
+        _ = translator(reader)
+        # TRANSLATORS: the label of the list of an article's main terms.
+        label = _("Key terms")
         items = "".join(
             f"<li>{html.escape(mine)}</li>"
             if mine.casefold() == theirs.casefold()

@@ -1,0 +1,98 @@
+"""Storage for publishing: RFC 5005 archive documents written, WebSub pings to send."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from syndicate.storage.common import StoreBase, errors, insert
+from syndicate.storage.schema import feed_archives, hub_pings
+
+__all__ = ["FeedStore"]
+
+#: (lang, topic, format, "YYYY-MM")
+ArchiveKey = tuple[str, str, str, str]
+
+
+class FeedStore(StoreBase):
+    """Archives and hub pings: see :class:`syndicate.storage.Storage` for the contracts."""
+
+    def archived(self) -> set[ArchiveKey]:
+        """Every archive document written so far."""
+        c = feed_archives.c
+        with errors("read archives"), self.engine.connect() as conn:
+            return {
+                (r.lang, r.topic, r.format, r.month)
+                for r in conn.execute(sa.select(c.lang, c.topic, c.format, c.month))
+            }
+
+    def save_archive(self, key: ArchiveKey, content_hash: str, now: datetime) -> None:
+        lang, topic, fmt, month = key
+        with errors("save archive"), self._write() as conn:
+            conn.execute(
+                insert(conn, feed_archives)
+                .values(
+                    lang=lang,
+                    topic=topic,
+                    format=fmt,
+                    month=month,
+                    content_hash=content_hash,
+                    written_at=now,
+                )
+                .on_conflict_do_nothing(index_elements=["lang", "topic", "format", "month"])
+            )
+
+    def queue_pings(self, hub: str, feed_urls: Iterable[str], now: datetime) -> None:
+        """Ask for a publish ping of each feed (one pending ping per feed: a feed that changes
+        again before its ping went out is pinged once)."""
+        with errors("queue pings"), self._write() as conn:
+            for url in feed_urls:
+                statement = insert(conn, hub_pings).values(
+                    feed_url=url, hub=hub, attempts=0, next_attempt_at=now, created_at=now
+                )
+                conn.execute(
+                    statement.on_conflict_do_update(
+                        index_elements=["feed_url"],
+                        set_={"hub": hub, "next_attempt_at": now, "attempts": 0},
+                    )
+                )
+
+    def due_pings(self, now: datetime, limit: int = 100) -> list[tuple[str, str, int]]:
+        """(feed url, hub, attempts so far) of the pings due now."""
+        c = hub_pings.c
+        query = (
+            sa.select(c.feed_url, c.hub, c.attempts)
+            .where(c.next_attempt_at <= now)
+            .order_by(c.next_attempt_at, c.feed_url)
+            .limit(limit)
+        )
+        with errors("read pings"), self.engine.connect() as conn:
+            return [(r.feed_url, r.hub, int(r.attempts)) for r in conn.execute(query)]
+
+    def ping_sent(self, feed_url: str, queued_before: datetime) -> None:
+        """Drop a ping once sent (unless the feed was queued again after the send began)."""
+        c = hub_pings.c
+        with errors("record ping"), self._write() as conn:
+            conn.execute(
+                hub_pings.delete().where(
+                    (c.feed_url == feed_url) & (c.next_attempt_at <= queued_before)
+                )
+            )
+
+    def ping_failed(self, feed_url: str, error: str, next_attempt_at: datetime) -> None:
+        c = hub_pings.c
+        with errors("record ping"), self._write() as conn:
+            conn.execute(
+                hub_pings.update()
+                .where(c.feed_url == feed_url)
+                .values(attempts=c.attempts + 1, last_error=error, next_attempt_at=next_attempt_at)
+            )
+
+    def pending_pings(self) -> list[tuple[str, str, int, str | None]]:
+        """(feed url, hub, attempts, last error) of every ping not yet sent."""
+        c = hub_pings.c
+        query = sa.select(c.feed_url, c.hub, c.attempts, c.last_error).order_by(c.feed_url)
+        with errors("read pings"), self.engine.connect() as conn:
+            return [(r[0], r[1], int(r[2]), r[3]) for r in conn.execute(query)]
