@@ -31,6 +31,7 @@ from syndicate.pipeline import (
 )
 from syndicate.preview import check_source
 from syndicate.publish import publish_feeds
+from syndicate.publish.websub import send_pings
 from syndicate.service import run_service, run_worker, serve
 from syndicate.status import source_statuses
 from syndicate.storage import SqlStorage
@@ -208,6 +209,8 @@ def publish(
         terms = load_glossary(config)
         reroute_stored(config, storage, terms)
         report = publish_feeds(config, storage, utcnow(), force=force, glossary=terms.glossary)
+        if config.publish.hub:
+            send_pings(storage, utcnow(), user_agent=config.fetch.user_agent)
     typer.echo(
         f"{len(report.written)} feeds written, {report.unchanged} unchanged in {config.output_dir}"
     )

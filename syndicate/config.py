@@ -108,6 +108,8 @@ class PublishConfig:
     max_entries: int = 50
     #: a WebSub hub: feeds advertise it and it is pinged when a feed changes
     hub: str | None = None
+    #: how many past months get RFC 5005 archive documents (older articles are not archived)
+    archive_months: int = 24
 
 
 @dataclass(frozen=True)
@@ -288,13 +290,16 @@ def _build(check: Checker, path: Path, data: dict[str, Any], env: dict[str, str]
             f"({fetch.total_timeout:g}s), or a slow fetch could be taken over by "
             "another worker while it still runs",
         )
-    t = check.table(data, ("publish",), {"max_entries", "hub"})
+    t = check.table(data, ("publish",), {"max_entries", "hub", "archive_months"})
     hub = check.optional_string(t, ("publish", "hub"))
     if hub is not None and not hub.startswith(("http://", "https://")):
         check.problem(("publish", "hub"), f"expected an http(s) URL, got {hub!r}")
     publish = PublishConfig(
         max_entries=check.integer(t, ("publish", "max_entries"), PublishConfig.max_entries, low=1),
         hub=hub,
+        archive_months=check.integer(
+            t, ("publish", "archive_months"), PublishConfig.archive_months, low=0
+        ),
     )
     translation = read_translation(
         check, check.table(data, ("translation",), TRANSLATION_KEYS), languages

@@ -37,6 +37,7 @@ from syndicate.polling import (
     redirect_step,
 )
 from syndicate.publish import PublishReport, publish_feeds
+from syndicate.publish.websub import send_pings
 from syndicate.storage import Storage
 from syndicate.terms import TermBase, route
 from syndicate.translate import TranslateReport, Translator
@@ -194,6 +195,8 @@ async def run_cycle(
         report = await asyncio.to_thread(
             publish_feeds, config, storage, clock(), glossary=terms.glossary
         )
+    if config.publish.hub:  # changed feeds' pings, and earlier ones the hub refused
+        await asyncio.to_thread(send_pings, storage, clock(), user_agent=config.fetch.user_agent)
     cycle = CycleReport(started, time.monotonic() - t0, tuple(outcomes), report, translated)
     log.info(
         "cycle: %d polled, %d new, %d updated articles, %d failed, %d feeds written in %.2fs",

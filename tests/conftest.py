@@ -91,11 +91,27 @@ def write_config(directory: Path, body: str) -> Path:
     return path
 
 
+ENERGY_TOPIC = """
+[[topics]]
+id = "energy"
+title = { it = "Energia", en = "Energy", ja = "エネルギー" }
+categories = ["energia", "energy", "エネルギー"]
+keywords = ["battery"]
+"""
+
+
 def make_config(
-    directory: Path, *, sources: str, database: str | None = None, extra: str = ""
+    directory: Path,
+    *,
+    sources: str,
+    database: str | None = None,
+    extra: str = "",
+    topics: bool = True,
 ) -> Config:
-    """A small config in ``directory`` with the given [[sources]] tables."""
+    """A small config in ``directory`` with the given [[sources]] tables (and, unless told
+    otherwise, one "energy" topic)."""
     database = database or f"sqlite:///{directory / 'syndicate.db'}"
+    energy = ENERGY_TOPIC if topics else ""
     body = f"""
 [service]
 languages = ["it", "en", "ja"]
@@ -107,11 +123,7 @@ base_url = "http://127.0.0.1:8080"
 allow_private_networks = true
 timeout = "5s"
 
-[[topics]]
-id = "energy"
-title = {{ it = "Energia", en = "Energy", ja = "エネルギー" }}
-categories = ["energia", "energy", "エネルギー"]
-keywords = ["battery"]
+{energy}
 {extra}
 {sources}
 """

@@ -14,7 +14,7 @@ import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from syndicate.config import Config, UntranslatedPolicy
 from syndicate.i18n import (
@@ -161,13 +161,17 @@ def _url(config: Config, relpath: str) -> str:
 
 
 def _closed_months(config: Config, storage: Storage, now: datetime) -> list[str]:
-    """ "YYYY-MM" of every month from the oldest article's to last month, oldest first."""
+    """The months (``YYYY-MM``) from the oldest article's to last month, oldest first, at
+    most ``publish.archive_months`` of them (a bogus 1970 date must not make 600 files)."""
     oldest = storage.oldest_article_date(config.service.languages)
-    if oldest is None:
+    if oldest is None or config.publish.archive_months == 0:
         return []
     current = _month_start(now)
+    earliest = current
+    for _ in range(config.publish.archive_months):
+        earliest = (earliest - timedelta(days=1)).replace(day=1)
     months: list[str] = []
-    month = _month_start(oldest)
+    month = max(_month_start(oldest), earliest)
     while month < current:
         months.append(f"{month:%Y-%m}")
         month = _next_month(month)

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from syndicate.models import RoutedArticle, SourceUpdate, UpsertResult
 from syndicate.storage.articles import ArticleStore, upsert
 from syndicate.storage.common import errors
-from syndicate.storage.schema import feed_state, sources
 from syndicate.storage.feeds import FeedStore
+from syndicate.storage.schema import feed_state, sources
 from syndicate.storage.sources import ConfiguredSource, SourceStore
 from syndicate.storage.translations import TranslationStore
 
