@@ -127,9 +127,16 @@ def publish_feeds(
             for spec in group
             if (lang, topic, spec.format.value, month) not in archived
         ]
-        for month, spec in missing:
-            relpath = _write_archive(config, storage, spec, month, months, glossary, now)
-            archives.append(relpath)
+        if missing:  # one query for every missing month of this feed, split by month
+            span = (missing[0][0], max(m for m, _ in missing))
+            by_month: dict[str, list[StoredArticle]] = {}
+            for entry in _entries(config, storage, lang, topic, glossary, months=span):
+                by_month.setdefault(f"{entry.sort_date.astimezone(UTC):%Y-%m}", []).append(entry)
+            for month, spec in missing:
+                entries_of_month = by_month.get(month, [])
+                archives.append(
+                    _write_archive(config, storage, spec, month, months, entries_of_month, now)
+                )
     written += archives
     written += _write_opml(config, specs)
     if config.publish.hub and changed_urls:
@@ -193,24 +200,25 @@ def _entries(
     topic: str,
     glossary: Glossary,
     *,
-    month: str | None = None,
+    months: tuple[str, str] | None = None,
 ) -> list[StoredArticle]:
     """A feed's entries: its language's articles, the others' translations where done,
     and the rest under the untranslated policy (glossed, original, or left out). With
-    ``month``, that month's entries, all of them (an archive); else the newest."""
+    ``months`` (first and last ``YYYY-MM``), every entry of those months (for archives);
+    else the newest."""
     policy = config.translation.untranslated
     translating = config.translation.enabled and lang in config.translation.targets
     everyone = policy is not UntranslatedPolicy.SKIP or translating
     languages = config.service.languages if everyone else [lang]
     window: dict[str, datetime] = {}
-    if month is not None:
-        start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
-        end = _next_month(start.date())
+    if months is not None:
+        start = datetime.strptime(months[0], "%Y-%m").replace(tzinfo=UTC)
+        end = _next_month(datetime.strptime(months[1], "%Y-%m").date())
         window = {"since": start, "before": datetime(end.year, end.month, 1, tzinfo=UTC)}
     stored = storage.articles_for_feed(
         languages,
         None if topic == "all" else topic,
-        None if month else config.publish.max_entries,
+        None if months else config.publish.max_entries,
         **window,
     )
     others = [s.id for s in stored if s.article.language != lang]
@@ -234,12 +242,11 @@ def _write_archive(
     spec: FeedSpec,
     month: str,
     months: Sequence[str],
-    glossary: Glossary,
+    entries: Sequence[StoredArticle],
     now: datetime,
 ) -> str:
     """One month's immutable archive document (RFC 5005), linked to the feed and to the
     months before and after (the next month's URL is known before it is written)."""
-    entries = _entries(config, storage, spec.lang, spec.topic, glossary, month=month)
     index = months.index(month)
     following = _next_month(datetime.strptime(month, "%Y-%m").date())
     links = {"current": _url(config, spec.relpath)}
