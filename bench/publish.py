@@ -187,10 +187,8 @@ def main() -> None:
     print(f"{'first publish: feeds, archives, OPML, .gz':<58} {first_s:>9.3f}")
     print(f"{'full rebuild of the feeds (--force)':<58} {rebuild_s:>9.3f}")
     print(f"{'baseline: feedgen + json.dumps directly, same entries':<58} {direct_s:>9.3f}")
-    print(
-        f"{'one changed article, then publish (median of %d)' % args.repeat:<58} "
-        f"{sorted(updates)[len(updates) // 2]:>9.3f}"
-    )
+    label = f"one changed article, then publish (median of {args.repeat})"
+    print(f"{label:<58} {sorted(updates)[len(updates) // 2]:>9.3f}")
     print(f"files the one-article update rewrote: {len(update.written)}")
     print(
         f"full rebuild / baseline: {rebuild_s / direct_s:.2f}x; "
