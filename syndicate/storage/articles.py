@@ -85,7 +85,7 @@ class ArticleStore(StoreBase):
         ``language`` is one language, or several (a feed that shows other languages' articles);
         ``since``/``before`` bound the sort date (an archive's month).
         """
-        sort = sa.func.coalesce(articles.c.published, articles.c.updated, articles.c.first_seen)
+        sort = articles.c.sort_date
         languages = [language] if isinstance(language, str) else list(language)
         query = sa.select(articles).where(articles.c.language.in_(languages))
         if since is not None:
@@ -111,7 +111,7 @@ class ArticleStore(StoreBase):
 
     def oldest_article_date(self, languages: Sequence[str]) -> datetime | None:
         """The earliest sort date (published, else updated, else first seen) in ``languages``."""
-        sort = sa.func.coalesce(articles.c.published, articles.c.updated, articles.c.first_seen)
+        sort = articles.c.sort_date
         query = sa.select(sa.func.min(sort)).where(articles.c.language.in_(list(languages)))
         with errors("read articles"), self.engine.connect() as conn:
             value = conn.execute(query).scalar_one_or_none()
@@ -165,6 +165,7 @@ def upsert(
             "first_seen": now,
             "last_changed": now,
             "routing_version": version,
+            "sort_date": item.article.published or item.article.updated or now,
             **_article_values(item.article),
         }
         for guid, item in unique.items()
@@ -191,7 +192,12 @@ def upsert(
         conn.execute(
             articles.update()
             .where(articles.c.id == article_id)
-            .values(last_changed=now, routing_version=version, **_article_values(item.article))
+            .values(
+                last_changed=now,
+                routing_version=version,
+                sort_date=item.article.published or item.article.updated or articles.c.first_seen,
+                **_article_values(item.article),
+            )
         )
         links.append((article_id, item))
         updated += 1

@@ -120,7 +120,9 @@ articles = Table(
     Column("first_seen", UTCDateTime, nullable=False),
     Column("last_changed", UTCDateTime, nullable=False),
     UniqueConstraint("source_id", "guid", name="uq_articles_source_guid"),
-    Index("ix_articles_language", "language"),
+    #: published, else updated, else first seen: what feeds sort by (indexed)
+    Column("sort_date", UTCDateTime),
+    Index("ix_articles_sort_date", "sort_date"),
     # 0004: the glossary + topics version the article's mentions and topics were computed with
     Column("routing_version", String(64), nullable=False, server_default=""),
     Index("ix_articles_routing_version", "routing_version"),

@@ -53,7 +53,7 @@ class TranslationStore(StoreBase):
         wanted = {source: ",".join(fields) for source, fields in fields_of.items() if fields}
         if not wanted:
             return 0
-        sort = sa.func.coalesce(a.published, a.updated, a.first_seen)
+        sort = a.sort_date
         queued = 0
         with errors("queue translations"), self._write() as conn:
             for target in targets:
@@ -121,7 +121,7 @@ class TranslationStore(StoreBase):
             & (t.next_attempt_at.is_(None) | (t.next_attempt_at <= now))
             & (t.lease_until.is_(None) | (t.lease_until < now))
         )
-        sort = sa.func.coalesce(a.published, a.updated, a.first_seen)
+        sort = a.sort_date
         pick = (
             sa.select(t.article_id, t.target_lang)
             .join(articles, a.id == t.article_id)
