@@ -248,6 +248,9 @@ class UpsertResult:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    #: the topics of the new and changed articles, before and after the change: the topic
+    #: feeds a publish must look at (besides ``all``)
+    topics: frozenset[str] = frozenset()
 
     @property
     def changed(self) -> bool:

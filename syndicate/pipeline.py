@@ -19,6 +19,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from syndicate.config import Config
@@ -190,10 +191,20 @@ async def run_cycle(
     if translator is not None:
         translated = await _translate(translator, terms)
     report: PublishReport | None = None
-    changed = any(o.result.changed for o in outcomes) or (translated and translated.changed)
-    if publish and changed:
+    polled = any(o.result.changed for o in outcomes)
+    if publish and (polled or (translated and translated.changed)):
+        # Only new and changed articles' topic feeds (and "all") need a look, unless
+        # translations came in: a translation can land in any feed.
+        topics = (
+            None
+            if translated and translated.changed
+            else set().union(*(o.result.topics for o in outcomes))
+        )
         report = await asyncio.to_thread(
-            publish_feeds, config, storage, clock(), glossary=terms.glossary
+            partial(publish_feeds, glossary=terms.glossary, topics=topics),
+            config,
+            storage,
+            clock(),
         )
     if config.publish.hub:  # changed feeds' pings, and earlier ones the hub refused
         await asyncio.to_thread(send_pings, storage, clock(), user_agent=config.fetch.user_agent)

@@ -366,3 +366,24 @@ def test_hostile_content_is_sanitized_and_escaped_in_every_format(tmp_path: Path
         assert title == '5 < 6 & "quotes" > 4'  # text, escaped in the file
         for bad in ("<script", "onclick", "onerror", "javascript:"):
             assert bad not in html, (suffix, bad)
+
+
+def test_a_targeted_publish_follows_an_article_out_of_a_topic(
+    demo: tuple[Config, SqlStorage],
+) -> None:
+    config, storage = demo
+    publish_feeds(config, storage, NOW)
+    (article,) = storage.articles_for_feed(["it"], "energy", 1)
+    changed = replace(article.article, title="Non più energia", content_hash="moved")
+    result = storage.upsert_articles(changed.source_id, [RoutedArticle(changed)], NOW)
+    assert "energy" in result.topics  # the topic it left
+    report = publish_feeds(config, storage, NOW, topics=result.topics)
+    rewritten = {w.split("/")[1].split(".")[0] for w in report.written if w.count("/") == 1}
+    assert result.topics == set(article.topics)
+    assert rewritten <= {"all", *article.topics} and "energy" in rewritten
+    energy = json.loads((config.output_dir / "it" / "energy.json").read_bytes())
+    assert all(item["title"] != "Non più energia" for item in energy["items"])
+    every = json.loads((config.output_dir / "it" / "all.json").read_bytes())
+    assert any(item["title"] == "Non più energia" for item in every["items"])
+    # The targeted publish left the other feeds as a full publish would have written them.
+    assert publish_feeds(config, storage, NOW).written == ()
