@@ -12,8 +12,10 @@ from syndicate.errors import PublishError
 __all__ = ["write_atomic"]
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, fsync it, then rename over ``path``."""
+def write_atomic(path: Path, data: bytes, *, sync_directory: bool = True) -> None:
+    """Write ``data`` to a temporary file beside ``path``, fsync it, then rename over ``path``
+    (and fsync the directory, so the rename is durable; a caller writing several files to
+    one directory may leave that to the last one)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -26,7 +28,8 @@ def write_atomic(path: Path, data: bytes) -> None:
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-        _fsync_dir(path.parent)
+        if sync_directory:
+            _fsync_dir(path.parent)
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

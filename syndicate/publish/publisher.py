@@ -101,6 +101,8 @@ def publish_feeds(
     written: list[str] = []
     archives: list[str] = []
     changed_urls: list[str] = []
+    # Saved once at the end: a crash before it only means identical files written again.
+    saved: list[tuple[tuple[str, str, str], str]] = []
     unchanged = 0
     specs = feed_specs(config)
     for (lang, topic), group in _by_feed(specs):
@@ -133,7 +135,7 @@ def publish_feeds(
                     unchanged += 1
                     continue
                 _write(config, spec.relpath, _render(doc))
-                storage.save_feed_hash(key, digest, now)
+                saved.append((key, digest))
                 written.append(spec.relpath)
                 changed_urls.append(doc.self_url)
         if missing:  # one query for every missing month of this feed, split by month
@@ -146,6 +148,7 @@ def publish_feeds(
                 archives.append(
                     _write_archive(config, storage, spec, month, months, entries_of_month, now)
                 )
+    storage.save_feed_hashes(saved, now)
     written += archives
     written += _write_opml(config, specs)
     if config.publish.hub and changed_urls:
@@ -168,7 +171,7 @@ def _render(doc: FeedDocument) -> bytes:
 def _write(config: Config, relpath: str, data: bytes) -> None:
     """The file, then its precompressed twin (mtime 0: same bytes, same .gz)."""
     path = config.output_dir / relpath
-    write_atomic(path, data)
+    write_atomic(path, data, sync_directory=False)  # the next write syncs their directory
     write_atomic(path.with_name(path.name + ".gz"), gzip.compress(data, compresslevel=9, mtime=0))
 
 

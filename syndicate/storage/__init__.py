@@ -136,6 +136,11 @@ class Storage(Protocol):
         self, key: tuple[str, str, str], content_hash: str, now: datetime
     ) -> None: ...
 
+    def save_feed_hashes(
+        self, items: Sequence[tuple[tuple[str, str, str], str]], now: datetime
+    ) -> None:
+        """Record several feeds' hashes in one transaction."""
+
     # Translation (storage/translations.py)
 
     def queue_translations(

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from syndicate.models import RoutedArticle, SourceUpdate, UpsertResult
 from syndicate.storage.articles import ArticleStore, upsert
-from syndicate.storage.common import errors
+from syndicate.storage.common import errors, insert
 from syndicate.storage.feeds import FeedStore
 from syndicate.storage.schema import feed_state, sources
 from syndicate.storage.sources import ConfiguredSource, SourceStore
@@ -87,19 +87,26 @@ class SqlStorage(SourceStore, ArticleStore, TranslationStore, FeedStore):
             return {(r.lang, r.topic, r.format): r.content_hash for r in rows}
 
     def save_feed_hash(self, key: tuple[str, str, str], content_hash: str, now: datetime) -> None:
-        lang, topic, fmt = key
-        match = (
-            (feed_state.c.lang == lang)
-            & (feed_state.c.topic == topic)
-            & (feed_state.c.format == fmt)
-        )
+        self.save_feed_hashes([(key, content_hash)], now)
+
+    def save_feed_hashes(
+        self, items: Sequence[tuple[tuple[str, str, str], str]], now: datetime
+    ) -> None:
+        """Record what each feed was last written with, all in one transaction."""
+        if not items:
+            return
+        rows = [
+            {"lang": lang, "topic": topic, "format": fmt, "content_hash": digest, "updated": now}
+            for (lang, topic, fmt), digest in items
+        ]
         with errors("save feed state"), self._write() as conn:
-            done = conn.execute(
-                feed_state.update().where(match).values(content_hash=content_hash, updated=now)
-            ).rowcount
-            if not done:
-                conn.execute(
-                    feed_state.insert().values(
-                        lang=lang, topic=topic, format=fmt, content_hash=content_hash, updated=now
-                    )
+            statement = insert(conn, feed_state).values(rows)
+            conn.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["lang", "topic", "format"],
+                    set_={
+                        "content_hash": statement.excluded.content_hash,
+                        "updated": statement.excluded.updated,
+                    },
                 )
+            )
