@@ -20,6 +20,7 @@ from typing import Any
 import feedparser
 import nh3
 
+from syndicate.jsonfeed_input import read_json_feed
 from syndicate.language import detect_language
 from syndicate.models import Article, Enclosure
 
@@ -87,8 +88,20 @@ def parse_feed(
     languages: Iterable[str] = (),
     fallback_language: str = "",
 ) -> ParsedFeed:
-    """Parse ``body``; ``language`` (declared by the source) wins over what the feed says."""
-    result = feedparser.parse(body, response_headers=dict(headers or {}), sanitize_html=False)
+    """Parse ``body``; ``language`` (declared by the source) wins over what the feed says.
+
+    RSS and Atom go through feedparser; JSON Feed through :mod:`syndicate.jsonfeed_input`,
+    which gives the same shapes."""
+    json_feed = read_json_feed(body)
+    result: Any
+    if json_feed is not None:
+        result = {
+            "feed": json_feed.feed,
+            "entries": json_feed.entries,
+            "version": json_feed.version,
+        }
+    else:
+        result = feedparser.parse(body, response_headers=dict(headers or {}), sanitize_html=False)
     known = list(languages)
     feed = result.get("feed", {})
     feed_lang = normalize_language(feed.get("language"), known)

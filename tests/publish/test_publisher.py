@@ -113,6 +113,9 @@ def validate_all(config: Config) -> dict[str, int]:
             atom = feedparser.parse(path.with_suffix(".atom").read_bytes())
             items = json.loads(data)["items"]
             assert [i["id"] for i in items] == [e.id for e in atom.entries], path
+            # and our own reader of JSON Feed sources gets every item back
+            again = parse_feed(data, source_id="again", fallback_language="en")
+            assert len(again.articles) == len(items) and not again.bozo, path
     return counts
 
 

@@ -1,0 +1,95 @@
+"""Read JSON Feed 1.0/1.1 sources (feedparser 6.0 does not): items become the same entry
+dictionaries feedparser gives, so :mod:`syndicate.parse` normalizes every format alike."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+__all__ = ["JsonFeed", "read_json_feed"]
+
+VERSION_PREFIX = "https://jsonfeed.org/version/"
+
+
+class JsonFeed:
+    """A JSON Feed document as feedparser-shaped ``feed`` and ``entries``."""
+
+    def __init__(self, version: str, feed: dict[str, Any], entries: list[dict[str, Any]]):
+        self.version = version
+        self.feed = feed
+        self.entries = entries
+
+
+def read_json_feed(body: bytes) -> JsonFeed | None:
+    """The document, or None when ``body`` is not a JSON Feed (then it is XML or junk)."""
+    start = body.lstrip()[:1]
+    if start != b"{":
+        return None
+    try:
+        data = json.loads(body.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(data, dict) or not str(data.get("version", "")).startswith(VERSION_PREFIX):
+        return None
+    version = "json" + str(data["version"]).removeprefix(VERSION_PREFIX).replace(".", "")
+    feed = {"title": _text(data.get("title")), "language": _text(data.get("language"))}
+    items = data.get("items")
+    entries = [
+        _entry(item, feed["language"]) for item in (items if isinstance(items, list) else [])
+    ]
+    return JsonFeed(version, feed, [e for e in entries if e is not None])
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _when(value: Any) -> Any:
+    """RFC 3339 -> a UTC struct_time like feedparser's ``*_parsed``; None if unreadable."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).timetuple()
+
+
+def _entry(item: Any, feed_language: str) -> dict[str, Any] | None:
+    if not isinstance(item, dict):
+        return None
+    content = []
+    if html := _text(item.get("content_html")):
+        content.append(
+            {"type": "text/html", "value": html, "language": _text(item.get("language"))}
+        )
+    elif text := _text(item.get("content_text")):
+        content.append(
+            {"type": "text/plain", "value": text, "language": _text(item.get("language"))}
+        )
+    authors = item.get("authors") or (
+        [item["author"]] if isinstance(item.get("author"), dict) else []
+    )
+    entry: dict[str, Any] = {
+        "id": str(item.get("id") or ""),
+        "link": _text(item.get("url")) or _text(item.get("external_url")),
+        "title": _text(item.get("title")),
+        "summary": _text(item.get("summary")),
+        "content": content,
+        "published_parsed": _when(item.get("date_published")),
+        "updated_parsed": _when(item.get("date_modified")),
+        "authors": [{"name": _text(a.get("name"))} for a in authors if isinstance(a, dict)],
+        "tags": [{"term": t} for t in item.get("tags") or [] if isinstance(t, str)],
+        "enclosures": [
+            {"href": a.get("url"), "type": a.get("mime_type"), "length": a.get("size_in_bytes")}
+            for a in item.get("attachments") or []
+            if isinstance(a, dict)
+        ],
+        "title_detail": {"language": _text(item.get("language")) or feed_language},
+    }
+    if image := _text(item.get("image")) or _text(item.get("banner_image")):
+        entry["image"] = {"href": image}
+    return entry
