@@ -122,7 +122,9 @@ _ENGINE_KEYS = {
 }
 
 
-def _fields(check: Checker, t: dict[str, Any], key: KeyPath, default: tuple[str, ...]) -> Any:
+def _fields(
+    check: Checker, t: dict[str, Any], key: KeyPath, default: tuple[str, ...]
+) -> tuple[str, ...]:
     fields = check.strings(t, key, default)
     for i, name in enumerate(fields):
         if name not in FIELDS:
@@ -134,7 +136,7 @@ def source_fields(check: Checker, t: dict[str, Any], key: KeyPath) -> tuple[str,
     """A source's ``translate`` list (None when it does not say)."""
     if key[-1] not in t:
         return None
-    return tuple(_fields(check, t, key, ()))
+    return _fields(check, t, key, ())
 
 
 def read_translation(

@@ -7,8 +7,9 @@ month) against the caps, and every pending or failed article with its reason.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from syndicate.config import Config
@@ -83,14 +84,16 @@ class TranslationStatusReport:
         }
 
 
-def usage_by_source(
-    storage: Storage, now: datetime, engine: str | None = None
+def usage_by_source(storage: Storage, now: datetime) -> dict[str, tuple[int, int, int]]:
+    """source id -> (chars today, chars this month, requests this month), all engines."""
+    return _per_source(storage.usage(None, month_start(now)), day_start(now))
+
+
+def _per_source(
+    rows: Iterable[tuple[str, str, date, int, int, int]], today: date
 ) -> dict[str, tuple[int, int, int]]:
-    """source id -> (chars today, chars this month, requests this month), all engines
-    unless one is named."""
-    today, month = day_start(now), month_start(now)
     out: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for _engine, source_id, day, chars, _tokens, requests in storage.usage(engine, month):
+    for _engine, source_id, day, chars, _tokens, requests in rows:
         row = out[source_id]
         row[1] += chars
         row[2] += requests
@@ -137,7 +140,7 @@ def translation_status(
         chars_month=sum(r[3] for r in rows if r[0] in names),
         daily_cap=engine_config.daily_char_budget,
         monthly_cap=engine_config.monthly_char_budget,
-        per_source=usage_by_source(storage, now),
+        per_source=_per_source(rows, today),
         tokens_month=sum(r[4] for r in rows if r[0] in names),
         waiting=waiting,
         flagged=flagged,
