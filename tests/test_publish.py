@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gzip
 import os
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -14,7 +15,7 @@ from syndicate.errors import PublishError
 from syndicate.models import Article, RoutedArticle, TopicReason
 from syndicate.parse import article_hash
 from syndicate.publish import feed_specs, publish_feeds
-from syndicate.publish.atomic import write_atomic
+from syndicate.publish.atomic import AtomicWriter, write_atomic, write_files_atomic
 from syndicate.storage import SqlStorage, open_storage
 
 from .conftest import CORPORA, make_config
@@ -159,3 +160,44 @@ def test_write_atomic_keeps_the_old_file_when_the_write_fails(
         write_atomic(target, b"new file")
     assert target.read_bytes() == b"old complete file"
     assert sorted(p.name for p in target.parent.iterdir()) == ["all.atom"]
+
+
+def test_a_batch_renames_nothing_when_one_of_its_files_cannot_be_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = {tmp_path / "it" / f"{n}.atom": f"old {n}".encode() for n in range(6)}
+    write_files_atomic(old, gzip_twins=True)
+    real_fsync = os.fsync
+
+    def disk_fails_once(fd: int) -> None:
+        name = os.readlink(f"/proc/self/fd/{fd}")  # the temporary file of it/3.atom
+        if name.endswith(".tmp") and "/.3.atom." in name:
+            raise OSError(5, "Input/output error")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", disk_fails_once)
+    with pytest.raises(PublishError, match=r"3\.atom.*Input/output error"):
+        write_files_atomic({path: b"new" for path in old}, gzip_twins=True)
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    assert {path: path.read_bytes() for path in old} == old  # every file is still the old one
+    assert sorted(p.name for p in (tmp_path / "it").iterdir() if p.name.startswith(".")) == []
+
+
+def test_a_batch_whose_caller_fails_renames_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "all.json"
+    write_atomic(target, b"old")
+    with pytest.raises(RuntimeError), AtomicWriter() as writer:
+        writer.add(target, b"new", gzip_twin=True)
+        raise RuntimeError("rendering the next feed failed")
+    assert target.read_bytes() == b"old" and sorted(p.name for p in tmp_path.iterdir()) == [
+        "all.json"
+    ]
+
+
+def test_gzip_twins_hold_the_same_bytes_and_do_not_depend_on_the_time(tmp_path: Path) -> None:
+    data = "<feed>caffè, 蓄電池</feed>\n".encode() * 50
+    write_files_atomic({tmp_path / "a.atom": data, tmp_path / "b.atom": data}, gzip_twins=True)
+    first = (tmp_path / "a.atom.gz").read_bytes()
+    assert gzip.decompress(first) == data == (tmp_path / "a.atom").read_bytes()
+    assert (tmp_path / "b.atom.gz").read_bytes() == first  # mtime 0: same bytes, same .gz
+    assert oct((tmp_path / "a.atom.gz").stat().st_mode & 0o777) == "0o644"

@@ -274,6 +274,22 @@ def test_feed_hashes(storage: SqlStorage) -> None:
     assert storage.feed_hashes() == {("en", "all", "atom"): "h2", ("it", "energy", "rss"): "h3"}
 
 
+def test_missing_archives(storage: SqlStorage) -> None:
+    feeds = [("it", "all", "atom"), ("en", "energy", "rss")]
+    months = ["2026-08", "2026-09", "2026-10"]
+    assert len(storage.missing_archives(feeds, months)) == 6
+    for month in months:
+        storage.save_archive(("it", "all", "atom", month), "h", NOW)
+    storage.save_archive(("en", "energy", "rss", "2026-09"), "h", NOW)
+    storage.save_archive(("en", "energy", "rss", "2026-07"), "h", NOW)  # before the window
+    storage.save_archive(("ja", "all", "json", "2026-08"), "h", NOW)  # not asked about
+    assert storage.missing_archives(feeds, months) == {
+        ("en", "energy", "rss", "2026-08"),
+        ("en", "energy", "rss", "2026-10"),
+    }
+    assert storage.missing_archives(feeds, []) == set() == storage.missing_archives([], months)
+
+
 def test_concurrent_writers_do_not_duplicate(database_url: str) -> None:
     """Two workers storing the same entries at once: each guid is stored exactly once."""
     stores = [open_storage(database_url) for _ in range(2)]

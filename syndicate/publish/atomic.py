@@ -3,19 +3,92 @@
 from __future__ import annotations
 
 import contextlib
+import gzip
 import os
 import tempfile
+from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from types import TracebackType
 
 from syndicate.errors import PublishError
 
-__all__ = ["write_atomic"]
+__all__ = ["AtomicWriter", "write_atomic", "write_files_atomic"]
+
+#: temporary files written and fsync'd at once (the time is mostly spent waiting for fsync)
+WRITERS = 4
 
 
-def write_atomic(path: Path, data: bytes, *, sync_directory: bool = True) -> None:
-    """Write ``data`` to a temporary file beside ``path``, fsync it, then rename over ``path``
-    (and fsync the directory, so the rename is durable; a caller writing several files to
-    one directory may leave that to the last one)."""
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path``, fsync it, rename it over ``path``
+    and fsync the directory, so the rename is durable."""
+    write_files_atomic({path: data})
+
+
+def write_files_atomic(files: Mapping[Path, bytes], *, gzip_twins: bool = False) -> None:
+    """Write several files as :func:`write_atomic` does, faster (see :class:`AtomicWriter`)."""
+    with AtomicWriter() as writer:
+        for path, data in files.items():
+            writer.add(path, data, gzip_twin=gzip_twins)
+
+
+class AtomicWriter:
+    """A batch of files written so that each is either its old self or complete and new.
+
+    ``add`` hands a file to a few writer threads, which write (and gzip, for a precompressed
+    ``.gz`` twin) and fsync a temporary file beside it while the caller goes on; most of that
+    time is spent in the kernel, so rendering the next file overlaps it. Leaving the ``with``
+    block waits for every temporary, then renames each over its file and fsyncs each
+    directory once. If any write failed, or the block raised, nothing is renamed: the
+    temporary files are removed and the error raised (:class:`PublishError` for I/O).
+    """
+
+    def __init__(self, workers: int = WRITERS) -> None:
+        self._workers = workers
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: dict[Path, Future[str]] = {}
+
+    def __enter__(self) -> AtomicWriter:
+        return self
+
+    def add(self, path: Path, data: bytes, *, gzip_twin: bool = False) -> None:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="write")
+        self._pending[path] = self._pool.submit(_write_temporary, path, data)
+        if gzip_twin:  # mtime 0: same bytes, same .gz
+            twin = path.with_name(path.name + ".gz")
+            self._pending[twin] = self._pool.submit(_write_temporary, twin, data, compress=True)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+        temporaries = {p: f.result() for p, f in self._pending.items() if not f.exception()}
+        failures = [f.exception() for f in self._pending.values() if f.exception()]
+        try:
+            if exc_type is None and failures:
+                raise failures[0]  # type: ignore[misc]
+            if exc_type is None:
+                for path, tmp in list(temporaries.items()):
+                    _replace(tmp, path)
+                    del temporaries[path]
+                for directory in dict.fromkeys(path.parent for path in self._pending):
+                    _fsync_dir(directory)
+        finally:
+            for tmp in temporaries.values():
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+
+
+def _write_temporary(path: Path, data: bytes, *, compress: bool = False) -> str:
+    """A complete, fsync'd, world-readable copy of ``data`` (gzipped with ``compress``)
+    beside ``path``; its name."""
+    if compress:
+        data = gzip.compress(data, compresslevel=9, mtime=0)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -25,19 +98,22 @@ def write_atomic(path: Path, data: bytes, *, sync_directory: bool = True) -> Non
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
+            os.fchmod(handle.fileno(), 0o644)
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-        if sync_directory:
-            _fsync_dir(path.parent)
-    except OSError as exc:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        raise PublishError(f"cannot write {path}: {exc}") from exc
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise PublishError(f"cannot write {path}: {exc}") from exc
         raise
+    return tmp
+
+
+def _replace(tmp: str, path: Path) -> None:
+    try:
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise PublishError(f"cannot write {path}: {exc}") from exc
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -13,13 +13,18 @@ links (feedgen keeps only ``href`` there).
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
+from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
+from lxml import etree
 
 from syndicate.models import FeedFormat, StoredArticle
 from syndicate.publish.document import FeedDocument
+from syndicate.publish.fragments import FragmentCache
 
 __all__ = ["entry_id", "entry_tags", "render_feed"]
 
@@ -29,10 +34,44 @@ HISTORY_NS = "http://purl.org/syndication/history/1.0"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 #: the order RFC 5005 links are written in
 ARCHIVE_RELS = ("current", "prev-archive", "next-archive")
+#: rendered entries, by (format, feed language, topic names, stored article)
+ENTRIES = FragmentCache(8192)
+#: every prefix an entry may use (feedgen's extension names), declared by the feed's root
+_NAMESPACES = {
+    "atom": ATOM_NS,
+    "content": "http://purl.org/rss/1.0/modules/content/",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "media": "http://search.yahoo.com/mrss/",
+}
+_NS_DECLARATION = re.compile(rb' xmlns:[A-Za-z0-9_.-]+="[^"]*"')
+_ATOM_CLOSE = b"</feed>\n"
+_RSS_CLOSE = b"  </channel>\n</rss>\n"
 
 
 def render_feed(doc: FeedDocument) -> bytes:
-    """The Atom or RSS document as UTF-8 bytes."""
+    """The Atom or RSS document as UTF-8 bytes.
+
+    feedgen renders the feed's own elements with no entries, and each entry on its own (kept
+    in ``ENTRIES``, so an entry already rendered for this format and language is not rendered
+    again); the entries go in before the closing tag, indented as a pretty-printed whole
+    document would have them.
+    """
+    atom = doc.format is FeedFormat.ATOM
+    head = _render_head(doc)
+    closing = _ATOM_CLOSE if atom else _RSS_CLOSE
+    if not head.endswith(closing):  # feedgen's layout is what the splice relies on
+        raise ValueError(f"unexpected end of a rendered {doc.format.value} feed: {head[-40:]!r}")
+    names = tuple(sorted(doc.topic_names.items()))
+    parts = [head[: -len(closing)]]
+    for stored in doc.entries:
+        key = (doc.format, doc.language, names, stored)
+        parts.append(ENTRIES.get(key, partial(_render_entry, stored, doc)))
+    parts.append(closing)
+    return b"".join(parts)
+
+
+def _render_head(doc: FeedDocument) -> bytes:
+    """The feed with its metadata and links but no entries."""
     atom = doc.format is FeedFormat.ATOM
     fg = FeedGenerator()
     if not atom:
@@ -59,8 +98,6 @@ def render_feed(doc: FeedDocument) -> bytes:
     else:  # feedgen's RSS <link> is the last link given: the site
         fg.link(href=doc.self_url, rel="self", type=mime)
         fg.link(href=doc.home_url, rel="alternate", type="text/html")
-    for stored in doc.entries:
-        _add_entry(fg, stored, doc)
     if atom:
         return bytes(fg.atom_str(pretty=True))
     return bytes(fg.rss_str(pretty=True))
@@ -146,10 +183,32 @@ class _EntryExtras:
         return item
 
 
-def _add_entry(fg: FeedGenerator, stored: StoredArticle, doc: FeedDocument) -> None:
+def _render_entry(stored: StoredArticle, doc: FeedDocument) -> bytes:
+    """One ``<entry>`` or ``<item>``, indented for its place in the document, namespace
+    declarations left to the document's root (which declares every prefix used here)."""
+    fe = _entry(stored, doc)
+    atom = doc.format is FeedFormat.ATOM
+    element = fe.atom_entry() if atom else fe.rss_entry()
+    # Under a parent declaring the prefixes, as in feedgen's whole document, so that lxml
+    # names them the same; serialized alone, the entry repeats those declarations.
+    parent = etree.Element("feed" if atom else "channel", nsmap=_NAMESPACES)
+    parent.append(element)
+    depth = 1 if atom else 2
+    etree.indent(element, space="  ", level=depth)
+    data: bytes = etree.tostring(element, encoding="UTF-8", xml_declaration=False)
+    start = data.index(b">")
+    tag = _NS_DECLARATION.sub(b"", data[:start])
+    return b"  " * depth + tag + data[start:] + b"\n"
+
+
+def _entry(stored: StoredArticle, doc: FeedDocument) -> FeedEntry:
     article = stored.article
     atom = doc.format is FeedFormat.ATOM
-    fe = fg.add_entry(order="append")
+    fe = FeedEntry()
+    if not atom:
+        fe.load_extension("dc", atom=False, rss=True)
+    if article.image:
+        fe.load_extension("media", atom=True, rss=True)
     extras: _EntryExtras | None = None
     if atom:
         fe.register_extension("syndicate", _EntryExtras, atom=True, rss=False)
@@ -201,6 +260,7 @@ def _add_entry(fg: FeedGenerator, stored: StoredArticle, doc: FeedDocument) -> N
         fe.category(term=term)
     if article.image:
         fe.media.thumbnail({"url": article.image})
+    return fe
 
 
 def entry_id(stored: StoredArticle) -> str:

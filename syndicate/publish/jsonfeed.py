@@ -11,18 +11,23 @@ from __future__ import annotations
 import html
 import json
 from datetime import datetime
+from functools import partial
 from html.parser import HTMLParser
 from typing import Any
 
 from syndicate.models import Enclosure, StoredArticle
 from syndicate.publish.document import FeedDocument
 from syndicate.publish.feedgen_adapter import GENERATOR, entry_id, entry_tags
+from syndicate.publish.fragments import FragmentCache
 
 __all__ = ["VERSION", "render_json_feed"]
 
 VERSION = "https://jsonfeed.org/version/1.1"
 #: an attachment's MIME type is required; this one when the source did not say
 UNKNOWN_MIME = "application/octet-stream"
+#: rendered items, by (feed language, topic names, stored article)
+ITEMS = FragmentCache(8192)
+_EMPTY_ITEMS = b'"items": []\n}'
 
 
 def render_json_feed(doc: FeedDocument) -> bytes:
@@ -40,8 +45,25 @@ def render_json_feed(doc: FeedDocument) -> bytes:
     if doc.is_archive:  # an archive document never changes again
         feed["expired"] = True
     feed["authors"] = [{"name": GENERATOR[0]}]
-    feed["items"] = [_item(stored, doc) for stored in doc.entries]
-    return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    feed["items"] = []
+    head = json.dumps(feed, ensure_ascii=False, indent=2).encode("utf-8")
+    if not doc.entries:
+        return head + b"\n"
+    # As json.dumps(indent=2) of the whole would write it, each item rendered once (ITEMS).
+    names = tuple(sorted(doc.topic_names.items()))
+    items = [
+        ITEMS.get((doc.language, names, stored), partial(_item_json, stored, doc))
+        for stored in doc.entries
+    ]
+    if not head.endswith(_EMPTY_ITEMS):
+        raise ValueError(f"unexpected end of a JSON feed head: {head[-40:]!r}")
+    return head[: -len(_EMPTY_ITEMS)] + b'"items": [\n' + b",\n".join(items) + b"\n  ]\n}\n"
+
+
+def _item_json(stored: StoredArticle, doc: FeedDocument) -> bytes:
+    """One item as its lines in the document (JSON strings hold no raw newline)."""
+    text = json.dumps(_item(stored, doc), ensure_ascii=False, indent=2)
+    return "\n".join("    " + line for line in text.split("\n")).encode("utf-8")
 
 
 def _item(stored: StoredArticle, doc: FeedDocument) -> dict[str, Any]:

@@ -9,7 +9,6 @@ it is kept in ``feed_state``), so an unchanged feed keeps its bytes and its HTTP
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 from collections.abc import Collection, Iterator, Sequence
@@ -25,7 +24,7 @@ from syndicate.i18n import (
     opml_title,
 )
 from syndicate.models import FeedFormat, FeedSpec, StoredArticle
-from syndicate.publish.atomic import write_atomic
+from syndicate.publish.atomic import AtomicWriter, write_files_atomic
 from syndicate.publish.document import FeedDocument
 from syndicate.publish.feedgen_adapter import render_feed
 from syndicate.publish.jsonfeed import render_json_feed
@@ -38,6 +37,8 @@ from syndicate.terms.model import Glossary
 __all__ = ["PublishReport", "archive_relpath", "feed_specs", "publish_feeds"]
 
 FORMATS = (FeedFormat.ATOM, FeedFormat.RSS, FeedFormat.JSON)
+#: the feed_state row that remembers what the OPML lists were written from
+_OPML_KEY = ("", "index", "opml")
 
 
 @dataclass(frozen=True)
@@ -92,68 +93,96 @@ def publish_feeds(
     """
     glossary = glossary or Glossary()
     hashes = storage.feed_hashes()
-    archived = storage.archived()
     months = _closed_months(config, storage, now)
+    specs = feed_specs(config)
+    unarchived = storage.missing_archives(
+        [(s.lang, s.topic, s.format.value) for s in specs], months
+    )
     salt = (
         f"{config.translation.untranslated.value}:{glossary.version}:"
         f"{config.translation.output.value}"
     )
-    written: list[str] = []
     archives: list[str] = []
+    written: list[str] = []
     changed_urls: list[str] = []
-    # Saved once at the end: a crash before it only means identical files written again.
+    # Hashes saved once every file is in place: a crash before that only means identical
+    # files written again.
     saved: list[tuple[tuple[str, str, str], str]] = []
     unchanged = 0
-    specs = feed_specs(config)
-    for (lang, topic), group in _by_feed(specs):
-        missing = [
-            (month, spec)
-            for month in months
-            for spec in group
-            if (lang, topic, spec.format.value, month) not in archived
-        ]
-        # A month that just ended changes every feed's prev-archive link: then no skipping.
-        if topics is not None and topic != "all" and topic not in topics and not missing:
-            unchanged += len(group)
-        else:
-            entries = _entries(config, storage, lang, topic, glossary)
-            for spec in group:
-                archive_links = (
-                    {
-                        "prev-archive": _url(
-                            config, archive_relpath(lang, topic, months[-1], spec.format)
-                        )
-                    }
-                    if months
-                    else {}
-                )
-                doc = _document(config, spec, entries, archive_links)
-                digest = _digest(doc, salt)
-                path = config.output_dir / spec.relpath
-                key = (spec.lang, spec.topic, spec.format.value)
-                if not force and hashes.get(key) == digest and path.exists():
-                    unchanged += 1
-                    continue
-                _write(config, spec.relpath, _render(doc))
-                saved.append((key, digest))
-                written.append(spec.relpath)
-                changed_urls.append(doc.self_url)
-        if missing:  # one query for every missing month of this feed, split by month
-            span = (missing[0][0], max(m for m, _ in missing))
-            by_month: dict[str, list[StoredArticle]] = {}
-            for entry in _entries(config, storage, lang, topic, glossary, months=span):
-                by_month.setdefault(f"{entry.sort_date.astimezone(UTC):%Y-%m}", []).append(entry)
-            for month, spec in missing:
-                entries_of_month = by_month.get(month, [])
-                archives.append(
-                    _write_archive(config, storage, spec, month, months, entries_of_month, now)
-                )
+    read = _Reader(config, storage, glossary)
+    with AtomicWriter() as writer:
+        for (lang, topic), group in _by_feed(specs):
+            missing = [
+                (month, spec)
+                for month in months
+                for spec in group
+                if (lang, topic, spec.format.value, month) in unarchived
+            ]
+            # A month that just ended changes every feed's prev-archive link: no skipping.
+            if topics is not None and topic != "all" and topic not in topics and not missing:
+                unchanged += len(group)
+            else:
+                entries = read.entries(lang, topic)
+                entries_digest = _entries_digest(entries, salt)  # the same in every format
+                for spec in group:
+                    doc = _document(config, spec, entries, _prev_archive(config, spec, months))
+                    digest = _digest(doc, entries_digest)
+                    key = (spec.lang, spec.topic, spec.format.value)
+                    if not force and hashes.get(key) == digest and _exists(config, spec.relpath):
+                        unchanged += 1
+                        continue
+                    writer.add(config.output_dir / spec.relpath, _render(doc), gzip_twin=True)
+                    saved.append((key, digest))
+                    written.append(spec.relpath)
+                    changed_urls.append(doc.self_url)
+            if missing:
+                archives += _write_archives(config, storage, read, missing, months, now)
+        opml = _opml_documents(config, specs)
+        opml_digest = _hash(repr(opml))  # plain frozen dataclasses and strings: a stable repr
+        if hashes.get(_OPML_KEY) != opml_digest or not all(_exists(config, p) for p, _, _ in opml):
+            for relpath, title, groups in opml:
+                writer.add(config.output_dir / relpath, render_opml(title, groups), gzip_twin=True)
+                written.append(relpath)
+            saved.append((_OPML_KEY, opml_digest))
     storage.save_feed_hashes(saved, now)
-    written += archives
-    written += _write_opml(config, specs)
     if config.publish.hub and changed_urls:
         storage.queue_pings(config.publish.hub, changed_urls, now)
-    return PublishReport(tuple(written), unchanged, tuple(archives))
+    return PublishReport((*written, *archives), unchanged, tuple(archives))
+
+
+def _exists(config: Config, relpath: str) -> bool:
+    return (config.output_dir / relpath).exists()
+
+
+def _prev_archive(config: Config, spec: FeedSpec, months: Sequence[str]) -> dict[str, str]:
+    """A feed's RFC 5005 link to the newest archive document, if there is one."""
+    if not months:
+        return {}
+    return {
+        "prev-archive": _url(
+            config, archive_relpath(spec.lang, spec.topic, months[-1], spec.format)
+        )
+    }
+
+
+def _write_archives(
+    config: Config,
+    storage: Storage,
+    read: _Reader,
+    missing: Sequence[tuple[str, FeedSpec]],
+    months: Sequence[str],
+    now: datetime,
+) -> list[str]:
+    """The missing (month, spec) archive documents of one feed, read in one query."""
+    lang, topic = missing[0][1].lang, missing[0][1].topic
+    span = (missing[0][0], max(month for month, _ in missing))
+    by_month: dict[str, list[StoredArticle]] = {}
+    for entry in read.entries(lang, topic, months=span):
+        by_month.setdefault(f"{entry.sort_date.astimezone(UTC):%Y-%m}", []).append(entry)
+    return [
+        _write_archive(config, storage, spec, month, months, by_month.get(month, []), now)
+        for month, spec in missing
+    ]
 
 
 def _by_feed(specs: Sequence[FeedSpec]) -> Iterator[tuple[tuple[str, str], list[FeedSpec]]]:
@@ -166,13 +195,6 @@ def _by_feed(specs: Sequence[FeedSpec]) -> Iterator[tuple[tuple[str, str], list[
 
 def _render(doc: FeedDocument) -> bytes:
     return render_json_feed(doc) if doc.format is FeedFormat.JSON else render_feed(doc)
-
-
-def _write(config: Config, relpath: str, data: bytes) -> None:
-    """The file, then its precompressed twin (mtime 0: same bytes, same .gz)."""
-    path = config.output_dir / relpath
-    write_atomic(path, data, sync_directory=False)  # the next write syncs their directory
-    write_atomic(path.with_name(path.name + ".gz"), gzip.compress(data, compresslevel=9, mtime=0))
 
 
 def _url(config: Config, relpath: str) -> str:
@@ -205,47 +227,59 @@ def _next_month(month: date) -> date:
     return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
-def _entries(
-    config: Config,
-    storage: Storage,
-    lang: str,
-    topic: str,
-    glossary: Glossary,
-    *,
-    months: tuple[str, str] | None = None,
-) -> list[StoredArticle]:
-    """A feed's entries: its language's articles, the others' translations where done,
-    and the rest under the untranslated policy (glossed, original, or left out). With
-    ``months`` (first and last ``YYYY-MM``), every entry of those months (for archives);
-    else the newest."""
-    policy = config.translation.untranslated
-    translating = config.translation.enabled and lang in config.translation.targets
-    everyone = policy is not UntranslatedPolicy.SKIP or translating
-    languages = config.service.languages if everyone else [lang]
-    window: dict[str, datetime] = {}
-    if months is not None:
-        start = datetime.strptime(months[0], "%Y-%m").replace(tzinfo=UTC)
-        end = _next_month(datetime.strptime(months[1], "%Y-%m").date())
-        window = {"since": start, "before": datetime(end.year, end.month, 1, tzinfo=UTC)}
-    stored = storage.articles_for_feed(
-        languages,
-        None if topic == "all" else topic,
-        None if months else config.publish.max_entries,
-        **window,
-    )
-    others = [s.id for s in stored if s.article.language != lang]
-    done = storage.translations_for(others, lang) if translating and others else {}
-    entries: list[StoredArticle] = []
-    for s in stored:
-        if s.article.language == lang:
-            entries.append(s)
-        elif s.id in done:
-            entries.append(translated_article(s, done[s.id], config.translation.output))
-        elif policy is UntranslatedPolicy.GLOSS:
-            entries.append(gloss_article(s, lang, glossary))
-        elif policy is UntranslatedPolicy.ORIGINAL:
-            entries.append(s)
-    return entries
+class _Reader:
+    """Reads feeds' entries: a language's articles, the others' translations where done,
+    and the rest under the untranslated policy (glossed, original, or left out). Feeds of
+    different languages often read the same rows; each query runs once per publish."""
+
+    def __init__(self, config: Config, storage: Storage, glossary: Glossary) -> None:
+        self.config = config
+        self.storage = storage
+        self.glossary = glossary
+        self._rows: dict[tuple[object, ...], list[StoredArticle]] = {}
+
+    def entries(
+        self, lang: str, topic: str, *, months: tuple[str, str] | None = None
+    ) -> list[StoredArticle]:
+        """A feed's entries. With ``months`` (first and last ``YYYY-MM``), every entry of
+        those months (for archives); else the newest ``publish.max_entries``."""
+        config = self.config
+        policy = config.translation.untranslated
+        translating = config.translation.enabled and lang in config.translation.targets
+        everyone = policy is not UntranslatedPolicy.SKIP or translating
+        languages = tuple(config.service.languages if everyone else [lang])
+        stored = self._read(languages, topic, months)
+        others = [s.id for s in stored if s.article.language != lang]
+        done = self.storage.translations_for(others, lang) if translating and others else {}
+        entries: list[StoredArticle] = []
+        for s in stored:
+            if s.article.language == lang:
+                entries.append(s)
+            elif s.id in done:
+                entries.append(translated_article(s, done[s.id], config.translation.output))
+            elif policy is UntranslatedPolicy.GLOSS:
+                entries.append(gloss_article(s, lang, self.glossary))
+            elif policy is UntranslatedPolicy.ORIGINAL:
+                entries.append(s)
+        return entries
+
+    def _read(
+        self, languages: tuple[str, ...], topic: str, months: tuple[str, str] | None
+    ) -> list[StoredArticle]:
+        key = (languages, topic, months)
+        if key not in self._rows:
+            window: dict[str, datetime] = {}
+            if months is not None:
+                start = datetime.strptime(months[0], "%Y-%m").replace(tzinfo=UTC)
+                end = _next_month(datetime.strptime(months[1], "%Y-%m").date())
+                window = {"since": start, "before": datetime(end.year, end.month, 1, tzinfo=UTC)}
+            self._rows[key] = self.storage.articles_for_feed(
+                list(languages),
+                None if topic == "all" else topic,
+                None if months else self.config.publish.max_entries,
+                **window,
+            )
+        return self._rows[key]
 
 
 def _write_archive(
@@ -274,7 +308,7 @@ def _write_archive(
     archive_spec = FeedSpec(spec.lang, spec.topic, spec.format, title, spec.subtitle)
     doc = _document(config, archive_spec, entries, links, relpath=relpath, is_archive=True)
     data = _render(doc)
-    _write(config, relpath, data)
+    write_files_atomic({config.output_dir / relpath: data}, gzip_twins=True)
     storage.save_archive(
         (spec.lang, spec.topic, spec.format.value, month), hashlib.sha256(data).hexdigest(), now
     )
@@ -314,9 +348,11 @@ def _document(
     )
 
 
-def _write_opml(config: Config, specs: Sequence[FeedSpec]) -> list[str]:
-    """``index.opml`` (every feed, by language) and ``{lang}/index.opml``; written only when
-    their bytes change."""
+def _opml_documents(
+    config: Config, specs: Sequence[FeedSpec]
+) -> list[tuple[str, str, list[OpmlGroup]]]:
+    """(path, title, groups) of ``index.opml`` (every feed, by language) and of each
+    ``{lang}/index.opml``."""
     groups = []
     for lang in config.service.languages:
         feeds = tuple(
@@ -332,26 +368,19 @@ def _write_opml(config: Config, specs: Sequence[FeedSpec]) -> list[str]:
             if spec.lang == lang
         )
         groups.append(OpmlGroup(language_label(lang), feeds))
-    written = []
-    documents = [("index.opml", render_opml(opml_title(None), groups))]
+    documents = [("index.opml", opml_title(None), groups)]
     documents += [
-        (f"{g.feeds[0].language}/index.opml", render_opml(opml_title(g.feeds[0].language), [g]))
+        (f"{g.feeds[0].language}/index.opml", opml_title(g.feeds[0].language), [g])
         for g in groups
         if g.feeds
     ]
-    for relpath, data in documents:
-        path = config.output_dir / relpath
-        if path.exists() and path.read_bytes() == data:
-            continue
-        _write(config, relpath, data)
-        written.append(relpath)
-    return written
+    return documents
 
 
-def _digest(doc: FeedDocument, salt: str) -> str:
-    """A hash of everything that shapes the file: metadata and each entry's identity and
-    version, and (``salt``) the policy and glossary that shape glossed entries."""
-    entries = [
+def _entries_digest(entries: Sequence[StoredArticle], salt: str) -> str:
+    """A hash of each entry's identity and version, and (``salt``) of the policy and
+    glossary that shape glossed entries."""
+    shapes = [
         (
             e.id,
             e.article.content_hash,
@@ -362,8 +391,13 @@ def _digest(doc: FeedDocument, salt: str) -> str:
             list(e.topics),
             [(m.concept, m.term, m.count, m.in_title) for m in e.mentions],
         )
-        for e in doc.entries
+        for e in entries
     ]
+    return _hash(json.dumps([salt, shapes], ensure_ascii=False))
+
+
+def _digest(doc: FeedDocument, entries_digest: str) -> str:
+    """A hash of everything that shapes the file: its metadata and its entries' digest."""
     meta = [
         doc.format.value,
         doc.id,
@@ -377,5 +411,8 @@ def _digest(doc: FeedDocument, salt: str) -> str:
         doc.hub,
         sorted(doc.archive_links.items()),
     ]
-    blob = json.dumps([salt, meta, entries], ensure_ascii=False)
-    return hashlib.sha256(blob.encode()).hexdigest()
+    return _hash(json.dumps([entries_digest, meta], ensure_ascii=False))
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -104,8 +104,11 @@ class Storage(Protocol):
 
     # Publishing (storage/feeds.py)
 
-    def archived(self) -> set[tuple[str, str, str, str]]:
-        """(lang, topic, format, "YYYY-MM") of every archive document written."""
+    def missing_archives(
+        self, feeds: Sequence[tuple[str, str, str]], months: Sequence[str]
+    ) -> set[tuple[str, str, str, str]]:
+        """(lang, topic, format, "YYYY-MM") of the archive documents among ``feeds`` x
+        ``months`` not written yet."""
 
     def save_archive(
         self, key: tuple[str, str, str, str], content_hash: str, now: datetime

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -19,14 +19,38 @@ ArchiveKey = tuple[str, str, str, str]
 class FeedStore(StoreBase):
     """Archives and hub pings: see :class:`syndicate.storage.Storage` for the contracts."""
 
-    def archived(self) -> set[ArchiveKey]:
-        """Every archive document written so far."""
+    def missing_archives(
+        self, feeds: Sequence[tuple[str, str, str]], months: Sequence[str]
+    ) -> set[ArchiveKey]:
+        """Which of ``feeds`` x ``months`` have no archive document yet. One grouped count
+        answers for every complete feed; only incomplete ones have their months read."""
+        if not feeds or not months:
+            return set()
         c = feed_archives.c
+        window = (c.month >= min(months)) & (c.month <= max(months))
+        wanted = set(months)
+        missing: set[ArchiveKey] = set()
         with errors("read archives"), self.engine.connect() as conn:
-            return {
-                (r.lang, r.topic, r.format, r.month)
-                for r in conn.execute(sa.select(c.lang, c.topic, c.format, c.month))
+            counts = {
+                (r.lang, r.topic, r.format): int(r.n)
+                for r in conn.execute(
+                    sa.select(c.lang, c.topic, c.format, sa.func.count().label("n"))
+                    .where(window)
+                    .group_by(c.lang, c.topic, c.format)
+                )
             }
+            for lang, topic, fmt in feeds:
+                if counts.get((lang, topic, fmt), 0) >= len(wanted):
+                    continue
+                done = set(
+                    conn.scalars(
+                        sa.select(c.month).where(
+                            window & (c.lang == lang) & (c.topic == topic) & (c.format == fmt)
+                        )
+                    )
+                )
+                missing.update((lang, topic, fmt, month) for month in wanted - done)
+        return missing
 
     def save_archive(self, key: ArchiveKey, content_hash: str, now: datetime) -> None:
         lang, topic, fmt, month = key
