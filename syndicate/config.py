@@ -15,6 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from syndicate.configcheck import Checker, parse_duration, parse_size
+from syndicate.configserver import (
+    SERVER_KEYS,
+    PartnerConfig,
+    ServerConfig,
+    read_partners,
+    read_server,
+)
 from syndicate.configtranslation import (
     TRANSLATION_KEYS,
     EngineConfig,
@@ -33,6 +40,7 @@ __all__ = [
     "EngineConfig",
     "FetchConfig",
     "GlossaryConfig",
+    "PartnerConfig",
     "PublishConfig",
     "ScheduleConfig",
     "ServerConfig",
@@ -60,12 +68,6 @@ class ServiceConfig:
     output_dir: Path = Path("feeds")
     #: public URL of the server, used for self/alternate links
     base_url: str = "http://127.0.0.1:8080"
-
-
-@dataclass(frozen=True)
-class ServerConfig:
-    host: str = "127.0.0.1"
-    port: int = 8080
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,8 @@ class TopicConfig:
     keywords: tuple[str, ...] = ()
     #: how much an article must mention the topic's concepts (title mention 2, text mention 1)
     min_score: int = 2
+    #: the topic's feeds are served only to partners with a token ([[partners]])
+    private: bool = False
 
     def title_in(self, lang: str) -> str:
         return self.title.get(lang) or next(iter(self.title.values()), self.id)
@@ -162,6 +166,7 @@ class Config:
     glossary: GlossaryConfig
     topics: tuple[TopicConfig, ...]
     sources: tuple[SourceConfig, ...]
+    partners: tuple[PartnerConfig, ...] = ()
     #: where each key was written, for messages about the config found later
     lines: KeyLines | None = field(default=None, compare=False, repr=False)
 
@@ -226,6 +231,7 @@ _TOP_KEYS = {
     "glossary",
     "topics",
     "sources",
+    "partners",
 }
 
 
@@ -260,11 +266,7 @@ def _build(check: Checker, path: Path, data: dict[str, Any], env: dict[str, str]
     service = _service(check, check.table(data, ("service",), _SERVICE_KEYS), path, env)
     languages = service.languages
 
-    t = check.table(data, ("server",), {"host", "port"})
-    server = ServerConfig(
-        host=check.string(t, ("server", "host"), ServerConfig.host),
-        port=check.integer(t, ("server", "port"), ServerConfig.port, low=1, high=65535),
-    )
+    server = read_server(check, check.table(data, ("server",), SERVER_KEYS))
     t = check.table(data, ("fetch",), _FETCH_KEYS)
     fetch = FetchConfig(
         user_agent=check.string(t, ("fetch", "user_agent"), FetchConfig.user_agent),
@@ -308,8 +310,19 @@ def _build(check: Checker, path: Path, data: dict[str, Any], env: dict[str, str]
     glossary = GlossaryConfig(files=check.strings(t, ("glossary", "files"), ()))
     topics = _topics(check, data, languages)
     sources = _sources(check, data, languages, {topic.id for topic in topics})
+    partners = read_partners(check, data, {topic.id for topic in topics if topic.private})
     return Config(
-        path, service, server, fetch, schedule, publish, translation, glossary, topics, sources
+        path,
+        service,
+        server,
+        fetch,
+        schedule,
+        publish,
+        translation,
+        glossary,
+        topics,
+        sources,
+        partners,
     )
 
 
@@ -365,7 +378,7 @@ def _topics(
     check: Checker, data: dict[str, Any], languages: tuple[str, ...]
 ) -> tuple[TopicConfig, ...]:
     topics: list[TopicConfig] = []
-    known = {"id", "title", "concepts", "categories", "keywords", "min_score"}
+    known = {"id", "title", "concepts", "categories", "keywords", "min_score", "private"}
     for i, t in check.array_of_tables(data, "topics", known):
         key = ("topics", i)
         topic_id = check.identifier(t, (*key, "id"))
@@ -390,6 +403,7 @@ def _topics(
                 categories=check.strings(t, (*key, "categories"), ()),
                 keywords=check.strings(t, (*key, "keywords"), ()),
                 min_score=check.integer(t, (*key, "min_score"), 2, low=1),
+                private=check.boolean(t, (*key, "private"), False),
             )
         )
     return tuple(topics)

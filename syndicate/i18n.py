@@ -19,13 +19,13 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from gettext import NullTranslations
 from io import BytesIO
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_skeleton
+from babel.dates import format_date, format_datetime, format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -40,6 +40,7 @@ __all__ = [
     "language_label",
     "language_name",
     "long_date",
+    "medium_datetime",
     "month_year",
     "opml_title",
     "text_language",
@@ -75,6 +76,11 @@ def language_name(code: str, in_language: str) -> str:
 def long_date(value: date | datetime, in_language: str) -> str:
     """A date the way ``in_language`` writes it in full: "3 novembre 2026", "2026年11月3日"."""
     return str(format_date(value, format="long", locale=_locale(in_language)))
+
+
+def medium_datetime(value: datetime, in_language: str) -> str:
+    """A moment, shortly, in UTC: "25 nov 2026, 09:00:00" / "2026/11/25 9:00:00"."""
+    return str(format_datetime(value, format="medium", tzinfo=UTC, locale=_locale(in_language)))
 
 
 def month_year(value: date | datetime, in_language: str) -> str:

@@ -22,6 +22,7 @@ __all__ = [
     "TranslationJob",
     "TranslationStatus",
     "UpsertResult",
+    "WorkerCycle",
 ]
 
 
@@ -322,3 +323,22 @@ class Translation:
     error: str | None = None
     next_attempt_at: datetime | None = None
     updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class WorkerCycle:
+    """A worker's last poll cycle. Sent by the worker to storage, read by /healthz and /status."""
+
+    #: the worker (host, process and a random part)
+    owner: str
+    started_at: datetime
+    finished_at: datetime
+    seconds: float
+    #: False when the cycle failed as a whole (the database, a bug); source failures don't count
+    ok: bool
+    error: str | None = None
+    polled: int = 0
+    failed: int = 0
+    new_articles: int = 0
+    #: the end of this worker's last cycle that was ok
+    last_success_at: datetime | None = None

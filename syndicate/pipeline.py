@@ -96,6 +96,8 @@ class CycleReport:
     published: PublishReport | None
     #: what the translation pass did (None without an engine)
     translation: TranslateReport | None = None
+    #: time spent publishing, within ``seconds``
+    publish_seconds: float = 0.0
 
     @property
     def changed(self) -> bool:
@@ -191,6 +193,7 @@ async def run_cycle(
     if translator is not None:
         translated = await _translate(translator, terms)
     report: PublishReport | None = None
+    publish_seconds = 0.0
     polled = any(o.result.changed for o in outcomes)
     if publish and (polled or (translated and translated.changed)):
         # Only new and changed articles' topic feeds (and "all") need a look, unless
@@ -200,15 +203,19 @@ async def run_cycle(
             if translated and translated.changed
             else set().union(*(o.result.topics for o in outcomes))
         )
+        publish_started = time.monotonic()
         report = await asyncio.to_thread(
             partial(publish_feeds, glossary=terms.glossary, topics=topics),
             config,
             storage,
             clock(),
         )
+        publish_seconds = time.monotonic() - publish_started
     if config.publish.hub:  # changed feeds' pings, and earlier ones the hub refused
         await asyncio.to_thread(send_pings, storage, clock(), user_agent=config.fetch.user_agent)
-    cycle = CycleReport(started, time.monotonic() - t0, tuple(outcomes), report, translated)
+    cycle = CycleReport(
+        started, time.monotonic() - t0, tuple(outcomes), report, translated, publish_seconds
+    )
     log.info(
         "cycle: %d polled, %d new, %d updated articles, %d failed, %d feeds written in %.2fs",
         len(outcomes),

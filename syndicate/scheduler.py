@@ -13,6 +13,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from syndicate.config import Config
 from syndicate.errors import SyndicateError
 from syndicate.fetch import Fetcher
+from syndicate.metrics import record_cycle
+from syndicate.models import WorkerCycle
 from syndicate.pipeline import (
     Clock,
     CycleReport,
@@ -148,15 +150,43 @@ class Worker:
                     translator=self.translator,
                 )
             )
+            started = self.clock()
             try:
-                self.last_report = await self._current
+                report = self.last_report = await self._current
                 self.cycles += 1
             except asyncio.CancelledError:
                 log.info("cycle cancelled by shutdown")
             except SyndicateError as exc:
                 log.error("cycle failed: %s", exc)
+                await self._record(
+                    WorkerCycle(self.owner, started, self.clock(), 0.0, False, str(exc))
+                )
+            else:
+                engine = self.translator.engine.name if self.translator else None
+                record_cycle(report, engine=engine)
+                finished = self.clock()
+                await self._record(
+                    WorkerCycle(
+                        self.owner,
+                        report.started,
+                        finished,
+                        report.seconds,
+                        True,
+                        polled=len(report.sources),
+                        failed=len(report.failed),
+                        new_articles=sum(o.result.inserted for o in report.sources),
+                        last_success_at=finished,
+                    )
+                )
             finally:
                 self._current = None
+
+    async def _record(self, cycle: WorkerCycle) -> None:
+        """Keep the cycle for /healthz and /status; a database that is down is logged."""
+        try:
+            await asyncio.to_thread(self.storage.record_cycle, cycle)
+        except SyndicateError as exc:
+            log.warning("could not record the cycle: %s", exc)
 
     async def stop(self, grace: float = 2.0) -> None:
         """Stop ticking; let a running cycle finish for ``grace`` seconds, then cancel it.

@@ -14,7 +14,6 @@ import socket
 from collections.abc import Iterator
 
 import uvicorn
-from starlette.applications import Starlette
 
 from syndicate.config import Config
 from syndicate.errors import SyndicateError
@@ -22,7 +21,7 @@ from syndicate.pipeline import utcnow
 from syndicate.publish import publish_feeds
 from syndicate.reload import ConfigWatcher
 from syndicate.scheduler import Worker
-from syndicate.server import create_app
+from syndicate.server import SyndicateApp, create_app
 from syndicate.storage import Storage
 from syndicate.terms import load_term_base
 
@@ -61,7 +60,9 @@ def _signals(stop: asyncio.Event, watcher: ConfigWatcher | None = None) -> None:
         loop.add_signal_handler(signal.SIGHUP, watcher.poke)
 
 
-async def _start_server(app: Starlette, host: str, port: int) -> tuple[_Server, asyncio.Task[None]]:
+async def _start_server(
+    app: SyndicateApp, host: str, port: int
+) -> tuple[_Server, asyncio.Task[None]]:
     sock = _listen(host, port)
     server = _Server(
         uvicorn.Config(
@@ -116,6 +117,7 @@ async def run_service(config: Config, storage: Storage, host: str, port: int) ->
     server, server_task = await _start_server(app, host, port)
     log.info("syndicate running on http://%s:%d/ (Ctrl-C to stop)", host, port)
     async with Worker(config, storage) as worker:
+        app.state.terms = lambda: worker.terms
 
         def apply(new: Config) -> None:
             worker.reload(new)

@@ -188,3 +188,21 @@ def test_translation_note_and_original_label() -> None:
     )
     labels = {lang: gettext(lang, "Original text") for lang in LANGS}
     assert labels == {"it": "Testo originale", "en": "Original text", "ja": "原文"}
+
+
+def test_no_message_hides_inside_an_f_string() -> None:
+    """pybabel does not look inside f-strings: a ``_("…")`` there would never reach the
+    catalogs, and its text would stay English in every language."""
+    import io
+    import tokenize
+
+    hidden = []
+    for path in sorted((ROOT / "syndicate").rglob("*.py")):
+        tokens = tokenize.generate_tokens(io.StringIO(path.read_text("utf-8")).readline)
+        for token in tokens:
+            is_fstring = token.type == tokenize.STRING and token.string.lstrip("rRbB")[:1] in "fF"
+            if (is_fstring or token.type == getattr(tokenize, "FSTRING_MIDDLE", -1)) and (
+                "_(" in token.string
+            ):
+                hidden.append(f"{path.relative_to(ROOT)}:{token.start[0]}")
+    assert hidden == []

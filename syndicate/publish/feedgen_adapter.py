@@ -19,6 +19,8 @@ from functools import partial
 from typing import Any
 
 from feedgen.entry import FeedEntry
+from feedgen.ext.dc import DcEntryExtension
+from feedgen.ext.media import MediaEntryExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
@@ -64,8 +66,11 @@ def render_feed(doc: FeedDocument) -> bytes:
     names = tuple(sorted(doc.topic_names.items()))
     parts = [head[: -len(closing)]]
     for stored in doc.entries:
-        key = (doc.format, doc.language, names, stored)
-        parts.append(ENTRIES.get(key, partial(_render_entry, stored, doc)))
+        if doc.is_archive:  # written once and never again: caching would only evict
+            parts.append(_render_entry(stored, doc))
+        else:
+            key = (doc.format, doc.language, names, stored)
+            parts.append(ENTRIES.get(key, partial(_render_entry, stored, doc)))
     parts.append(closing)
     return b"".join(parts)
 
@@ -206,9 +211,9 @@ def _entry(stored: StoredArticle, doc: FeedDocument) -> FeedEntry:
     atom = doc.format is FeedFormat.ATOM
     fe = FeedEntry()
     if not atom:
-        fe.load_extension("dc", atom=False, rss=True)
+        fe.register_extension("dc", DcEntryExtension, atom=False, rss=True)
     if article.image:
-        fe.load_extension("media", atom=True, rss=True)
+        fe.register_extension("media", MediaEntryExtension, atom=True, rss=True)
     extras: _EntryExtras | None = None
     if atom:
         fe.register_extension("syndicate", _EntryExtras, atom=True, rss=False)

@@ -52,7 +52,9 @@ def render_json_feed(doc: FeedDocument) -> bytes:
     # As json.dumps(indent=2) of the whole would write it, each item rendered once (ITEMS).
     names = tuple(sorted(doc.topic_names.items()))
     items = [
-        ITEMS.get((doc.language, names, stored), partial(_item_json, stored, doc))
+        _item_json(stored, doc)  # an archive is written once: caching would only evict
+        if doc.is_archive
+        else ITEMS.get((doc.language, names, stored), partial(_item_json, stored, doc))
         for stored in doc.entries
     ]
     if not head.endswith(_EMPTY_ITEMS):

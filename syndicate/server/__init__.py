@@ -1,5 +1,5 @@
-"""The built-in HTTP server: published feeds, the demo sources and a plain index page."""
+"""The built-in HTTP server: feeds, the localized site, operator status, health, metrics."""
 
-from syndicate.server.app import create_app
+from syndicate.server.app import SyndicateApp, create_app
 
-__all__ = ["create_app"]
+__all__ = ["SyndicateApp", "create_app"]

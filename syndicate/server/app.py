@@ -1,107 +1,263 @@
-"""Starlette application serving ``feeds/``, the bundled demo sources and an index page."""
+"""The built-in HTTP server: one ASGI app in front of the parts that answer.
+
+  /feeds/…          published feeds, archives and OPML (``files.py``; partners: ``partners.py``)
+  /demo/…           the bundled demo sources
+  /, /it/, /en/…    the public site (``site.py``)
+  /status           the operator page, /api/status the same as JSON (``operator.py``)
+  /healthz          database reachable and a recent successful poll cycle, else 503
+  /metrics          Prometheus metrics (``syndicate.metrics``)
+
+Feed requests skip Starlette's routing: they are most of the traffic, and most of them end
+in a 304.
+"""
 
 from __future__ import annotations
 
-import html
 import os
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
 
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
-from starlette.routing import Mount, Route
-from starlette.staticfiles import NotModifiedResponse, StaticFiles
-from starlette.types import Scope
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
+from starlette.routing import Route
+from starlette.types import Message, Receive, Scope, Send
 
 from syndicate.config import Config
 from syndicate.errors import StorageError
-from syndicate.publish import feed_specs
+from syndicate.metrics import PARTNER_REQUESTS, REGISTRY, record_request
+from syndicate.server.files import FeedFiles
+from syndicate.server.operator import (
+    COOKIE,
+    OperatorStatus,
+    check_operator,
+    operator_status,
+    select_sources,
+    status_page,
+)
+from syndicate.server.partners import PartnerGate
+from syndicate.server.site import home_page, latest_articles, negotiate, not_found_page
 from syndicate.storage import Storage
+from syndicate.terms import TermBase, load_term_base
 
-__all__ = ["CONTENT_TYPES", "DEMO_DIR", "create_app"]
+__all__ = ["DEMO_DIR", "SyndicateApp", "create_app"]
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 
-CONTENT_TYPES = {
-    ".atom": "application/atom+xml; charset=utf-8",
-    ".rss": "application/rss+xml; charset=utf-8",
-    ".json": "application/feed+json; charset=utf-8",
-    ".opml": "text/x-opml; charset=utf-8",
-    ".xml": "application/xml; charset=utf-8",
-}
 
+class SyndicateApp:
+    """The ASGI app. ``state.config`` is replaced when the config is reloaded;
+    ``state.terms`` (a callable) gives the term base the worker uses, when there is one."""
 
-class FeedFiles(StaticFiles):
-    """Static files with feed content types; Starlette adds ETag, Last-Modified and 304."""
-
-    def file_response(
+    def __init__(
         self,
-        full_path: str | os.PathLike[str],
-        stat_result: os.stat_result,
-        scope: Scope,
-        status_code: int = 200,
-    ) -> Response:
-        media_type = CONTENT_TYPES.get(Path(full_path).suffix)
-        response = FileResponse(
-            full_path, status_code=status_code, stat_result=stat_result, media_type=media_type
+        config: Config,
+        storage: Storage | None,
+        *,
+        env: Mapping[str, str] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        config.output_dir.mkdir(parents=True, exist_ok=True)
+        self.storage = storage
+        self.env = os.environ if env is None else env
+        self.started = clock()
+        self._clock = clock
+        self.gate = PartnerGate(
+            clock, on_access=lambda pid, outcome: PARTNER_REQUESTS.labels(pid, outcome).inc()
         )
-        if self.is_not_modified(response.headers, Request(scope).headers):
-            return NotModifiedResponse(response.headers)
-        return response
+        self.site = Starlette(
+            routes=[
+                Route("/", self.root),
+                Route("/healthz", self.healthz),
+                Route("/metrics", self.metrics),
+                Route("/status", self.status, methods=["GET", "HEAD"]),
+                Route("/api/status", self.api_status, methods=["GET", "HEAD"]),
+                Route("/{lang}/", self.language_page),
+                Route("/{lang}", self.add_slash),
+            ]
+        )
+        self.state = self.site.state
+        self.state.config = config
+        self.state.terms = None
+        self.feeds = FeedFiles(
+            config.output_dir, self._config, gate=self.gate, on_status=record_request
+        )
+        self.demo = FeedFiles(DEMO_DIR, self._config, prefix="/demo/", on_status=record_request)
+        self._terms_for: tuple[Config, TermBase] | None = None
 
+    def _config(self) -> Config:
+        config: Config = self.state.config
+        return config
 
-def create_app(config: Config, storage: Storage | None = None) -> Starlette:
-    """The ASGI app. ``storage`` is only needed for /healthz."""
-    config.output_dir.mkdir(parents=True, exist_ok=True)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path: str = scope["path"]
+            if path.startswith("/feeds/"):
+                if self.feeds.directory != self._config().output_dir:  # reloaded elsewhere
+                    self.feeds.directory = self._config().output_dir
+                await self.feeds(scope, receive, send)
+                return
+            if path.startswith("/demo/"):
+                await self.demo(scope, receive, send)
+                return
 
-    async def index(request: Request) -> HTMLResponse:
-        return HTMLResponse(_index_page(request.app.state.config))
+            async def counted(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    record_request(int(message["status"]))
+                await send(message)
 
-    def healthz(request: Request) -> PlainTextResponse:  # sync: Starlette runs it in a thread
-        if storage is None:
-            return PlainTextResponse("ok\n")
-        try:
-            storage.ping()
-        except StorageError as exc:
-            return PlainTextResponse(f"database unreachable: {exc}\n", status_code=503)
-        return PlainTextResponse("ok\n")
+            await self.site(scope, receive, counted)
+            return
+        await self.site(scope, receive, send)
 
-    app = Starlette(
-        routes=[
-            Route("/", index),
-            Route("/healthz", healthz),
-            Mount("/feeds", app=FeedFiles(directory=config.output_dir), name="feeds"),
-            Mount("/demo", app=FeedFiles(directory=DEMO_DIR), name="demo"),
-        ]
-    )
-    app.state.config = config  # replaced when the config is reloaded
-    return app
+    # -- public site ---------------------------------------------------------------------
 
+    async def root(self, request: Request) -> Response:
+        config = self._config()
+        lang = negotiate(request.headers.get("accept-language", ""), config.service.languages)
+        return RedirectResponse(f"/{lang}/", status_code=302, headers={"Vary": "Accept-Language"})
 
-def _index_page(config: Config) -> str:
-    """A plain page listing every feed, grouped by language."""
-    sections = []
-    specs = feed_specs(config)
-    for lang in config.service.languages:
-        items = []
-        for spec in (s for s in specs if s.lang == lang):
-            href = f"/feeds/{spec.relpath}"
-            items.append(
-                f'<li><a href="{html.escape(href)}">{html.escape(spec.title)}</a> '
-                f"({spec.format.value.upper()})</li>"
+    async def add_slash(self, request: Request) -> Response:
+        lang = request.path_params["lang"]
+        if lang in self._config().service.languages:
+            return RedirectResponse(f"/{lang}/", status_code=301)
+        return self._not_found(request)
+
+    async def language_page(self, request: Request) -> Response:
+        config = self._config()
+        lang = request.path_params["lang"]
+        if lang not in config.service.languages:
+            return self._not_found(request)
+        latest = await run_in_threadpool(latest_articles, config, lang)
+        return HTMLResponse(
+            home_page(config, lang, latest),
+            headers={"Content-Language": lang, "Cache-Control": config.server.cache_control},
+        )
+
+    def _not_found(self, request: Request) -> Response:
+        config = self._config()
+        lang = negotiate(request.headers.get("accept-language", ""), config.service.languages)
+        return HTMLResponse(not_found_page(config, lang, request.url.path), status_code=404)
+
+    # -- operator --------------------------------------------------------------------------
+
+    async def status(self, request: Request) -> Response:
+        denied = self._operator(request)
+        if denied is not None:
+            return denied
+        if "token" in request.query_params:  # keep it in a cookie, not in the address bar
+            rest = urlencode(
+                [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
             )
-        sections.append(
-            f'<section lang="{html.escape(lang)}"><h2>{html.escape(lang)}</h2>'
-            f"<ul>{''.join(items)}</ul></section>"
+            response = RedirectResponse(f"/status{'?' + rest if rest else ''}", status_code=303)
+            response.set_cookie(
+                COOKIE,
+                request.query_params["token"],
+                httponly=True,
+                samesite="strict",
+                path="/",
+                secure=request.url.scheme == "https",
+            )
+            return response
+        snapshot = await run_in_threadpool(self._snapshot)
+        health, sort = request.query_params.get("health"), request.query_params.get("sort")
+        return HTMLResponse(
+            status_page(snapshot, health, sort), headers={"Cache-Control": "no-store"}
         )
-    links = "".join(
-        f'<link rel="alternate" type="application/atom+xml" hreflang="{html.escape(s.lang)}" '
-        f'title="{html.escape(s.title)}" href="/feeds/{html.escape(s.relpath)}">'
-        for s in specs
-        if s.topic == "all" and s.format.value == "atom"
-    )
-    return (
-        f'<!doctype html><html lang="{html.escape(config.service.languages[0])}"><head>'
-        f'<meta charset="utf-8"><title>syndicate</title>{links}</head><body>'
-        f"<h1>syndicate feeds</h1>{''.join(sections)}</body></html>"
-    )
+
+    async def api_status(self, request: Request) -> Response:
+        denied = self._operator(request)
+        if denied is not None:
+            return denied
+        snapshot = await run_in_threadpool(self._snapshot)
+        data = snapshot.to_json()
+        health, sort = request.query_params.get("health"), request.query_params.get("sort")
+        if health or sort:
+            data["sources"] = [s.to_json() for s in select_sources(snapshot.sources, health, sort)]
+        return JSONResponse(data, headers={"Cache-Control": "no-store"})
+
+    def _operator(self, request: Request) -> Response | None:
+        if self.storage is None:
+            return PlainTextResponse("no database: the status pages need one\n", status_code=503)
+        problem = check_operator(
+            self._config(),
+            self.env,
+            request.headers.get("authorization"),
+            request.query_params.get("token"),
+            request.cookies.get(COOKIE),
+        )
+        if problem is None:
+            return None
+        status, message = problem
+        headers = {"WWW-Authenticate": 'Bearer realm="syndicate operator"'} if status == 401 else {}
+        return PlainTextResponse(message + "\n", status_code=status, headers=headers)
+
+    def _snapshot(self) -> OperatorStatus:
+        config = self._config()
+        assert self.storage is not None  # _operator turned the request away
+        return operator_status(
+            config, self.storage, self._terms(config), self.gate.access, datetime.now(UTC)
+        )
+
+    def _terms(self, config: Config) -> TermBase:
+        provider = self.state.terms
+        if provider is not None:
+            terms: TermBase = provider()
+            return terms
+        if self._terms_for is None or self._terms_for[0] is not config:
+            self._terms_for = (config, load_term_base(config))
+        return self._terms_for[1]
+
+    # -- probes ------------------------------------------------------------------------------
+
+    def healthz(self, request: Request) -> Response:  # sync: Starlette runs it in a thread
+        """200 when the database answers and a poll cycle succeeded recently, else 503."""
+        config = self._config()
+        if self.storage is None:
+            return JSONResponse({"status": "ok", "database": "none"})
+        try:
+            self.storage.ping()
+            cycles = self.storage.worker_cycles()
+        except StorageError as exc:
+            return _health(503, f"database unreachable: {exc}")
+        successes = [c.last_success_at for c in cycles if c.last_success_at is not None]
+        limit = config.server.health_max_age
+        if not successes:
+            if self._clock() - self.started < limit:
+                return _health(200, "starting: no poll cycle has finished yet")
+            return _health(503, f"no successful poll cycle in {limit:g} s")
+        age = (datetime.now(UTC) - max(successes)).total_seconds()
+        if age > limit:
+            return _health(
+                503, f"last successful poll cycle {age:.0f} s ago (more than {limit:g} s)", age
+            )
+        return _health(200, "ok", age)
+
+    def metrics(self, request: Request) -> Response:
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+
+def _health(status: int, message: str, age: float | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"status": "ok" if status == 200 else "failing", "detail": message}
+    if age is not None:
+        body["last_success_age_seconds"] = round(age, 1)
+    return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+def create_app(
+    config: Config, storage: Storage | None = None, *, env: Mapping[str, str] | None = None
+) -> SyndicateApp:
+    """The ASGI app; ``storage`` is needed for /healthz, /status and /api/status."""
+    return SyndicateApp(config, storage, env=env)

@@ -20,6 +20,7 @@ from syndicate.models import (
     Translation,
     TranslationJob,
     UpsertResult,
+    WorkerCycle,
 )
 from syndicate.storage.database import create_engine, upgrade
 from syndicate.storage.repository import ConfiguredSource, SqlStorage
@@ -103,6 +104,14 @@ class Storage(Protocol):
         """The earliest sort date among the articles in ``languages``."""
 
     # Publishing (storage/feeds.py)
+
+    # Workers' cycles (storage/cycles.py)
+
+    def record_cycle(self, cycle: WorkerCycle) -> None:
+        """Keep the worker's last cycle (a failed one keeps the last success time)."""
+
+    def worker_cycles(self) -> list[WorkerCycle]:
+        """Every worker's last cycle, the most recent first."""
 
     def missing_archives(
         self, feeds: Sequence[tuple[str, str, str]], months: Sequence[str]

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from syndicate.models import RoutedArticle, SourceUpdate, UpsertResult
 from syndicate.storage.articles import ArticleStore, upsert
 from syndicate.storage.common import errors, insert
+from syndicate.storage.cycles import CycleStore
 from syndicate.storage.feeds import FeedStore
 from syndicate.storage.schema import feed_state, sources
 from syndicate.storage.sources import ConfiguredSource, SourceStore
@@ -23,7 +24,7 @@ from syndicate.storage.translations import TranslationStore
 __all__ = ["ConfiguredSource", "SqlStorage"]
 
 
-class SqlStorage(SourceStore, ArticleStore, TranslationStore, FeedStore):
+class SqlStorage(SourceStore, ArticleStore, TranslationStore, FeedStore, CycleStore):
     """The storage of syndicate on one SQLAlchemy engine. See :class:`syndicate.storage.Storage`."""
 
     def record_poll(

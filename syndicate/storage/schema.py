@@ -39,6 +39,7 @@ __all__ = [
     "translation_cache",
     "translation_usage",
     "translations",
+    "worker_cycles",
 ]
 
 
@@ -260,4 +261,20 @@ hub_pings = Table(
     Column("next_attempt_at", UTCDateTime, nullable=False),
     Column("last_error", Text),
     Column("created_at", UTCDateTime, nullable=False),
+)
+
+#: each worker's last poll cycle (one row per worker process), for /healthz and /status
+worker_cycles = Table(
+    "worker_cycles",
+    metadata,
+    Column("owner", String(200), primary_key=True),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=False),
+    Column("seconds", Float, nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("error", Text),
+    Column("polled", Integer, nullable=False, server_default="0"),
+    Column("failed", Integer, nullable=False, server_default="0"),
+    Column("new_articles", Integer, nullable=False, server_default="0"),
+    Column("last_success_at", UTCDateTime),
 )

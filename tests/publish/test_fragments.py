@@ -73,3 +73,20 @@ def test_the_cache_is_bounded_and_keeps_what_is_used() -> None:
     assert len(cache) <= 8
     with pytest.raises(ValueError):
         FragmentCache(0)
+
+
+@pytest.mark.parametrize("fmt", list(FeedFormat), ids=[f.value for f in FeedFormat])
+def test_archives_render_the_same_entries_without_filling_the_cache(fmt: FeedFormat) -> None:
+    cache = cache_of(fmt)
+    doc = document(fmt)
+    cache.clear()
+    archive = render(replace(doc, is_archive=True))
+    assert len(cache) == 0 and cache.misses == 0
+    feed = render(doc)
+    start, end = (b"<entry>", b"</feed>") if fmt is FeedFormat.ATOM else (b"<item>", b"</channel>")
+    if fmt is FeedFormat.JSON:
+        start, end = b'"items": [', b"]\n}"
+    assert (
+        archive[archive.index(start) : archive.rindex(end)]
+        == feed[feed.index(start) : feed.rindex(end)]
+    )

@@ -1,0 +1,90 @@
+"""Prometheus metrics of this process, served at /metrics.
+
+The worker records each cycle (:func:`record_cycle`); the server records each request
+(:func:`record_request`) and partner access is read from the partner gate when scraped.
+One registry per process: with ``syndicate run`` it holds both the worker's and the
+server's; with ``serve`` and ``worker`` in separate processes, each exposes its own.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from syndicate.pipeline import CycleReport, Outcome
+
+__all__ = ["REGISTRY", "record_cycle", "record_request"]
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+FETCHES = Counter(
+    "syndicate_fetches",
+    "Source fetches, by outcome (new, same-body, not-modified, error).",
+    ["outcome"],
+    registry=REGISTRY,
+)
+CYCLE_SECONDS = Histogram(
+    "syndicate_cycle_duration_seconds",
+    "Poll cycles: fetch, store, translate and publish.",
+    buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300),
+    registry=REGISTRY,
+)
+LAST_CYCLE = Gauge(
+    "syndicate_last_cycle_timestamp_seconds",
+    "When this process's last poll cycle ended (Unix time).",
+    registry=REGISTRY,
+)
+ARTICLES = Counter(
+    "syndicate_articles_ingested",
+    "Articles stored, by kind (new, updated).",
+    ["kind"],
+    registry=REGISTRY,
+)
+TRANSLATION_CHARS = Counter(
+    "syndicate_translation_characters",
+    "Characters billed by translation engines.",
+    ["engine"],
+    registry=REGISTRY,
+)
+PUBLISH_SECONDS = Histogram(
+    "syndicate_publish_duration_seconds",
+    "Publishing runs within poll cycles.",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+    registry=REGISTRY,
+)
+FILES_WRITTEN = Counter(
+    "syndicate_feed_files_written",
+    "Feed, archive and OPML files written.",
+    registry=REGISTRY,
+)
+REQUESTS = Counter(
+    "syndicate_http_requests",
+    "HTTP requests served, by status code.",
+    ["status"],
+    registry=REGISTRY,
+)
+PARTNER_REQUESTS = Counter(
+    "syndicate_partner_requests",
+    "Requests with a partner's token, by partner and outcome (served, limited, forbidden).",
+    ["partner", "outcome"],
+    registry=REGISTRY,
+)
+
+
+def record_cycle(cycle: CycleReport, *, engine: str | None = None) -> None:
+    for outcome in Outcome:
+        n = sum(1 for o in cycle.sources if o.outcome is outcome)
+        if n:
+            FETCHES.labels(outcome.value).inc(n)
+    CYCLE_SECONDS.observe(cycle.seconds)
+    LAST_CYCLE.set_to_current_time()
+    ARTICLES.labels("new").inc(sum(o.result.inserted for o in cycle.sources))
+    ARTICLES.labels("updated").inc(sum(o.result.updated for o in cycle.sources))
+    if cycle.published is not None:
+        PUBLISH_SECONDS.observe(cycle.publish_seconds)
+        FILES_WRITTEN.inc(len(cycle.published.written))
+    if cycle.translation is not None and engine:
+        TRANSLATION_CHARS.labels(engine).inc(cycle.translation.chars_billed)
+
+
+def record_request(status: int) -> None:
+    REQUESTS.labels(str(status)).inc()

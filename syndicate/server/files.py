@@ -1,0 +1,312 @@
+"""Serve the published files (``feeds/``) the way feed readers and partner sites poll them.
+
+A raw ASGI app, since partner sites poll every minute and most answers are 304:
+  - validators: a strong ``ETag`` from the file's SHA-256 (the publisher rewrites a file only
+    when its content changes, so the same content keeps its ETag across restarts and
+    servers) and ``Last-Modified`` from its mtime; ``If-None-Match`` (then, without it,
+    ``If-Modified-Since``) answers ``304 Not Modified``;
+  - ``GET`` and ``HEAD``; ``Cache-Control`` from config (archives: immutable);
+  - the precompressed ``.gz`` twin when ``Accept-Encoding`` allows gzip, with its own ETag,
+    ``Vary: Accept-Encoding`` always;
+  - CORS for the configured origins, preflight included;
+  - private topics' feeds only for partners with a token (see ``partners.py``).
+
+Files up to ``MAX_CACHED`` bytes are kept in memory, keyed by their inode, size and mtime,
+so a request costs a ``stat`` of the file and its twin, and no read.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import gzip
+import hashlib
+import os
+import stat
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote
+
+from starlette.types import Receive, Scope, Send
+
+from syndicate.config import Config
+from syndicate.server.partners import Denied, PartnerGate
+
+__all__ = ["CONTENT_TYPES", "FeedFiles", "accepts_gzip"]
+
+CONTENT_TYPES = {
+    ".atom": b"application/atom+xml; charset=utf-8",
+    ".rss": b"application/rss+xml; charset=utf-8",
+    ".json": b"application/feed+json; charset=utf-8",
+    ".opml": b"text/x-opml; charset=utf-8",
+    ".xml": b"application/xml; charset=utf-8",
+}
+#: files larger than this are read for each request instead of kept in memory
+MAX_CACHED = 1024 * 1024
+#: total bytes kept in memory
+CACHE_BYTES = 64 * 1024 * 1024
+_ALLOW = b"GET, HEAD, OPTIONS"
+_CORS_HEADERS = b"Authorization, If-None-Match, If-Modified-Since"
+_CORS_EXPOSE = b"ETag, Last-Modified, Retry-After, Content-Length"
+
+
+@dataclass(frozen=True)
+class _Version:
+    """One version of a file on disk: its bytes (when small), validators and gzip twin."""
+
+    key: tuple[int, int, int, int, int, int]
+    content_type: bytes
+    etag: bytes
+    last_modified: bytes
+    mtime: int
+    body: bytes | None
+    gz: bytes | None
+    size: int
+
+
+class FeedFiles:
+    """The ASGI app for ``/feeds/…`` (``prefix``) from ``directory``."""
+
+    def __init__(
+        self,
+        directory: Path,
+        config: Callable[[], Config],
+        *,
+        prefix: str = "/feeds/",
+        gate: PartnerGate | None = None,
+        on_status: Callable[[int], None] | None = None,
+    ) -> None:
+        self.directory = directory
+        self.prefix = prefix
+        self._config = config
+        self._gate = gate
+        self._on_status = on_status
+        self._cache: OrderedDict[str, _Version] = OrderedDict()
+        self._cached_bytes = 0
+        self._lock = threading.Lock()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        assert scope["type"] == "http"
+        status, headers, body = self.respond(scope)
+        if self._on_status is not None:
+            self._on_status(status)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        head = scope["method"] == "HEAD"
+        await send({"type": "http.response.body", "body": b"" if head else body})
+
+    def respond(self, scope: Scope) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """Status, headers and body for one request (pure but for the file system)."""
+        config = self._config()
+        request = dict(scope["headers"])
+        method = scope["method"]
+        headers: list[tuple[bytes, bytes]] = []
+        vary = [b"Accept-Encoding"]
+        origin = request.get(b"origin")
+        if origin is not None and config.server.cors_origins:
+            vary.append(b"Origin")
+            allowed = _allowed_origin(origin, config.server.cors_origins)
+            if allowed is not None:
+                headers += [
+                    (b"access-control-allow-origin", allowed),
+                    (b"access-control-expose-headers", _CORS_EXPOSE),
+                ]
+            if method == "OPTIONS":
+                if allowed is None:
+                    return _text(403, "origin not allowed to read these feeds", headers)
+                headers += [
+                    (b"access-control-allow-methods", _ALLOW),
+                    (b"access-control-allow-headers", _CORS_HEADERS),
+                    (b"access-control-max-age", b"86400"),
+                    (b"vary", b", ".join(vary)),
+                ]
+                return 204, headers, b""
+        if method == "OPTIONS":
+            return 204, [*headers, (b"allow", _ALLOW)], b""
+        if method not in ("GET", "HEAD"):
+            return _text(405, f"{method} is not allowed here", [*headers, (b"allow", _ALLOW)])
+        relpath = _relpath(scope["path"], self.prefix)
+        if relpath is None:
+            return _text(404, f"no such file: {scope['path']}", headers)
+        private = False
+        if self._gate is not None:
+            verdict = self._gate.check(relpath, request, scope.get("query_string", b""), config)
+            if isinstance(verdict, Denied):
+                return _text(verdict.status, verdict.reason, [*headers, *verdict.headers])
+            private = verdict
+        version = self._version(relpath)
+        if version is None:
+            return _text(
+                404,
+                f"no feed at {scope['path']}; every feed is listed in {self.prefix}index.opml",
+                headers,
+            )
+        use_gz = version.gz is not None and accepts_gzip(request.get(b"accept-encoding", b""))
+        etag = version.etag[:-1] + b'-gz"' if use_gz else version.etag
+        cache_control = (
+            config.server.archive_cache_control
+            if "/archive/" in relpath
+            else config.server.cache_control
+        )
+        if private:
+            cache_control = cache_control.replace("public", "private")
+            vary.append(b"Authorization")
+        headers += [
+            (b"etag", etag),
+            (b"last-modified", version.last_modified),
+            (b"cache-control", cache_control.encode()),
+            (b"vary", b", ".join(vary)),
+        ]
+        if _not_modified(request, version):
+            return 304, headers, b""
+        body = version.gz if use_gz else version.body
+        if body is None:  # too large to keep: read now (and gzip twins are not used)
+            body = self._read(relpath)
+            if body is None:
+                return _text(404, f"no feed at {scope['path']}", headers)
+        headers.append((b"content-type", version.content_type))
+        if use_gz:
+            headers.append((b"content-encoding", b"gzip"))
+        headers.append((b"content-length", str(len(body)).encode()))
+        return 200, headers, body
+
+    def _version(self, relpath: str) -> _Version | None:
+        path = self.directory / relpath
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        try:
+            gz = os.stat(f"{path}.gz")
+            gz_key = (gz.st_ino, gz.st_mtime_ns)
+        except OSError:
+            gz_key = (0, 0)
+        key = (st.st_ino, st.st_size, st.st_mtime_ns, *gz_key, st.st_dev)
+        found = self._cache.get(relpath)
+        if found is not None and found.key == key:
+            return found
+        version = self._load(path, key)
+        if version is not None:
+            self._remember(relpath, version)
+        return version
+
+    def _load(self, path: Path, key: tuple[int, int, int, int, int, int]) -> _Version | None:
+        """Read the file (and its twin, checked to hold the same bytes) for a new version."""
+        try:
+            with open(path, "rb") as handle:
+                body = handle.read()
+                st = os.fstat(handle.fileno())
+        except OSError:
+            return None
+        if (st.st_ino, st.st_size, st.st_mtime_ns) != key[:3]:
+            return None  # replaced meanwhile: the next request reads the new one
+        gz: bytes | None = None
+        if key[3] and st.st_size <= MAX_CACHED:
+            try:
+                data = Path(f"{path}.gz").read_bytes()
+                gz = data if gzip.decompress(data) == body else None  # a twin not yet renamed
+            except (OSError, EOFError, gzip.BadGzipFile):
+                gz = None
+        mtime = int(st.st_mtime)
+        return _Version(
+            key=key,
+            content_type=CONTENT_TYPES.get(path.suffix, b"application/octet-stream"),
+            etag=b'"' + hashlib.sha256(body).hexdigest()[:32].encode() + b'"',
+            last_modified=email.utils.formatdate(mtime, usegmt=True).encode(),
+            mtime=mtime,
+            body=body if st.st_size <= MAX_CACHED else None,
+            gz=gz,
+            size=st.st_size,
+        )
+
+    def _remember(self, relpath: str, version: _Version) -> None:
+        size = len(version.body or b"") + len(version.gz or b"")
+        with self._lock:
+            old = self._cache.pop(relpath, None)
+            if old is not None:
+                self._cached_bytes -= len(old.body or b"") + len(old.gz or b"")
+            self._cache[relpath] = version
+            self._cached_bytes += size
+            while self._cached_bytes > CACHE_BYTES and len(self._cache) > 1:
+                _, dropped = self._cache.popitem(last=False)
+                self._cached_bytes -= len(dropped.body or b"") + len(dropped.gz or b"")
+
+    def _read(self, relpath: str) -> bytes | None:
+        try:
+            return (self.directory / relpath).read_bytes()
+        except OSError:
+            return None
+
+
+def accepts_gzip(header: bytes) -> bool:
+    """Whether ``Accept-Encoding`` allows gzip (``gzip`` or ``*`` with a q above 0)."""
+    star: bool | None = None
+    for part in header.decode("latin-1").lower().split(","):
+        coding, _, params = part.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if coding.strip() in ("gzip", "x-gzip"):
+            return q > 0
+        if coding.strip() == "*":
+            star = q > 0
+    return bool(star)
+
+
+def _relpath(path: str, prefix: str) -> str | None:
+    """The file's path under the directory, or None for anything that could leave it or
+    name a hidden (temporary) file."""
+    if not path.startswith(prefix):
+        return None
+    relpath = unquote(path[len(prefix) :])
+    parts = relpath.split("/")
+    if not relpath or any(not p or p.startswith(".") or "\\" in p or "\0" in p for p in parts):
+        return None
+    return relpath
+
+
+def _not_modified(request: dict[bytes, bytes], version: _Version) -> bool:
+    """RFC 9110 13.2.2: If-None-Match decides when present, else If-Modified-Since."""
+    match = request.get(b"if-none-match")
+    if match is not None:
+        if match.strip() == b"*":
+            return True
+        tags = {t.strip().removeprefix(b"W/") for t in match.split(b",")}
+        return version.etag in tags or version.etag[:-1] + b'-gz"' in tags
+    since = request.get(b"if-modified-since")
+    if since is not None:
+        try:
+            when = email.utils.parsedate_to_datetime(since.decode("latin-1"))
+        except (TypeError, ValueError, IndexError):
+            return False
+        return version.mtime <= int(when.timestamp())
+    return False
+
+
+def _allowed_origin(origin: bytes, allowed: tuple[str, ...]) -> bytes | None:
+    if "*" in allowed:
+        return b"*"
+    return origin if origin.decode("latin-1") in allowed else None
+
+
+def _text(
+    status: int, message: str, headers: list[tuple[bytes, bytes]]
+) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    body = (message + "\n").encode()
+    return (
+        status,
+        [
+            *headers,
+            (b"content-type", b"text/plain; charset=utf-8"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+        body,
+    )
