@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 CONFIG ?= config.toml
 
-.PHONY: run test lint bench i18n venv clean
+.PHONY: run test lint bench i18n venv clean browser
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "syndicate needs Python >= 3.11")'
@@ -28,8 +28,25 @@ venv: $(VENV)/.installed
 run: $(VENV)/.installed
 	$(BIN)/syndicate --config $(CONFIG) run
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Headless Chromium for tests/server/test_browser.py: Debian's chromium, chromium-driver and a
+# Japanese font, installed when missing and this user may (root with apt-get); otherwise
+# the browser tests skip, and say so loudly.
+BROWSER_PACKAGES := chromium chromium-driver fonts-ipafont-gothic
+browser:
+	@if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing $(BROWSER_PACKAGES) for the browser tests"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get install -y -q $(BROWSER_PACKAGES) >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q $(BROWSER_PACKAGES) >/dev/null 2>&1; } || \
+	    echo "WARNING: could not install $(BROWSER_PACKAGES): the browser tests will be SKIPPED"; \
+	  else \
+	    echo "WARNING: chromium/chromium-driver missing and not installable here: the browser tests will be SKIPPED"; \
+	  fi; \
+	fi
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check syndicate tests bench

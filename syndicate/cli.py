@@ -21,6 +21,7 @@ from syndicate.config import Config
 from syndicate.errors import ConfigError, SyndicateError
 from syndicate.fetch import Fetcher
 from syndicate.glossary_cli import glossary_app
+from syndicate.partners_cli import partners_app
 from syndicate.pipeline import (
     CycleReport,
     make_owner,
@@ -59,6 +60,7 @@ app.add_typer(sources_app, name="sources")
 app.add_typer(db_app, name="db")
 app.add_typer(glossary_app, name="glossary")
 app.add_typer(translations_app, name="translations")
+app.add_typer(partners_app, name="partners")
 
 
 @app.callback()

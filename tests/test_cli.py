@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from syndicate.cli import app
 from syndicate.config import Config, load_config
+from syndicate.server.partners import hash_token
 from syndicate.storage import open_storage
 from syndicate.storage.database import create_engine, current_revision, head_revision
 
@@ -188,3 +189,22 @@ def test_sources_enable(config: Config, httpserver: HTTPServer) -> None:
     assert invoke(config, "sources", "enable", "news-it")[0] == 0
     rows = {r["id"]: r for r in json.loads(invoke(config, "sources", "status", "--json")[1])}
     assert rows["news-it"]["disabled_reason"] is None and rows["broken"]["disabled_reason"]
+
+
+def test_partners_token_prints_a_token_and_a_config_table_that_loads(tmp_path: Path) -> None:
+    made = CliRunner().invoke(app, ["partners", "token", "tokyo-office"])
+    assert made.exit_code == 0, made.output
+    token = made.output.split(": ", 1)[1].splitlines()[0].strip()
+    table = made.output[made.output.index("[[partners]]") :]
+    assert token not in table and len(token) >= 40
+    config_path = tmp_path / "config.toml"
+    config_path.write_text(
+        '[[topics]]\nid = "startups"\ntitle = "Startups"\nprivate = true\n\n' + table, "utf-8"
+    )
+    config = load_config(config_path, env={})
+    assert config.partners[0].id == "tokyo-office"
+    assert config.partners[0].token_sha256 == hash_token(token)
+    listed = CliRunner().invoke(app, ["--config", str(config_path), "partners", "list"])
+    assert "private topics: startups" in listed.output and "tokyo-office: 60/min" in listed.output
+    again = CliRunner().invoke(app, ["partners", "token", "tokyo-office"])
+    assert again.output.split(": ", 1)[1].splitlines()[0].strip() != token

@@ -273,10 +273,13 @@ class _Reader:
                 start = datetime.strptime(months[0], "%Y-%m").replace(tzinfo=UTC)
                 end = _next_month(datetime.strptime(months[1], "%Y-%m").date())
                 window = {"since": start, "before": datetime(end.year, end.month, 1, tzinfo=UTC)}
+            private = [t.id for t in self.config.topics if t.private]
             self._rows[key] = self.storage.articles_for_feed(
                 list(languages),
                 None if topic == "all" else topic,
                 None if months else self.config.publish.max_entries,
+                # a private topic's articles stay out of the public feeds, "all" included
+                exclude_topics=[] if topic in private else private,
                 **window,
             )
         return self._rows[key]
@@ -351,8 +354,9 @@ def _document(
 def _opml_documents(
     config: Config, specs: Sequence[FeedSpec]
 ) -> list[tuple[str, str, list[OpmlGroup]]]:
-    """(path, title, groups) of ``index.opml`` (every feed, by language) and of each
+    """(path, title, groups) of ``index.opml`` (every public feed, by language) and of each
     ``{lang}/index.opml``."""
+    private = {t.id for t in config.topics if t.private}
     groups = []
     for lang in config.service.languages:
         feeds = tuple(
@@ -365,7 +369,7 @@ def _opml_documents(
                 description=spec.subtitle,
             )
             for spec in specs
-            if spec.lang == lang
+            if spec.lang == lang and spec.topic not in private
         )
         groups.append(OpmlGroup(language_label(lang), feeds))
     documents = [("index.opml", opml_title(None), groups)]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from syndicate.config import Config
@@ -168,7 +168,7 @@ def status_page(status: OperatorStatus, health: str | None, sort: str | None) ->
     sorts = " ".join(f'<a href="/status?sort={h(kind)}">{h(kind)}</a>' for kind in SORTS)
     rows = "".join(_source_row(s) for s in sources)
     body = (
-        f"<header><h1>syndicate status</h1><small>{h(status.generated_at.isoformat())}"
+        f"<header><h1>syndicate status</h1><small>{h(_when(status.generated_at))}"
         f' · <a href="/api/status">JSON</a></small></header>\n'
         f"<p><strong>{failing}</strong> of {len(status.sources)} sources need attention.</p>\n"
         f'<h2>Sources</h2>\n<p>Show: <a href="/status">all</a> {filters} · sort: {sorts}</p>\n'
@@ -185,7 +185,7 @@ def status_page(status: OperatorStatus, health: str | None, sort: str | None) ->
 
 
 def _source_row(s: SourceStatus) -> str:
-    next_poll = s.next_poll_at.isoformat() if s.next_poll_at else "—"
+    next_poll = _when(s.next_poll_at)
     return (
         f'<tr data-source="{h(s.id)}" data-health="{h(s.health)}"><td>{h(s.id)}<br>'
         f"<small>{h(s.url)}</small></td>"
@@ -202,10 +202,10 @@ def _cycles(cycles: list[WorkerCycle]) -> str:
     if not cycles:
         return "<p>No poll cycle has been recorded yet.</p>"
     rows = "".join(
-        f"<tr><td>{h(c.owner)}</td><td>{h(c.finished_at.isoformat())}</td>"
+        f"<tr><td>{h(c.owner)}</td><td>{h(_when(c.finished_at))}</td>"
         f"<td>{c.seconds:.2f} s</td><td>{'ok' if c.ok else 'failed: ' + h(c.error or '')}</td>"
         f"<td>{c.polled} polled, {c.failed} failed, {c.new_articles} new</td>"
-        f"<td>{h(c.last_success_at.isoformat() if c.last_success_at else '—')}</td></tr>"
+        f"<td>{h(_when(c.last_success_at))}</td></tr>"
         for c in cycles
     )
     return (
@@ -264,3 +264,7 @@ def _partners(partners: dict[str, PartnerAccess]) -> str:
         "<table><thead><tr><th>partner</th><th>served</th><th>rate-limited</th>"
         f"<th>forbidden</th><th>by topic</th></tr></thead><tbody>{rows}</tbody></table>"
     )
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC" if moment else "—"

@@ -96,6 +96,7 @@ class Storage(Protocol):
         *,
         since: datetime | None = None,
         before: datetime | None = None,
+        exclude_topics: Sequence[str] = (),
     ) -> list[StoredArticle]:
         """The newest ``limit`` articles in ``language`` (and ``topic``, and the sort-date
         range), newest first."""

@@ -79,11 +79,13 @@ class ArticleStore(StoreBase):
         *,
         since: datetime | None = None,
         before: datetime | None = None,
+        exclude_topics: Sequence[str] = (),
     ) -> list[StoredArticle]:
         """Newest first (published, else updated, else first seen), ``limit`` at most.
 
         ``language`` is one language, or several (a feed that shows other languages' articles);
-        ``since``/``before`` bound the sort date (an archive's month).
+        ``since``/``before`` bound the sort date (an archive's month); articles in any of
+        ``exclude_topics`` are left out (private topics' articles, for public feeds).
         """
         sort = articles.c.sort_date
         languages = [language] if isinstance(language, str) else list(language)
@@ -99,6 +101,13 @@ class ArticleStore(StoreBase):
                 sa.exists().where(
                     (article_topics.c.article_id == articles.c.id)
                     & (article_topics.c.topic_id == topic)
+                )
+            )
+        if exclude_topics:
+            query = query.where(
+                ~sa.exists().where(
+                    (article_topics.c.article_id == articles.c.id)
+                    & article_topics.c.topic_id.in_(list(exclude_topics))
                 )
             )
         query = query.order_by(sort.desc(), articles.c.id.desc()).limit(limit)

@@ -129,9 +129,9 @@ def fill(config: Config, storage: SqlStorage) -> None:
 
 
 @contextlib.contextmanager
-def serve(app: SyndicateApp) -> Iterator[str]:
+def serve(app: SyndicateApp, port: int | None = None) -> Iterator[str]:
     """``app`` on a real uvicorn on 127.0.0.1 (a thread), until the block ends."""
-    port = free_port()
+    port = port or free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     )

@@ -131,3 +131,16 @@ rate = 5
     assert "config.toml:8: partners[0].token_sha256" in text and "never the token itself" in text
     assert "partners[0].topics[0]" in text and "not a private topic" in text
     assert "partners[0].rate" in text
+
+
+def test_private_articles_stay_out_of_public_feeds_and_lists(site: Site) -> None:
+    for path in ("/feeds/en/all.atom", "/feeds/ja/all.json", "/feeds/it/energy.rss"):
+        public = site.get(path)
+        assert public.status_code == 200 and b"energy story" in public.content
+        assert b"startups story" not in public.content and b"mobility story" not in public.content
+    private = site.get("/feeds/it/mobility.atom", headers=bearer(MOBILITY_TOKEN))
+    assert b"mobility story" in private.content
+    for opml in ("/feeds/index.opml", "/feeds/en/index.opml"):
+        listing = site.get(opml).text
+        assert "energy.atom" in listing and "startups" not in listing and "mobility" not in listing
+    assert "startups story" not in site.get("/en/").text
