@@ -59,6 +59,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/terms.py
 	$(BIN)/python bench/translate.py
 	$(BIN)/python bench/publish.py
+	$(BIN)/python bench/serve.py
 
 # The template is replaced only when its messages changed, not for a new POT-Creation-Date.
 # Catalogs are read as .po at run time (syndicate/i18n.py): nothing to compile.

@@ -8,13 +8,20 @@ server's; with ``serve`` and ``worker`` in separate processes, each exposes its 
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+)
 
 from syndicate.pipeline import CycleReport, Outcome
 
 __all__ = ["REGISTRY", "record_cycle", "record_request"]
 
 REGISTRY = CollectorRegistry(auto_describe=True)
+disable_created_metrics()  # type: ignore[no-untyped-call]  # no *_created series: noise
 
 FETCHES = Counter(
     "syndicate_fetches",
