@@ -154,6 +154,7 @@ async def _poll_once(
                 only=only,
                 terms=terms,
                 translator=translator,
+                republish=True,  # a run killed before may have stored what it never wrote
             )
     finally:
         if engine is not None:
@@ -180,6 +181,10 @@ def _print_cycle(report: CycleReport) -> None:
         f"{len(report.sources)} sources polled, {len(report.failed)} failed, "
         f"{written} feeds written in {report.seconds:.2f}s"
     )
+    if report.publish_error:
+        raise SyndicateError(
+            f"publishing failed (the previous feeds are kept): {report.publish_error}"
+        )
 
 
 @app.command()

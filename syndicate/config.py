@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from syndicate.configcheck import Checker, parse_duration, parse_size
 from syndicate.configserver import (
@@ -340,6 +341,12 @@ def _service(check: Checker, t: dict[str, Any], path: Path, env: dict[str, str])
     if seen_twice:
         check.problem(("service", "languages"), f"listed twice: {', '.join(sorted(seen_twice))}")
     database = check.string(t, ("service", "database"), ServiceConfig.database)
+    if urlsplit(database).password:
+        check.problem(
+            ("service", "database"),
+            "holds a password: set the whole URL in the SYNDICATE_DATABASE_URL environment "
+            "variable instead, so the config file carries no secret",
+        )
     database = _resolve_sqlite(env.get(DATABASE_ENV) or database, path.parent)
     output_dir = path.parent / check.string(t, ("service", "output_dir"), "feeds")
     base_url = check.string(t, ("service", "base_url"), ServiceConfig.base_url).rstrip("/")

@@ -30,6 +30,8 @@ _SIZE_UNITS = {
     "gib": 1024**3,
 }
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+#: key names that hold secrets (never accepted: the config names environment variables)
+_SECRET_RE = re.compile(r"(^|_)(api_?key|token|password|passwd|secret|auth)$", re.IGNORECASE)
 
 
 def parse_duration(value: object) -> float:
@@ -90,8 +92,18 @@ class Checker:
 
     def unknown_keys(self, table: dict[str, Any], key: KeyPath, known: Collection[str]) -> None:
         for name in table:
-            if name not in known:
-                self.problem((*key, name), "unknown key" + self.suggest(name, known))
+            if name in known:
+                continue
+            if _SECRET_RE.search(name):
+                self.problem(
+                    (*key, name),
+                    "a secret does not belong in the config file (it gets copied, committed "
+                    "and shared): put it in an environment variable and name the variable "
+                    "instead (api_key_env for engines; token_sha256 for partners; "
+                    "SYNDICATE_DATABASE_URL for a database password)",
+                )
+                continue
+            self.problem((*key, name), "unknown key" + self.suggest(name, known))
 
     def table(
         self,

@@ -64,7 +64,7 @@ class Fetcher:
             },
             follow_redirects=True,
             max_redirects=MAX_REDIRECTS,
-            event_hooks={"request": [self._guard]},
+            event_hooks={"request": [self._guard], "response": [self._check_peer]},
         )
 
     async def __aenter__(self) -> Self:
@@ -114,6 +114,12 @@ class Fetcher:
             ) from exc
         except httpx.ConnectError as exc:
             raise _connect_error(source.id, host, exc) from exc
+        except httpx.UnsupportedProtocol as exc:
+            raise FetchError(
+                source.id,
+                f"refused a non-http(s) URL on the way from {url}: {exc}",
+                kind="refused-scheme",
+            ) from exc
         except (httpx.RemoteProtocolError, httpx.DecodingError) as exc:
             raise FetchError(
                 source.id, f"broken answer from {host}: {exc}", kind="protocol"
@@ -172,6 +178,24 @@ class Fetcher:
                 last_modified=response.headers.get("last-modified"),
                 headers=dict(response.headers),
                 permanent_redirect=redirect,
+            )
+
+    async def _check_peer(self, response: httpx.Response) -> None:
+        """The address actually connected to must be public too: a DNS answer can change
+        between the guard's lookup and the connection (rebinding)."""
+        if self.config.allow_private_networks or not self._resolve:
+            return
+        stream = response.extensions.get("network_stream")
+        peer = stream.get_extra_info("server_addr") if stream is not None else None
+        if peer and not is_public_address(str(peer[0])):
+            await response.aclose()
+            source_id = str(response.request.extensions.get("source_id", response.url.host))
+            raise FetchError(
+                source_id,
+                f"refused {response.url.host}: connected to {peer[0]}, not a public address "
+                "(the name resolved differently when checked); set "
+                "fetch.allow_private_networks = true to allow",
+                kind="refused-address",
             )
 
     async def _guard(self, request: httpx.Request) -> None:

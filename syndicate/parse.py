@@ -20,6 +20,7 @@ from typing import Any
 import feedparser
 import nh3
 
+from syndicate.encoding import normalize_encoding
 from syndicate.jsonfeed_input import read_json_feed
 from syndicate.language import detect_language
 from syndicate.models import Article, Enclosure
@@ -34,6 +35,12 @@ __all__ = [
 ]
 
 _ALLOWED_SCHEMES = {"http", "https", "mailto"}
+#: characters XML 1.0 forbids (C0 controls but tab, LF and CR; surrogates; U+FFFE/U+FFFF):
+#: one of them in a title would make every feed carrying it unwritable
+_NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+#: the longest title, author or category kept (a 10 MB title is a hostile feed)
+MAX_TITLE = 1000
+MAX_NAME = 200
 # ASCII white space only: an ideographic space (U+3000) in a Japanese title is typography.
 _SPACE_RE = re.compile(r"[ \t\r\n\f\v]+")
 
@@ -55,14 +62,18 @@ class ParsedFeed:
 
 
 def sanitize_html(value: str) -> str:
-    """HTML safe to republish: no scripts, event handlers, styles or javascript: URLs."""
-    return nh3.clean(value, url_schemes=_ALLOWED_SCHEMES, link_rel="noopener noreferrer").strip()
+    """HTML safe to republish: no scripts, event handlers, styles or javascript: URLs, and
+    no character XML cannot carry."""
+    clean = nh3.clean(value, url_schemes=_ALLOWED_SCHEMES, link_rel="noopener noreferrer")
+    return _NOT_XML_RE.sub("", clean).strip()
 
 
-def plain_text(value: str) -> str:
-    """Text of an HTML fragment, entities decoded, whitespace collapsed."""
-    text = html.unescape(nh3.clean(value, tags=set()))
-    return _SPACE_RE.sub(" ", text).strip()
+def plain_text(value: str, limit: int | None = None) -> str:
+    """Text of an HTML fragment, entities decoded, whitespace collapsed, characters XML
+    cannot carry dropped; cut at a word boundary to ``limit`` characters when given."""
+    text = _NOT_XML_RE.sub("", html.unescape(nh3.clean(value, tags=set())))
+    text = _SPACE_RE.sub(" ", text).strip()
+    return text if limit is None else _excerpt(text, limit)
 
 
 def normalize_language(tag: str | None, known: Iterable[str]) -> str | None:
@@ -94,6 +105,7 @@ def parse_feed(
     which gives the same shapes."""
     json_feed = read_json_feed(body)
     result: Any
+    corrected = None
     if json_feed is not None:
         result = {
             "feed": json_feed.feed,
@@ -101,7 +113,8 @@ def parse_feed(
             "version": json_feed.version,
         }
     else:
-        result = feedparser.parse(body, response_headers=dict(headers or {}), sanitize_html=False)
+        body, response_headers, corrected = normalize_encoding(body, headers or {})
+        result = feedparser.parse(body, response_headers=response_headers, sanitize_html=False)
     known = list(languages)
     feed = result.get("feed", {})
     feed_lang = normalize_language(feed.get("language"), known)
@@ -113,7 +126,7 @@ def parse_feed(
             article = _with_language(article, detected or fallback_language, known)
         if article is not None:
             articles.append(article)
-    problem = None
+    problem = corrected
     if result.get("bozo"):
         exc = result.get("bozo_exception")
         problem = f"{type(exc).__name__}: {exc}" if exc else "malformed feed"
@@ -143,7 +156,7 @@ def _with_language(article: Article, language: str, known: list[str]) -> Article
 
 
 def _article(entry: dict[str, Any], source_id: str, language: str | None) -> Article | None:
-    title = plain_text(entry.get("title", ""))
+    title = plain_text(entry.get("title", ""), MAX_TITLE)
     link = (entry.get("link") or "").strip() or None
     summary = sanitize_html(entry.get("summary", ""))
     content = _best_content(entry) or summary
@@ -157,14 +170,18 @@ def _article(entry: dict[str, Any], source_id: str, language: str | None) -> Art
     updated = _utc(dict.get(entry, "updated_parsed"))
     authors = tuple(
         dict.fromkeys(
-            name for a in entry.get("authors", []) if (name := plain_text(a.get("name", "") or ""))
+            name
+            for a in entry.get("authors", [])
+            if (name := plain_text(a.get("name", "") or "", MAX_NAME))
         )
     )
     if not authors and entry.get("author"):
-        authors = (plain_text(entry["author"]),)
+        authors = (plain_text(entry["author"], MAX_NAME),)
     categories = tuple(
         dict.fromkeys(
-            term for tag in entry.get("tags", []) if (term := plain_text(tag.get("term") or ""))
+            term
+            for tag in entry.get("tags", [])
+            if (term := plain_text(tag.get("term") or "", MAX_NAME))
         )
     )
     enclosures = _enclosures(entry)
@@ -250,7 +267,8 @@ def _excerpt(text: str, limit: int = 80) -> str:
     """A title for an untitled entry: its first words, cut at a word boundary."""
     if len(text) <= limit:
         return text
-    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    head = text[: limit - 1]  # room for the ellipsis
+    cut = head.rsplit(" ", 1)[0] if " " in head else head
     return cut.rstrip(" ,.;:") + "…"
 
 

@@ -23,7 +23,7 @@ from functools import partial
 from typing import Any
 
 from syndicate.config import Config
-from syndicate.errors import FetchError, StorageError
+from syndicate.errors import FetchError, PublishError, StorageError
 from syndicate.fetch import Fetcher
 from syndicate.incremental import Fingerprint, split_feed
 from syndicate.models import Article, FetchResult, SourceState, SourceUpdate, UpsertResult
@@ -98,6 +98,8 @@ class CycleReport:
     translation: TranslateReport | None = None
     #: time spent publishing, within ``seconds``
     publish_seconds: float = 0.0
+    #: why publishing failed (the previous files stay; the next cycle publishes again)
+    publish_error: str | None = None
 
     @property
     def changed(self) -> bool:
@@ -138,9 +140,12 @@ async def run_cycle(
     publish: bool = True,
     terms: TermBase | None = None,
     translator: Translator | None = None,
+    republish: bool = False,
 ) -> CycleReport:
     """Poll every due source once (claiming it, so workers never share one); translate what
-    waits for it (with a ``translator``); publish changes."""
+    waits for it (with a ``translator``); publish changes (every feed with ``republish``,
+    after a publish that failed). A failed publish is reported in the cycle's report, not
+    raised: the articles are stored, and the previous files stay until the next cycle."""
     terms = terms or TermBase()
     ctx = _Context(
         config,
@@ -194,27 +199,39 @@ async def run_cycle(
         translated = await _translate(translator, terms)
     report: PublishReport | None = None
     publish_seconds = 0.0
+    publish_error: str | None = None
     polled = any(o.result.changed for o in outcomes)
-    if publish and (polled or (translated and translated.changed)):
+    if publish and (republish or polled or (translated and translated.changed)):
         # Only new and changed articles' topic feeds (and "all") need a look, unless
-        # translations came in: a translation can land in any feed.
+        # translations came in (a translation can land in any feed) or the last publish
+        # failed (its changes were stored but never written).
         topics = (
             None
-            if translated and translated.changed
+            if republish or (translated and translated.changed)
             else set().union(*(o.result.topics for o in outcomes))
         )
         publish_started = time.monotonic()
-        report = await asyncio.to_thread(
-            partial(publish_feeds, glossary=terms.glossary, topics=topics),
-            config,
-            storage,
-            clock(),
-        )
+        try:
+            report = await asyncio.to_thread(
+                partial(publish_feeds, glossary=terms.glossary, topics=topics),
+                config,
+                storage,
+                clock(),
+            )
+        except PublishError as exc:
+            publish_error = str(exc)
+            log.error("publishing failed, the feeds stay as they were until a retry: %s", exc)
         publish_seconds = time.monotonic() - publish_started
     if config.publish.hub:  # changed feeds' pings, and earlier ones the hub refused
         await asyncio.to_thread(send_pings, storage, clock(), user_agent=config.fetch.user_agent)
     cycle = CycleReport(
-        started, time.monotonic() - t0, tuple(outcomes), report, translated, publish_seconds
+        started,
+        time.monotonic() - t0,
+        tuple(outcomes),
+        report,
+        translated,
+        publish_seconds,
+        publish_error,
     )
     log.info(
         "cycle: %d polled, %d new, %d updated articles, %d failed, %d feeds written in %.2fs",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Coroutine
 from datetime import timedelta
 from typing import Any, Self
@@ -34,6 +35,9 @@ __all__ = ["Worker"]
 
 log = logging.getLogger("syndicate.scheduler")
 
+#: the longest wait between cycles that failed as a whole (the database away), seconds
+MAX_CYCLE_BACKOFF = 300.0
+
 
 class Worker:
     """Runs poll cycles every ``schedule.tick``, one at a time, in the running event loop.
@@ -58,6 +62,14 @@ class Worker:
         self._background: set[asyncio.Task[object]] = set()
         self.terms = TermBase()
         self.translator: Translator | None = None
+        #: the next cycle checks every feed: the first one (a crash before this start may
+        #: have stored articles it never published), and any after a failed publish
+        self.republish = True
+        #: why the last cycle failed as a whole, while it is the last one
+        self.last_error: str | None = None
+        #: cycles failed in a row (the database away), and no cycle before this time
+        self._failures = 0
+        self._retry_at = 0.0
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -138,7 +150,11 @@ class Worker:
     async def _tick(self) -> None:
         if self._lock.locked() or self._fetcher is None:
             return
+        if time.monotonic() < self._retry_at:  # backing off after failed cycles
+            return
         async with self._lock:
+            if self._failures:  # a cycle cut short (the database away) left its leases
+                await self._release_leases()
             self._current = asyncio.create_task(
                 run_cycle(
                     self.config,
@@ -148,6 +164,7 @@ class Worker:
                     owner=self.owner,
                     terms=self.terms,
                     translator=self.translator,
+                    republish=self.republish,
                 )
             )
             started = self.clock()
@@ -157,11 +174,19 @@ class Worker:
             except asyncio.CancelledError:
                 log.info("cycle cancelled by shutdown")
             except SyndicateError as exc:
-                log.error("cycle failed: %s", exc)
+                self._failures += 1
+                self.last_error = str(exc)
+                wait = min(self.config.schedule.tick * 2 ** (self._failures - 1), MAX_CYCLE_BACKOFF)
+                self._retry_at = time.monotonic() + wait
+                log.error(
+                    "cycle failed (%d in a row; next try in %.0f s): %s", self._failures, wait, exc
+                )
                 await self._record(
                     WorkerCycle(self.owner, started, self.clock(), 0.0, False, str(exc))
                 )
             else:
+                self._failures, self._retry_at, self.last_error = 0, 0.0, None
+                self.republish = report.publish_error is not None
                 engine = self.translator.engine.name if self.translator else None
                 record_cycle(report, engine=engine)
                 finished = self.clock()
@@ -180,6 +205,12 @@ class Worker:
                 )
             finally:
                 self._current = None
+
+    async def _release_leases(self) -> None:
+        try:
+            await asyncio.to_thread(self.storage.release_leases, self.owner)
+        except SyndicateError as exc:
+            log.warning("could not release leases: %s", exc)
 
     async def _record(self, cycle: WorkerCycle) -> None:
         """Keep the cycle for /healthz and /status; a database that is down is logged."""
@@ -209,7 +240,4 @@ class Worker:
         if self.translator is not None:
             await self.translator.engine.aclose()
             self.translator = None
-        try:
-            await asyncio.to_thread(self.storage.release_leases, self.owner)
-        except SyndicateError as exc:
-            log.warning("could not release leases: %s", exc)
+        await self._release_leases()

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import uvicorn
 
 from syndicate.config import Config
-from syndicate.errors import SyndicateError
+from syndicate.errors import PublishError, SyndicateError
 from syndicate.pipeline import utcnow
 from syndicate.publish import publish_feeds
 from syndicate.reload import ConfigWatcher
@@ -113,7 +113,10 @@ async def run_service(config: Config, storage: Storage, host: str, port: int) ->
     app = create_app(config, storage)
     terms = await asyncio.to_thread(load_term_base, config)
     # Missing feed files first: the first cycle may find nothing new to publish.
-    await asyncio.to_thread(publish_feeds, config, storage, utcnow(), glossary=terms.glossary)
+    try:
+        await asyncio.to_thread(publish_feeds, config, storage, utcnow(), glossary=terms.glossary)
+    except PublishError as exc:  # the old files are served meanwhile; the worker retries
+        log.error("publishing failed, the feeds stay as they were until a retry: %s", exc)
     server, server_task = await _start_server(app, host, port)
     log.info("syndicate running on http://%s:%d/ (Ctrl-C to stop)", host, port)
     async with Worker(config, storage) as worker:

@@ -107,6 +107,7 @@ def make_config(
     database: str | None = None,
     extra: str = "",
     topics: bool = True,
+    fetch: str = "",
 ) -> Config:
     """A small config in ``directory`` with the given [[sources]] tables (and, unless told
     otherwise, one "energy" topic)."""
@@ -122,6 +123,7 @@ base_url = "http://127.0.0.1:8080"
 [fetch]
 allow_private_networks = true
 timeout = "5s"
+{fetch}
 
 {energy}
 {extra}

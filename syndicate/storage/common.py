@@ -72,4 +72,5 @@ class errors:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: object
     ) -> None:
         if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError):
-            raise StorageError(f"{self.action}: {getattr(exc, 'orig', exc)}") from exc
+            reason = " ".join(str(getattr(exc, "orig", exc)).split())  # one line
+            raise StorageError(f"database unavailable ({self.action}): {reason}") from exc
