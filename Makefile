@@ -3,12 +3,13 @@
 #   make test   set up .venv with the test extras and run the whole test suite
 #   make lint   ruff + mypy --strict;  make bench   benchmarks with same-run baselines
 #   make i18n   extract messages into locales/syndicate.pot and update the it/en/ja catalogs
+#   make reliability   the hostile-input and fault suite, with its table;  make fuzz   atheris
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 CONFIG ?= config.toml
 
-.PHONY: run test lint bench i18n venv clean browser
+.PHONY: run test lint bench i18n venv clean browser reliability fuzz
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "syndicate needs Python >= 3.11")'
@@ -31,6 +32,20 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-dev browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Hostile feeds, SSRF, faults, 50 kill -9s, properties, secrets: prints a table of every case
+# (case, expected, observed, result). The same tests also run within `make test`.
+reliability: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest tests/reliability -q $(PYTEST_ARGS)
+
+# Coverage-guided fuzzing of the parse + normalize path (atheris), bounded in time; a crash
+# leaves its input in var/crash-*.
+FUZZ_SECONDS ?= 60
+fuzz: $(VENV)/.installed-dev
+	$(BIN)/python -m pip install --quiet 'atheris>=2.3'
+	mkdir -p var/fuzz-corpus
+	$(BIN)/python fuzz/parse_normalize.py -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
+	  -artifact_prefix=var/ var/fuzz-corpus syndicate/demo
+
 # Headless Chromium for tests/server/test_browser.py: Debian's chromium, chromium-driver and a
 # Japanese font, installed when missing and this user may (root with apt-get); otherwise
 # the browser tests skip, and say so loudly.
@@ -49,8 +64,8 @@ browser:
 	fi
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check syndicate tests bench
-	$(BIN)/ruff format --check syndicate tests bench
+	$(BIN)/ruff check syndicate tests bench fuzz
+	$(BIN)/ruff format --check syndicate tests bench fuzz
 	$(BIN)/mypy --strict syndicate
 
 bench: $(VENV)/.installed-dev

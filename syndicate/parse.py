@@ -131,7 +131,7 @@ def parse_feed(
         exc = result.get("bozo_exception")
         problem = f"{type(exc).__name__}: {exc}" if exc else "malformed feed"
     return ParsedFeed(
-        plain_text(feed.get("title", "")),
+        plain_text(feed.get("title") or ""),
         tuple(articles),
         bool(result.get("bozo")),
         problem,
@@ -156,9 +156,9 @@ def _with_language(article: Article, language: str, known: list[str]) -> Article
 
 
 def _article(entry: dict[str, Any], source_id: str, language: str | None) -> Article | None:
-    title = plain_text(entry.get("title", ""), MAX_TITLE)
+    title = plain_text(entry.get("title") or "", MAX_TITLE)
     link = (entry.get("link") or "").strip() or None
-    summary = sanitize_html(entry.get("summary", ""))
+    summary = sanitize_html(entry.get("summary") or "")
     content = _best_content(entry) or summary
     if not summary and content:
         summary = sanitize_html(_first_paragraph(content))

@@ -142,3 +142,16 @@ def test_plain_text_keeps_ideographic_spaces() -> None:
         plain_text("AIが信号を制御\u3000実証実験\n  を開始")
         == "AIが信号を制御\u3000実証実験 を開始"
     )
+
+
+def test_fields_feedparser_leaves_as_none_are_read_as_empty() -> None:
+    """Found by fuzz/parse_normalize.py: a mangled Atom entry gave ``summary = None``."""
+    from syndicate.parse import _article
+
+    article = _article(
+        {"title": None, "summary": None, "link": "https://example.org/a", "content": [{}]},
+        "s",
+        "it",
+    )
+    assert article is not None and article.title == "https://example.org/a"
+    assert article.summary == "" and article.content == ""

@@ -30,7 +30,8 @@ def test_serve_serves_published_feeds(service: Service) -> None:
     assert service.cli("poll", "--once").returncode == 0
     process = service.start("serve")
     service.wait_for(
-        lambda: httpx.get(f"{service.base_url}/", timeout=2).status_code == 200, what="the server"
+        lambda: httpx.get(f"{service.base_url}/it/", timeout=2).status_code == 200,
+        what="the server",
     )
     feed = httpx.get(f"{service.base_url}/feeds/it/all.rss")
     assert feed.status_code == 200 and b"<rss" in feed.content

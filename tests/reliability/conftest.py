@@ -43,11 +43,15 @@ class Case:
     def __init__(self, item: pytest.Item) -> None:
         self._item = item
         self.row: Row | None = None
+        self.examples = 0
 
     def __call__(self, name: str, expected: str) -> Case:
-        self.row = Row(name, expected)
-        ROWS.append(self.row)
-        self._item.stash[_KEY] = self.row
+        """Name the case (again, for each example of a property test: one row)."""
+        if self.row is None or self.row.case != name:
+            self.row = Row(name, expected)
+            ROWS.append(self.row)
+            self._item.stash[_KEY] = self.row
+        self.examples += 1
         return self
 
     def saw(self, observed: str) -> None:

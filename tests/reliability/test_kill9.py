@@ -32,6 +32,7 @@ from ..conftest import free_port, make_config
 from .conftest import Case
 
 KILLS = 50
+LEASE = 8
 SOURCES = ("alpha", "beta", "gamma", "delta")
 pytestmark = pytest.mark.timeout(600)
 
@@ -104,7 +105,13 @@ def test_fifty_kills_lose_and_duplicate_nothing(case: Case, tmp_path: Path) -> N
         f'[[sources]]\nid = "{s}"\nurl = "{server.url_for(f"/{s}.xml")}"\nlanguage = "it"'
         for s in SOURCES
     )
-    config = make_config(tmp_path, sources=sources, extra="[publish]\narchive_months = 6\n")
+    # Short leases: a killed worker's claims block its sources until they expire.
+    config = make_config(
+        tmp_path,
+        sources=sources,
+        extra=f'[publish]\narchive_months = 6\n[schedule]\nlease = "{LEASE}s"\n',
+        fetch='total_timeout = "4s"',
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("SYNDICATE_")}
     command = [sys.executable, "-m", "syndicate", "--config", str(config.path)]
     rng = random.Random(9)
@@ -125,6 +132,7 @@ def test_fifty_kills_lose_and_duplicate_nothing(case: Case, tmp_path: Path) -> N
                 process.send_signal(signal.SIGKILL)
                 kills += 1
             process.wait(timeout=30)
+        time.sleep(LEASE + 1)  # the last killed worker's leases run out
         clean = subprocess.run(
             [*command, "poll", "--once", "--force"],
             env=env,
