@@ -8,6 +8,7 @@ import contextlib
 import errno
 import os
 import socket
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,11 +26,23 @@ from .conftest import GOOD_FEED, Case, Poll
 pytestmark = pytest.mark.timeout(120)
 
 
-def test_a_full_disk_during_publish_keeps_the_old_feeds_and_publishes_later(
-    case: Case, poll: Callable[..., Poll], monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("fault", "code", "where"),
+    [
+        ("disk full during publish", errno.ENOSPC, "fsync"),
+        ("read-only output directory during publish", errno.EROFS, "open"),
+    ],
+)
+def test_a_failing_disk_during_publish_keeps_the_old_feeds_and_publishes_later(
+    case: Case,
+    poll: Callable[..., Poll],
+    monkeypatch: pytest.MonkeyPatch,
+    fault: str,
+    code: int,
+    where: str,
 ) -> None:
     case(
-        "disk full during publish",
+        fault,
         "error reported, old feeds intact, nothing half-written, published on the next cycle",
     )
     p = poll({})
@@ -46,14 +59,15 @@ def test_a_full_disk_during_publish_keeps_the_old_feeds_and_publishes_later(
         ),
         content_type="application/rss+xml",
     )
-    real_fsync = os.fsync
 
-    def full(fd: int) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device")
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError(code, os.strerror(code))
 
-    monkeypatch.setattr(os, "fsync", full)
-    failed = p.cycle()
-    monkeypatch.setattr(os, "fsync", real_fsync)
+    # as the kernel answers on a full disk (at fsync) or a read-only mount (at open)
+    target = (os, "fsync") if where == "fsync" else (tempfile, "mkstemp")
+    with monkeypatch.context() as patched:
+        patched.setattr(*target, broken)
+        failed = p.cycle()
     after = {path: path.read_bytes() for path in p.config.output_dir.rglob("*") if path.is_file()}
     leftovers = [path for path in after if path.name.startswith(".")]
     stored = p.storage.count_articles("good")
@@ -64,7 +78,7 @@ def test_a_full_disk_during_publish_keeps_the_old_feeds_and_publishes_later(
         f"error: {failed.publish_error}; files unchanged: {after == before}; "
         f"temporary files left: {len(leftovers)}; next cycle wrote {rewritten} files"
     )
-    assert failed.publish_error and "No space left" in failed.publish_error
+    assert failed.publish_error and os.strerror(code) in failed.publish_error
     assert after == before and not leftovers and stored == 3
     assert again.publish_error is None and b"Terza notizia" in feed.read_bytes()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -11,7 +12,11 @@ from typer.testing import CliRunner
 from syndicate.cli import app
 from syndicate.config import load_config
 from syndicate.errors import ConfigError
+from syndicate.storage import open_storage
+from syndicate.translate.report import translation_status
 
+from ..translate.fake_engines import FakeDeepL
+from ..translate.test_runner import NOW, article, config_for, run, store, translator
 from .conftest import Case
 
 
@@ -60,3 +65,32 @@ def test_the_database_password_from_the_environment_never_shows(
     shown = result.output + caplog.text
     case.saw(f"exit {result.exit_code}: {result.output.strip()[:100]}")
     assert result.exit_code == 1 and "hunter2" not in shown and "***" in shown
+
+
+def test_an_engine_key_never_reaches_logs_or_status(
+    case: Case, tmp_path: Path, caplog: pytest.LogCaptureFixture, sqlite_url: str
+) -> None:
+    case("engine API key (right, then wrong)", "never in logs, status JSON or errors")
+    key = "c0ffee00-1234-5678-9abc-def012345678:fx"
+    storage = open_storage(sqlite_url)
+    caplog.set_level(logging.DEBUG)
+    with FakeDeepL(api_key=key) as fake:
+        config = config_for(tmp_path, "deepl", fake.url)
+        store(storage, article("k1", "Energy storage"))
+        run(translator(config, storage, {"DEEPL_TEST_KEY": key}))
+        store(storage, article("k2", "Smart grids"))
+        wrong = key.replace("c0ffee", "bad000")
+        run(translator(config, storage, {"DEEPL_TEST_KEY": wrong}))
+        status = json.dumps(translation_status(config, storage, NOW).to_json())
+        sent = [r.headers.get("authorization", "") for r in fake.requests]
+    storage.close()
+    shown = caplog.text + status
+    failed = [w for w in json.loads(status)["waiting"] if w["kind"]]
+    reason = failed[0]["reason"] if failed else "-"
+    case.saw(
+        f"{len(sent)} requests sent with a key; key in logs/status: "
+        f"{key in shown or wrong in shown}; the wrong key's error: {reason}"
+    )
+    assert any(key in h for h in sent)  # it was really used
+    assert key not in shown and wrong not in shown and "c0ffee" not in shown
+    assert failed and failed[0]["kind"] == "auth"
