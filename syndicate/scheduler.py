@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Coroutine
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Self
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -174,37 +174,43 @@ class Worker:
             except asyncio.CancelledError:
                 log.info("cycle cancelled by shutdown")
             except SyndicateError as exc:
-                self._failures += 1
-                self.last_error = str(exc)
-                wait = min(self.config.schedule.tick * 2 ** (self._failures - 1), MAX_CYCLE_BACKOFF)
-                self._retry_at = time.monotonic() + wait
-                log.error(
-                    "cycle failed (%d in a row; next try in %.0f s): %s", self._failures, wait, exc
-                )
-                await self._record(
-                    WorkerCycle(self.owner, started, self.clock(), 0.0, False, str(exc))
-                )
+                await self._failed(started, exc)
             else:
-                self._failures, self._retry_at, self.last_error = 0, 0.0, None
-                self.republish = report.publish_error is not None
-                engine = self.translator.engine.name if self.translator else None
-                record_cycle(report, engine=engine)
-                finished = self.clock()
-                await self._record(
-                    WorkerCycle(
-                        self.owner,
-                        report.started,
-                        finished,
-                        report.seconds,
-                        True,
-                        polled=len(report.sources),
-                        failed=len(report.failed),
-                        new_articles=sum(o.result.inserted for o in report.sources),
-                        last_success_at=finished,
-                    )
-                )
+                await self._finished(report)
             finally:
                 self._current = None
+
+    async def _failed(self, started: datetime, exc: SyndicateError) -> None:
+        """A cycle failed as a whole (the database away): back off, and say so."""
+        self._failures += 1
+        self.last_error = str(exc)
+        wait = min(self.config.schedule.tick * 2 ** (self._failures - 1), MAX_CYCLE_BACKOFF)
+        self._retry_at = time.monotonic() + wait
+        log.error("cycle failed (%d in a row; next try in %.0f s): %s", self._failures, wait, exc)
+        await self._record(WorkerCycle(self.owner, started, self.clock(), 0.0, False, str(exc)))
+
+    async def _finished(self, report: CycleReport) -> None:
+        """Metrics and the cycle's record; a failed publish makes the next cycle publish
+        every feed, and counts as a failure for /healthz (the feeds are falling behind)."""
+        self._failures, self._retry_at, self.last_error = 0, 0.0, None
+        self.republish = report.publish_error is not None
+        record_cycle(report, engine=self.translator.engine.name if self.translator else None)
+        finished = self.clock()
+        ok = report.publish_error is None
+        await self._record(
+            WorkerCycle(
+                self.owner,
+                report.started,
+                finished,
+                report.seconds,
+                ok,
+                None if ok else f"publishing failed: {report.publish_error}",
+                polled=len(report.sources),
+                failed=len(report.failed),
+                new_articles=sum(o.result.inserted for o in report.sources),
+                last_success_at=finished if ok else None,
+            )
+        )
 
     async def _release_leases(self) -> None:
         try:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-import pytest
 import sqlalchemy as sa
 
 from syndicate.metrics import record_cycle
@@ -120,25 +118,9 @@ def test_healthz_follows_the_last_successful_cycle(site: Site) -> None:
     assert site.get("/healthz").status_code == 200
 
 
-@pytest.fixture
-def scratch_database(postgres_url: str) -> Iterator[str]:
-    """A PostgreSQL database of its own, which the test may drop."""
-    name = f"syndicate_health_{datetime.now(UTC):%H%M%S%f}"
-    admin = sa.create_engine(
-        postgres_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
-    try:
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def test_healthz_is_503_when_the_database_is_gone(tmp_path: Path, scratch_database: str) -> None:
+def test_healthz_is_503_when_the_database_is_gone(tmp_path: Path, postgres_url: str) -> None:
+    """``postgres_url`` is a database of this test's own, which it may drop."""
+    scratch_database = postgres_url
     config = build_config(tmp_path, database=scratch_database)
     storage = open_storage(config.database_url)
     fill(config, storage)
