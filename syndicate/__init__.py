@@ -6,7 +6,7 @@ Where things happen: a feed is fetched in :mod:`syndicate.fetch`, parsed and nor
 :mod:`syndicate.server`; :mod:`syndicate.pipeline` runs one cycle of all of it.
 """
 
-from syndicate.config import Config, SourceConfig, TopicConfig, load_config
+from syndicate.config import Config, PartnerConfig, SourceConfig, TopicConfig, load_config
 from syndicate.errors import (
     ConfigError,
     ConfigProblem,
@@ -30,10 +30,12 @@ from syndicate.models import (
     Translation,
     TranslationStatus,
     UpsertResult,
+    WorkerCycle,
 )
 from syndicate.parse import ParsedFeed, parse_feed, sanitize_html
 from syndicate.pipeline import CycleReport, run_cycle
 from syndicate.publish import PublishReport, publish_feeds
+from syndicate.server import create_app
 from syndicate.storage import Storage, open_storage
 from syndicate.terms import (
     Concept,
@@ -67,6 +69,7 @@ __all__ = [
     "GlossaryError",
     "Matcher",
     "ParsedFeed",
+    "PartnerConfig",
     "PublishError",
     "PublishReport",
     "SourceConfig",
@@ -88,8 +91,10 @@ __all__ = [
     "TranslationStatus",
     "Translator",
     "UpsertResult",
+    "WorkerCycle",
     "__version__",
     "check_translation",
+    "create_app",
     "load_config",
     "load_term_base",
     "make_engine",
