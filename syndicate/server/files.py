@@ -50,6 +50,8 @@ CACHE_BYTES = 64 * 1024 * 1024
 _ALLOW = b"GET, HEAD, OPTIONS"
 _CORS_HEADERS = b"Authorization, If-None-Match, If-Modified-Since"
 _CORS_EXPOSE = b"ETag, Last-Modified, Retry-After, Content-Length"
+#: status, headers, body
+_Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 
 @dataclass(frozen=True)
@@ -96,32 +98,15 @@ class FeedFiles:
         head = scope["method"] == "HEAD"
         await send({"type": "http.response.body", "body": b"" if head else body})
 
-    def respond(self, scope: Scope) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    def respond(self, scope: Scope) -> _Answer:
         """Status, headers and body for one request (pure but for the file system)."""
         config = self._config()
         request = dict(scope["headers"])
         method = scope["method"]
-        headers: list[tuple[bytes, bytes]] = []
         vary = [b"Accept-Encoding"]
-        origin = request.get(b"origin")
-        if origin is not None and config.server.cors_origins:
-            vary.append(b"Origin")
-            allowed = _allowed_origin(origin, config.server.cors_origins)
-            if allowed is not None:
-                headers += [
-                    (b"access-control-allow-origin", allowed),
-                    (b"access-control-expose-headers", _CORS_EXPOSE),
-                ]
-            if method == "OPTIONS":
-                if allowed is None:
-                    return _text(403, "origin not allowed to read these feeds", headers)
-                headers += [
-                    (b"access-control-allow-methods", _ALLOW),
-                    (b"access-control-allow-headers", _CORS_HEADERS),
-                    (b"access-control-max-age", b"86400"),
-                    (b"vary", b", ".join(vary)),
-                ]
-                return 204, headers, b""
+        headers, preflight = _cors(request.get(b"origin"), method, config.server.cors_origins, vary)
+        if preflight is not None:
+            return preflight
         if method == "OPTIONS":
             return 204, [*headers, (b"allow", _ALLOW)], b""
         if method not in ("GET", "HEAD"):
@@ -291,15 +276,41 @@ def _not_modified(request: dict[bytes, bytes], version: _Version) -> bool:
     return False
 
 
+def _cors(
+    origin: bytes | None, method: str, origins: tuple[str, ...], vary: list[bytes]
+) -> tuple[list[tuple[bytes, bytes]], _Answer | None]:
+    """The CORS headers for a request from ``origin`` (adding Origin to ``vary``), and the
+    whole answer when it is a preflight."""
+    if origin is None or not origins:
+        return [], None
+    vary.append(b"Origin")
+    allowed = _allowed_origin(origin, origins)
+    headers = []
+    if allowed is not None:
+        headers = [
+            (b"access-control-allow-origin", allowed),
+            (b"access-control-expose-headers", _CORS_EXPOSE),
+        ]
+    if method != "OPTIONS":
+        return headers, None
+    if allowed is None:
+        return headers, _text(403, "origin not allowed to read these feeds", headers)
+    headers += [
+        (b"access-control-allow-methods", _ALLOW),
+        (b"access-control-allow-headers", _CORS_HEADERS),
+        (b"access-control-max-age", b"86400"),
+        (b"vary", b", ".join(vary)),
+    ]
+    return headers, (204, headers, b"")
+
+
 def _allowed_origin(origin: bytes, allowed: tuple[str, ...]) -> bytes | None:
     if "*" in allowed:
         return b"*"
     return origin if origin.decode("latin-1") in allowed else None
 
 
-def _text(
-    status: int, message: str, headers: list[tuple[bytes, bytes]]
-) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+def _text(status: int, message: str, headers: list[tuple[bytes, bytes]]) -> _Answer:
     body = (message + "\n").encode()
     return (
         status,
