@@ -230,13 +230,13 @@ def _next_month(month: date) -> date:
 class _Reader:
     """Reads feeds' entries: a language's articles, the others' translations where done,
     and the rest under the untranslated policy (glossed, original, or left out). Feeds of
-    different languages often read the same rows; each query runs once per publish."""
+    different languages often read the same newest rows; that query runs once per publish."""
 
     def __init__(self, config: Config, storage: Storage, glossary: Glossary) -> None:
         self.config = config
         self.storage = storage
         self.glossary = glossary
-        self._rows: dict[tuple[object, ...], list[StoredArticle]] = {}
+        self._rows: dict[tuple[tuple[str, ...], str], list[StoredArticle]] = {}
 
     def entries(
         self, lang: str, topic: str, *, months: tuple[str, str] | None = None
@@ -266,23 +266,32 @@ class _Reader:
     def _read(
         self, languages: tuple[str, ...], topic: str, months: tuple[str, str] | None
     ) -> list[StoredArticle]:
-        key = (languages, topic, months)
+        """The newest rows of a feed, kept for the other languages' feeds of this publish;
+        a span of months (archives, possibly most of the table) is read and let go."""
+        if months is not None:
+            return self._query(languages, topic, months)
+        key = (languages, topic)
         if key not in self._rows:
-            window: dict[str, datetime] = {}
-            if months is not None:
-                start = datetime.strptime(months[0], "%Y-%m").replace(tzinfo=UTC)
-                end = _next_month(datetime.strptime(months[1], "%Y-%m").date())
-                window = {"since": start, "before": datetime(end.year, end.month, 1, tzinfo=UTC)}
-            private = [t.id for t in self.config.topics if t.private]
-            self._rows[key] = self.storage.articles_for_feed(
-                list(languages),
-                None if topic == "all" else topic,
-                None if months else self.config.publish.max_entries,
-                # a private topic's articles stay out of the public feeds, "all" included
-                exclude_topics=[] if topic in private else private,
-                **window,
-            )
+            self._rows[key] = self._query(languages, topic, None)
         return self._rows[key]
+
+    def _query(
+        self, languages: tuple[str, ...], topic: str, months: tuple[str, str] | None
+    ) -> list[StoredArticle]:
+        window: dict[str, datetime] = {}
+        if months is not None:
+            start = datetime.strptime(months[0], "%Y-%m").replace(tzinfo=UTC)
+            end = _next_month(datetime.strptime(months[1], "%Y-%m").date())
+            window = {"since": start, "before": datetime(end.year, end.month, 1, tzinfo=UTC)}
+        private = [t.id for t in self.config.topics if t.private]
+        return self.storage.articles_for_feed(
+            list(languages),
+            None if topic == "all" else topic,
+            None if months else self.config.publish.max_entries,
+            # a private topic's articles stay out of the public feeds, "all" included
+            exclude_topics=[] if topic in private else private,
+            **window,
+        )
 
 
 def _write_archive(

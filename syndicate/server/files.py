@@ -32,6 +32,7 @@ from urllib.parse import unquote
 from starlette.types import Receive, Scope, Send
 
 from syndicate.config import Config
+from syndicate.server.headers import qualities
 from syndicate.server.partners import Denied, PartnerGate
 
 __all__ = ["CONTENT_TYPES", "FeedFiles", "accepts_gzip"]
@@ -229,19 +230,10 @@ class FeedFiles:
 def accepts_gzip(header: bytes) -> bool:
     """Whether ``Accept-Encoding`` allows gzip (``gzip`` or ``*`` with a q above 0)."""
     star: bool | None = None
-    for part in header.decode("latin-1").lower().split(","):
-        coding, _, params = part.strip().partition(";")
-        q = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        if coding.strip() in ("gzip", "x-gzip"):
+    for coding, q in qualities(header.decode("latin-1").lower()):
+        if coding in ("gzip", "x-gzip"):
             return q > 0
-        if coding.strip() == "*":
+        if coding == "*":
             star = q > 0
     return bool(star)
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from syndicate.config import Config
 from syndicate.models import WorkerCycle
+from syndicate.server.headers import bearer_token
 from syndicate.server.layout import document, h
 from syndicate.server.partners import PartnerAccess
 from syndicate.status import SourceStatus, source_statuses
@@ -109,9 +110,7 @@ def check_operator(
             f"the status pages are off: set {config.server.operator_token_env} in the "
             "server's environment to a secret, then open /status?token=<that secret>",
         )
-    given = query_token or cookie
-    if authorization and authorization.lower().startswith("bearer "):
-        given = authorization[7:].strip()
+    given = bearer_token(authorization) or query_token or cookie
     if not given:
         return 401, "the operator token is needed: /status?token=<token> or a Bearer header"
     if not hmac.compare_digest(given.encode(), expected.encode()):

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
 from syndicate.config import Config, PartnerConfig
+from syndicate.server.headers import bearer_token
 
 __all__ = ["Denied", "PartnerGate", "hash_token", "topic_of"]
 
@@ -94,7 +95,7 @@ class PartnerGate:
         """A :class:`Denied`, or whether the file is private (served to a partner)."""
         topic = topic_of(relpath)
         private = topic is not None and any(t.private and t.id == topic for t in config.topics)
-        token = _bearer(headers.get(b"authorization")) or _query_token(query)
+        token = bearer_token(headers.get(b"authorization")) or _query_token(query)
         if token is None:
             if private:
                 return Denied(
@@ -160,13 +161,6 @@ class PartnerGate:
             bucket.tokens -= 1.0
             return 0.0
         return (1.0 - bucket.tokens) / rate
-
-
-def _bearer(header: bytes | None) -> str | None:
-    if header is None:
-        return None
-    scheme, _, value = header.decode("latin-1").strip().partition(" ")
-    return value.strip() or None if scheme.lower() == "bearer" else None
 
 
 def _query_token(query_string: bytes) -> str | None:

@@ -20,6 +20,7 @@ from syndicate.config import Config
 from syndicate.i18n import language_name, medium_datetime, translator
 from syndicate.models import FeedFormat
 from syndicate.publish import feed_specs
+from syndicate.server.headers import qualities
 from syndicate.server.layout import document, h, safe_url
 
 __all__ = ["LatestArticle", "home_page", "latest_articles", "negotiate", "not_found_page"]
@@ -43,18 +44,12 @@ class LatestArticle:
 
 def negotiate(accept_language: str, languages: tuple[str, ...]) -> str:
     """The configured language that best fits ``Accept-Language``; the first one if none."""
-    ranked: list[tuple[float, int, str]] = []
-    for index, part in enumerate(accept_language.split(",")):
-        tag, _, params = part.strip().partition(";")
-        q = 1.0
-        if params.strip().startswith("q="):
-            try:
-                q = float(params.strip()[2:])
-            except ValueError:
-                q = 0.0
-        if tag and tag != "*" and q > 0:
-            ranked.append((-q, index, tag.strip()))
-    preferred = [tag for _, _, tag in sorted(ranked)]
+    ranked = sorted(
+        (-q, index, tag)
+        for index, (tag, q) in enumerate(qualities(accept_language))
+        if tag != "*" and q > 0
+    )
+    preferred = [tag for _, _, tag in ranked]
     return negotiate_locale(preferred, list(languages), sep="-") or languages[0]
 
 
