@@ -33,7 +33,7 @@ from syndicate.pipeline import (
 from syndicate.preview import check_source
 from syndicate.publish import publish_feeds
 from syndicate.publish.websub import send_pings
-from syndicate.service import run_service, run_worker, serve
+from syndicate.service import run_async, run_service, run_worker, serve
 from syndicate.status import source_statuses
 from syndicate.storage import SqlStorage
 from syndicate.storage.database import create_engine, current_revision, upgrade
@@ -103,7 +103,7 @@ def run(
     """
     config = current_config()
     with opened(config) as storage:
-        asyncio.run(
+        run_async(
             run_service(config, storage, host or config.server.host, port or config.server.port)
         )
 
@@ -235,7 +235,7 @@ def serve_command(
     """
     config = current_config()
     with opened(config) as storage:
-        asyncio.run(serve(config, storage, host or config.server.host, port or config.server.port))
+        run_async(serve(config, storage, host or config.server.host, port or config.server.port))
 
 
 @config_app.command("check")

@@ -8,13 +8,18 @@ server's; with ``serve`` and ``worker`` in separate processes, each exposes its 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from prometheus_client import (
     CollectorRegistry,
     Counter,
     Gauge,
     Histogram,
+    Metric,
     disable_created_metrics,
 )
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
 
 from syndicate.pipeline import CycleReport, Outcome
 
@@ -63,12 +68,26 @@ FILES_WRITTEN = Counter(
     "Feed, archive and OPML files written.",
     registry=REGISTRY,
 )
-REQUESTS = Counter(
-    "syndicate_http_requests",
-    "HTTP requests served, by status code.",
-    ["status"],
-    registry=REGISTRY,
-)
+
+
+class _RequestCounts(Collector):
+    """Requests served by status, counted in a plain dict (the server counts every request,
+    most of them 304s, from the event loop's one thread) and read at each scrape."""
+
+    def __init__(self) -> None:
+        self.counts: dict[int, int] = {}
+
+    def collect(self) -> Iterator[Metric]:
+        family = CounterMetricFamily(
+            "syndicate_http_requests", "HTTP requests served, by status code.", labels=["status"]
+        )
+        for status, count in sorted(self.counts.items()):
+            family.add_metric([str(status)], count)
+        yield family
+
+
+_REQUESTS = _RequestCounts()
+REGISTRY.register(_REQUESTS)
 PARTNER_REQUESTS = Counter(
     "syndicate_partner_requests",
     "Requests with a partner's token, by partner and outcome (served, limited, forbidden).",
@@ -94,4 +113,6 @@ def record_cycle(cycle: CycleReport, *, engine: str | None = None) -> None:
 
 
 def record_request(status: int) -> None:
-    REQUESTS.labels(str(status)).inc()
+    """Count one HTTP answer (from the event loop's thread)."""
+    counts = _REQUESTS.counts
+    counts[status] = counts.get(status, 0) + 1

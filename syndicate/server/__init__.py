@@ -1,5 +1,6 @@
 """The built-in HTTP server: feeds, the localized site, operator status, health, metrics."""
 
 from syndicate.server.app import SyndicateApp, create_app
+from syndicate.server.protocol import FileFastPath, uvicorn_config
 
-__all__ = ["SyndicateApp", "create_app"]
+__all__ = ["FileFastPath", "SyndicateApp", "create_app", "uvicorn_config"]

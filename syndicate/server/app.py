@@ -38,7 +38,7 @@ from starlette.types import Message, Receive, Scope, Send
 from syndicate.config import Config
 from syndicate.errors import StorageError
 from syndicate.metrics import PARTNER_REQUESTS, REGISTRY, record_request
-from syndicate.server.files import FeedFiles
+from syndicate.server.files import Answer, FeedFiles, send_answer
 from syndicate.server.operator import (
     COOKIE,
     OperatorStatus,
@@ -58,8 +58,8 @@ DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 
 
 class SyndicateApp:
-    """The ASGI app. ``state.config`` is replaced when the config is reloaded;
-    ``state.terms`` (a callable) gives the term base the worker uses, when there is one."""
+    """The ASGI app. ``config`` is replaced when the config is reloaded; ``state.terms``
+    (a callable) gives the term base the worker uses, when there is one."""
 
     def __init__(
         self,
@@ -88,29 +88,22 @@ class SyndicateApp:
                 Route("/{lang}", self.add_slash),
             ]
         )
+        self.config = config
         self.state = self.site.state
-        self.state.config = config
         self.state.terms = None
-        self.feeds = FeedFiles(
-            config.output_dir, self._config, gate=self.gate, on_status=record_request
-        )
-        self.demo = FeedFiles(DEMO_DIR, self._config, prefix="/demo/", on_status=record_request)
+        self.feeds = FeedFiles(config.output_dir, gate=self.gate, on_status=record_request)
+        self.demo = FeedFiles(DEMO_DIR, prefix="/demo/", on_status=record_request)
         self._terms_for: tuple[Config, TermBase] | None = None
+        self._files_for = config
 
     def _config(self) -> Config:
-        config: Config = self.state.config
-        return config
+        return self.config
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            path: str = scope["path"]
-            if path.startswith("/feeds/"):
-                if self.feeds.directory != self._config().output_dir:  # reloaded elsewhere
-                    self.feeds.directory = self._config().output_dir
-                await self.feeds(scope, receive, send)
-                return
-            if path.startswith("/demo/"):
-                await self.demo(scope, receive, send)
+            answer = self.answer_file(scope)
+            if answer is not None:
+                await send_answer(answer, scope["method"] == "HEAD", send)
                 return
 
             async def counted(message: Message) -> None:
@@ -121,6 +114,20 @@ class SyndicateApp:
             await self.site(scope, receive, counted)
             return
         await self.site(scope, receive, send)
+
+    def answer_file(self, scope: Scope) -> Answer | None:
+        """The answer for a request under /feeds/ or /demo/ (counted), else None. The
+        server's protocol calls this directly for GET and HEAD (``protocol.py``)."""
+        path: str = scope["path"]
+        config = self.config
+        if path.startswith("/feeds/"):
+            if config is not self._files_for:  # (re)loaded: output_dir may have moved
+                self._files_for = config
+                self.feeds.directory = config.output_dir
+            return self.feeds.answer(scope, config)
+        if path.startswith("/demo/"):
+            return self.demo.answer(scope, config)
+        return None
 
     # -- public site ---------------------------------------------------------------------
 

@@ -1,6 +1,8 @@
 """Serve the published files (``feeds/``) the way feed readers and partner sites poll them.
 
-A raw ASGI app, since partner sites poll every minute and most answers are 304:
+Answers are computed here and written by the server's protocol (``protocol.py``) or, for
+other methods, sent through ASGI (``send_answer``); partner sites poll every minute and most
+answers are 304:
   - validators: a strong ``ETag`` from the file's SHA-256 (the publisher rewrites a file only
     when its content changes, so the same content keeps its ETag across restarts and
     servers) and ``Last-Modified`` from its mtime; ``If-None-Match`` (then, without it,
@@ -11,8 +13,10 @@ A raw ASGI app, since partner sites poll every minute and most answers are 304:
   - CORS for the configured origins, preflight included;
   - private topics' feeds only for partners with a token (see ``partners.py``).
 
-Files up to ``MAX_CACHED`` bytes are kept in memory, keyed by their inode, size and mtime,
-so a request costs a ``stat`` of the file and its twin, and no read.
+Files up to ``MAX_CACHED`` bytes are kept in memory with their twin, keyed by the file's
+inode, size and mtime, so a request costs one ``stat`` and no read. The twin is checked to
+hold the same bytes when it is read; a file whose twin was missing or stale (renamed a
+moment after it) looks for it again at most once a second.
 """
 
 from __future__ import annotations
@@ -23,19 +27,21 @@ import hashlib
 import os
 import stat
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
 
-from starlette.types import Receive, Scope, Send
+from starlette.types import Scope, Send
 
 from syndicate.config import Config
 from syndicate.server.headers import qualities
 from syndicate.server.partners import Denied, PartnerGate
 
-__all__ = ["CONTENT_TYPES", "FeedFiles", "accepts_gzip"]
+__all__ = ["CONTENT_TYPES", "Answer", "FeedFiles", "accepts_gzip", "send_answer"]
 
 CONTENT_TYPES = {
     ".atom": b"application/atom+xml; charset=utf-8",
@@ -48,20 +54,29 @@ CONTENT_TYPES = {
 MAX_CACHED = 1024 * 1024
 #: total bytes kept in memory
 CACHE_BYTES = 64 * 1024 * 1024
+#: seconds between looks for the gzip twin of a file that had none
+TWIN_RECHECK = 1.0
+#: request paths remembered with the file path they name (or None)
+_PATHS_KEPT = 4096
+#: answers remembered for requests without a token
+_MEMO_KEPT = 4096
 _ALLOW = b"GET, HEAD, OPTIONS"
 _CORS_HEADERS = b"Authorization, If-None-Match, If-Modified-Since"
 _CORS_EXPOSE = b"ETag, Last-Modified, Retry-After, Content-Length"
-#: status, headers, body
-_Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
+#: an answer: status, headers, body (the whole body, also for HEAD)
+Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Version:
     """One version of a file on disk: its bytes (when small), validators and gzip twin."""
 
-    key: tuple[int, int, int, int, int, int]
+    key: tuple[int, int, int, int]  # inode, size, mtime (ns), device
+    twin: tuple[int, int]  # the .gz twin's inode and mtime (ns) when read; (0, 0): none
+    twin_seen: float  # when the twin was last looked for (monotonic)
     content_type: bytes
     etag: bytes
+    etag_gz: bytes
     last_modified: bytes
     mtime: int
     body: bytes | None
@@ -69,13 +84,22 @@ class _Version:
     size: int
 
 
+@dataclass(frozen=True)
+class _Memo:
+    """An answer given to a request without a token, valid for that config and version."""
+
+    config: Config
+    relpath: str
+    version: _Version
+    answer: Answer
+
+
 class FeedFiles:
-    """The ASGI app for ``/feeds/…`` (``prefix``) from ``directory``."""
+    """Answers requests for ``/feeds/…`` (``prefix``) from ``directory``."""
 
     def __init__(
         self,
         directory: Path,
-        config: Callable[[], Config],
         *,
         prefix: str = "/feeds/",
         gate: PartnerGate | None = None,
@@ -83,53 +107,84 @@ class FeedFiles:
     ) -> None:
         self.directory = directory
         self.prefix = prefix
-        self._config = config
+        self._paths: dict[str, str | None] = {}
+        self._memo: dict[
+            tuple[str, str, bytes | None, bytes | None, bytes | None, bytes | None], _Memo
+        ] = {}
         self._gate = gate
         self._on_status = on_status
         self._cache: OrderedDict[str, _Version] = OrderedDict()
         self._cached_bytes = 0
         self._lock = threading.Lock()
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        assert scope["type"] == "http"
-        status, headers, body = self.respond(scope)
+    def answer(self, scope: Scope, config: Config) -> Answer:
+        """:meth:`respond`, counted by ``on_status``."""
+        answer = self.respond(scope, config)
         if self._on_status is not None:
-            self._on_status(status)
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        head = scope["method"] == "HEAD"
-        await send({"type": "http.response.body", "body": b"" if head else body})
+            self._on_status(answer[0])
+        return answer
 
-    def respond(self, scope: Scope) -> _Answer:
+    def respond(self, scope: Scope, config: Config) -> Answer:
         """Status, headers and body for one request (pure but for the file system)."""
-        config = self._config()
         request = dict(scope["headers"])
+        query: bytes = scope.get("query_string", b"")
+        if b"authorization" in request or b"token=" in query:  # a partner: counted, limited
+            return self._respond(scope, request, config)[0]
+        # Without a token the answer depends only on these, the config and the file's
+        # version: remembered, a poller's next request costs a stat and two lookups.
+        key = (
+            scope["method"],
+            scope["path"],
+            request.get(b"if-none-match"),
+            request.get(b"if-modified-since"),
+            request.get(b"accept-encoding"),
+            request.get(b"origin"),
+        )
+        memo = self._memo.get(key)
+        if (
+            memo is not None
+            and memo.config is config
+            and self._version(memo.relpath) is memo.version
+        ):
+            return memo.answer
+        answer, relpath, version = self._respond(scope, request, config)
+        if version is not None and version.body is not None:
+            if len(self._memo) >= _MEMO_KEPT:
+                self._memo.clear()
+            self._memo[key] = _Memo(config, relpath, version, answer)
+        return answer
+
+    def _respond(
+        self, scope: Scope, request: dict[bytes, bytes], config: Config
+    ) -> tuple[Answer, str, _Version | None]:
+        """The answer, the file's path and the version it was read from (None when the
+        answer does not come from a file)."""
         method = scope["method"]
         vary = [b"Accept-Encoding"]
         headers, preflight = _cors(request.get(b"origin"), method, config.server.cors_origins, vary)
         if preflight is not None:
-            return preflight
+            return preflight, "", None
         if method == "OPTIONS":
-            return 204, [*headers, (b"allow", _ALLOW)], b""
+            return (204, [*headers, (b"allow", _ALLOW)], b""), "", None
         if method not in ("GET", "HEAD"):
-            return _text(405, f"{method} is not allowed here", [*headers, (b"allow", _ALLOW)])
-        relpath = _relpath(scope["path"], self.prefix)
+            allow = [*headers, (b"allow", _ALLOW)]
+            return _text(405, f"{method} is not allowed here", allow), "", None
+        relpath = self._relpath(scope["path"])
         if relpath is None:
-            return _text(404, f"no such file: {scope['path']}", headers)
+            return _text(404, f"no such file: {scope['path']}", headers), "", None
         private = False
         if self._gate is not None:
             verdict = self._gate.check(relpath, request, scope.get("query_string", b""), config)
             if isinstance(verdict, Denied):
-                return _text(verdict.status, verdict.reason, [*headers, *verdict.headers])
+                denied = [*headers, *verdict.headers]
+                return _text(verdict.status, verdict.reason, denied), relpath, None
             private = verdict
         version = self._version(relpath)
         if version is None:
-            return _text(
-                404,
-                f"no feed at {scope['path']}; every feed is listed in {self.prefix}index.opml",
-                headers,
-            )
+            where = f"no feed at {scope['path']}; every feed is listed in {self.prefix}index.opml"
+            return _text(404, where, headers), relpath, None
         use_gz = version.gz is not None and accepts_gzip(request.get(b"accept-encoding", b""))
-        etag = version.etag[:-1] + b'-gz"' if use_gz else version.etag
+        etag = version.etag_gz if use_gz else version.etag
         cache_control = (
             config.server.archive_cache_control
             if "/archive/" in relpath
@@ -145,42 +200,55 @@ class FeedFiles:
             (b"vary", b", ".join(vary)),
         ]
         if _not_modified(request, version):
-            return 304, headers, b""
+            return (304, headers, b""), relpath, version
         body = version.gz if use_gz else version.body
         if body is None:  # too large to keep: read now (and gzip twins are not used)
             body = self._read(relpath)
             if body is None:
-                return _text(404, f"no feed at {scope['path']}", headers)
+                return _text(404, f"no feed at {scope['path']}", headers), relpath, None
         headers.append((b"content-type", version.content_type))
         if use_gz:
             headers.append((b"content-encoding", b"gzip"))
         headers.append((b"content-length", str(len(body)).encode()))
-        return 200, headers, body
+        return (200, headers, body), relpath, version
+
+    def _relpath(self, path: str) -> str | None:
+        found = self._paths.get(path, "")
+        if found != "":
+            return found
+        relpath = _relpath(path, self.prefix)
+        if len(self._paths) >= _PATHS_KEPT:
+            self._paths.clear()
+        self._paths[path] = relpath
+        return relpath
 
     def _version(self, relpath: str) -> _Version | None:
-        path = self.directory / relpath
+        path = os.path.join(self.directory, relpath)
         try:
             st = os.stat(path)
         except OSError:
             return None
-        if not stat.S_ISREG(st.st_mode):
-            return None
-        try:
-            gz = os.stat(f"{path}.gz")
-            gz_key = (gz.st_ino, gz.st_mtime_ns)
-        except OSError:
-            gz_key = (0, 0)
-        key = (st.st_ino, st.st_size, st.st_mtime_ns, *gz_key, st.st_dev)
+        key = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_dev)
         found = self._cache.get(relpath)
         if found is not None and found.key == key:
-            return found
+            if found.gz is not None or found.size > MAX_CACHED:
+                return found
+            now = time.monotonic()
+            if now - found.twin_seen < TWIN_RECHECK:
+                return found
+            found.twin_seen = now
+            if _twin(path) == found.twin:
+                return found
+        if not stat.S_ISREG(st.st_mode):
+            return None
         version = self._load(path, key)
         if version is not None:
             self._remember(relpath, version)
         return version
 
-    def _load(self, path: Path, key: tuple[int, int, int, int, int, int]) -> _Version | None:
+    def _load(self, path: str, key: tuple[int, int, int, int]) -> _Version | None:
         """Read the file (and its twin, checked to hold the same bytes) for a new version."""
+        twin = _twin(path)
         try:
             with open(path, "rb") as handle:
                 body = handle.read()
@@ -190,17 +258,21 @@ class FeedFiles:
         if (st.st_ino, st.st_size, st.st_mtime_ns) != key[:3]:
             return None  # replaced meanwhile: the next request reads the new one
         gz: bytes | None = None
-        if key[3] and st.st_size <= MAX_CACHED:
+        if twin[0] and st.st_size <= MAX_CACHED:
             try:
                 data = Path(f"{path}.gz").read_bytes()
                 gz = data if gzip.decompress(data) == body else None  # a twin not yet renamed
             except (OSError, EOFError, gzip.BadGzipFile):
                 gz = None
         mtime = int(st.st_mtime)
+        etag = b'"' + hashlib.sha256(body).hexdigest()[:32].encode() + b'"'
         return _Version(
             key=key,
-            content_type=CONTENT_TYPES.get(path.suffix, b"application/octet-stream"),
-            etag=b'"' + hashlib.sha256(body).hexdigest()[:32].encode() + b'"',
+            twin=twin,
+            twin_seen=time.monotonic(),
+            content_type=CONTENT_TYPES.get(os.path.splitext(path)[1], b"application/octet-stream"),
+            etag=etag,
+            etag_gz=etag[:-1] + b'-gz"',
             last_modified=email.utils.formatdate(mtime, usegmt=True).encode(),
             mtime=mtime,
             body=body if st.st_size <= MAX_CACHED else None,
@@ -227,6 +299,22 @@ class FeedFiles:
             return None
 
 
+async def send_answer(answer: Answer, head: bool, send: Send) -> None:
+    """Send an answer through ASGI (without its body for HEAD)."""
+    status, headers, body = answer
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if head else body})
+
+
+def _twin(path: str) -> tuple[int, int]:
+    try:
+        st = os.stat(f"{path}.gz")
+    except OSError:
+        return (0, 0)
+    return (st.st_ino, st.st_mtime_ns)
+
+
+@lru_cache(maxsize=256)  # clients send the same few values over and over
 def accepts_gzip(header: bytes) -> bool:
     """Whether ``Accept-Encoding`` allows gzip (``gzip`` or ``*`` with a q above 0)."""
     star: bool | None = None
@@ -254,10 +342,12 @@ def _not_modified(request: dict[bytes, bytes], version: _Version) -> bool:
     """RFC 9110 13.2.2: If-None-Match decides when present, else If-Modified-Since."""
     match = request.get(b"if-none-match")
     if match is not None:
+        if match == version.etag or match == version.etag_gz:  # what pollers send
+            return True
         if match.strip() == b"*":
             return True
         tags = {t.strip().removeprefix(b"W/") for t in match.split(b",")}
-        return version.etag in tags or version.etag[:-1] + b'-gz"' in tags
+        return version.etag in tags or version.etag_gz in tags
     since = request.get(b"if-modified-since")
     if since is not None:
         try:
@@ -270,7 +360,7 @@ def _not_modified(request: dict[bytes, bytes], version: _Version) -> bool:
 
 def _cors(
     origin: bytes | None, method: str, origins: tuple[str, ...], vary: list[bytes]
-) -> tuple[list[tuple[bytes, bytes]], _Answer | None]:
+) -> tuple[list[tuple[bytes, bytes]], Answer | None]:
     """The CORS headers for a request from ``origin`` (adding Origin to ``vary``), and the
     whole answer when it is a preflight."""
     if origin is None or not origins:
@@ -302,7 +392,7 @@ def _allowed_origin(origin: bytes, allowed: tuple[str, ...]) -> bytes | None:
     return origin if origin.decode("latin-1") in allowed else None
 
 
-def _text(status: int, message: str, headers: list[tuple[bytes, bytes]]) -> _Answer:
+def _text(status: int, message: str, headers: list[tuple[bytes, bytes]]) -> Answer:
     body = (message + "\n").encode()
     return (
         status,

@@ -20,7 +20,7 @@ from syndicate.config import Config
 from syndicate.models import Article, RoutedArticle, TopicReason
 from syndicate.parse import article_hash
 from syndicate.publish import publish_feeds
-from syndicate.server import SyndicateApp, create_app
+from syndicate.server import SyndicateApp, create_app, uvicorn_config
 from syndicate.server.partners import hash_token
 from syndicate.storage import SqlStorage, open_storage
 
@@ -129,12 +129,11 @@ def fill(config: Config, storage: SqlStorage) -> None:
 
 
 @contextlib.contextmanager
-def serve(app: SyndicateApp, port: int | None = None) -> Iterator[str]:
-    """``app`` on a real uvicorn on 127.0.0.1 (a thread), until the block ends."""
+def serve(app: SyndicateApp, port: int | None = None, **options: Any) -> Iterator[str]:
+    """``app`` on a real uvicorn on 127.0.0.1 (a thread), as ``syndicate run`` configures it
+    (``options`` go to uvicorn's config), until the block ends."""
     port = port or free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
+    server = uvicorn.Server(uvicorn_config(app, "127.0.0.1", port, **options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

@@ -1,0 +1,344 @@
+"""The HTTP/1.1 protocol of the built-in server: published files answered in the protocol,
+everything else handed to uvicorn.
+
+Partner sites poll every minute and most of their requests end in a 304 of a few hundred
+bytes. Through ASGI each one costs a scope, a task, two send messages and uvicorn's checks,
+several times the work of the answer. So a connection starts with :class:`FileFastPath`:
+it parses requests with httptools and answers ``GET`` and ``HEAD`` under ``/feeds/`` and
+``/demo/`` itself, with :meth:`SyndicateApp.answer_file` (the code the ASGI path runs too,
+so both answer byte for byte the same) and uvicorn's ``date`` and ``server`` headers.
+
+At the first other request (another path or method, ``Expect``, an upgrade) the connection
+is handed to uvicorn's own httptools protocol, with the bytes of that request and all that
+followed it, and stays there. To know where a request began, data is fed to the parser in
+pieces that end after each blank line (``\\r\\n\\r\\n``), so a request begins where a piece
+does. Where that cannot be known (a request pipelined behind one with a body, in the same
+piece), the connection is closed after the answers already given, which HTTP allows: the
+client sends the rest again on a new connection.
+
+Also here: keep-alive timeout (uvicorn's ``timeout_keep_alive``, counted from the last data
+received), a cap on the size of a request head (431), flow control for slow readers, and
+graceful shutdown through uvicorn's connection set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import urllib.parse
+from typing import Any, cast
+
+import httptools
+import uvicorn
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+from uvicorn.server import ServerState
+
+from syndicate.server.app import SyndicateApp
+from syndicate.server.files import Answer
+
+__all__ = ["FileFastPath", "uvicorn_config"]
+
+log = logging.getLogger("syndicate.server")
+
+#: the largest request head (request line and headers) read; larger ones get a 431
+MAX_HEAD = 64 * 1024
+#: bodies up to this size go out in one write with the head; larger ones in a second write
+_JOIN_BODY = 16 * 1024
+_END = b"\r\n\r\n"
+_FILE_PREFIXES = ("/feeds/", "/demo/")
+
+
+class _HandOver(Exception):
+    """Raised in a parser callback to stop parsing here: the connection changes hands."""
+
+
+def _plain(status: int, message: str, extra: bytes = b"") -> bytes:
+    body = message.encode()
+    return b"".join(
+        (
+            STATUS_LINE[status],
+            b"content-type: text/plain; charset=utf-8\r\n",
+            b"content-length: %d\r\n" % len(body),
+            extra,
+            b"connection: close\r\n\r\n",
+            body,
+        )
+    )
+
+
+class FileFastPath(asyncio.Protocol):
+    """One HTTP connection: files answered here, the rest by uvicorn (see the module)."""
+
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        if not config.loaded:
+            config.load()
+        self.config = config
+        self.server_state = server_state
+        self.app_state = app_state
+        self.loop = _loop or asyncio.get_event_loop()
+        app = config.app
+        #: None: every request goes to uvicorn (another app, a root_path, access logging)
+        self._app = app if isinstance(app, SyndicateApp) and not config.root_path else None
+        # uvicorn's connections, which it shuts down on exit (typed for its own protocols)
+        self._connections = cast(set[Any], server_state.connections)
+        self._timeout = float(config.timeout_keep_alive)
+        self.parser = httptools.HttpRequestParser(self)
+        # answer a request even when data follows it after "Connection: close"
+        self.parser.set_dangerous_leniencies(lenient_data_after_close=True)
+        self.transport: asyncio.Transport | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._last_data = 0.0
+        self._reading_paused = False
+        self._handed_to: asyncio.Protocol | None = None
+        # the data being parsed: the current piece starts at _piece in _data
+        self._data = b""
+        self._piece = 0
+        self._completed_in_piece = False
+        # the request being read: where it began in _data (-1: not known), its bytes in
+        # earlier data while its head is read, the size of that head so far
+        self._begin = -1
+        self._earlier: list[bytes] = []
+        self._in_head = False
+        self._head_size = 0
+        self._url = b""
+        self._headers: list[tuple[bytes, bytes]] = []
+        self._expect = False
+        self._answer: Answer | None = None
+        self._head = False
+        self._keep_alive = True
+
+    # -- asyncio.Protocol ------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+        self._connections.add(self)
+        self._last_data = self.loop.time()
+        self._timer = self.loop.call_later(self._timeout, self._idle)
+        if self._app is None or (self.config.access_log and _access_logged()):
+            self._hand_over(b"")
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._connections.discard(self)
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def data_received(self, data: bytes) -> None:
+        self._last_data = self.loop.time()
+        size = len(data)
+        start = 0
+        self._data = data
+        while start < size:
+            end = data.find(_END, start)
+            stop = size if end < 0 else end + 4
+            self._piece = start
+            self._completed_in_piece = False
+            try:
+                self.parser.feed_data(data if start == 0 and stop == size else data[start:stop])
+            except httptools.HttpParserCallbackError as exc:
+                if isinstance(exc.__context__, _HandOver):
+                    return
+                raise
+            except httptools.HttpParserError:
+                if self.transport is not None and not self.transport.is_closing():
+                    self._write_and_close(_plain(400, "Invalid HTTP request received."))
+                return
+            if self.transport is None or self.transport.is_closing():
+                return
+            start = stop
+        if self._in_head:  # a head continued in the next data
+            self._head_size += size
+            if self._head_size > MAX_HEAD:
+                self._write_and_close(_plain(431, "Request header fields too large."))
+            elif self._begin >= 0:
+                self._earlier.append(data[self._begin :])
+                self._begin = 0
+
+    def eof_received(self) -> None:
+        pass
+
+    def pause_writing(self) -> None:  # a slow reader: stop reading until it catches up
+        if self.transport is not None and not self._reading_paused:
+            self._reading_paused = True
+            self.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        if self.transport is not None and self._reading_paused:
+            self._reading_paused = False
+            self.transport.resume_reading()
+
+    def shutdown(self) -> None:
+        """Called by uvicorn on shutdown: no answer is ever half written here."""
+        if self.transport is not None:
+            self.transport.close()
+
+    # -- httptools callbacks -----------------------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        self._url = b""
+        self._headers = []
+        self._expect = False
+        self._answer = None
+        # It began at this piece's start unless a request ended earlier in the same piece.
+        self._begin = -1 if self._completed_in_piece else self._piece
+        if self._earlier:
+            self._earlier = []
+        self._in_head = True
+        self._head_size = 0
+
+    def on_url(self, url: bytes) -> None:
+        self._url += url
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        name = name.lower()
+        if name == b"expect":
+            self._expect = True
+        self._headers.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        self._answer = self._file_answer()
+        if self._answer is None:
+            self._hand_over_request()
+
+    def on_body(self, body: bytes) -> None:
+        pass  # a body sent with a GET or HEAD for a file is read and dropped
+
+    def on_message_complete(self) -> None:
+        self._completed_in_piece = True
+        answer, self._answer = self._answer, None
+        if answer is None or self.transport is None:
+            return
+        status, headers, body = answer
+        parts = [STATUS_LINE[status], _default_lines(self.server_state.default_headers)]
+        for name, value in headers:
+            parts += (name, b": ", value, b"\r\n")
+        if not self._keep_alive:
+            parts.append(b"connection: close\r\n")
+        parts.append(b"\r\n")
+        if self._head or not body:
+            self.transport.write(b"".join(parts))
+        elif len(body) <= _JOIN_BODY:
+            parts.append(body)
+            self.transport.write(b"".join(parts))
+        else:
+            self.transport.write(b"".join(parts))
+            self.transport.write(body)
+        self.server_state.total_requests += 1
+        if not self._keep_alive:
+            self.transport.close()
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _file_answer(self) -> Answer | None:
+        """The answer when this request is for a file and nothing else is in the way."""
+        if self._expect or self.parser.should_upgrade() or self._app is None:
+            return None
+        method = self.parser.get_method()
+        if method != b"GET" and method != b"HEAD":
+            return None
+        target = self._url
+        if target.startswith(b"/") and b"#" not in target:  # origin form: the usual one
+            raw_path, _, query = target.partition(b"?")
+        else:
+            url = httptools.parse_url(target)
+            raw_path, query = url.path, url.query or b""
+        try:
+            path = raw_path.decode("ascii")
+        except UnicodeDecodeError:
+            return None
+        if "%" in path:
+            path = urllib.parse.unquote(path)
+        if not path.startswith(_FILE_PREFIXES):
+            return None
+        scope = {
+            "type": "http",
+            "method": method.decode("ascii"),
+            "path": path,
+            "query_string": query,
+            "headers": self._headers,
+        }
+        answer = self._app.answer_file(scope)
+        if answer is not None:
+            self._head = method == b"HEAD"
+            version = self.parser.get_http_version()
+            self._keep_alive = version != "1.0" and self.parser.should_keep_alive()
+        return answer
+
+    def _hand_over_request(self) -> None:
+        """Give the connection to uvicorn from the start of this request."""
+        if self._begin < 0:  # where it began is not known: close after the answers
+            if self.transport is not None:
+                self.transport.close()
+            raise _HandOver
+        raw = b"".join(self._earlier) + self._data[self._begin :]
+        self._hand_over(raw)
+        raise _HandOver
+
+    def _hand_over(self, raw: bytes) -> None:
+        assert self.transport is not None
+        protocol = HttpToolsProtocol(
+            config=self.config, server_state=self.server_state, app_state=self.app_state
+        )
+        self._connections.discard(self)
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._reading_paused:
+            self._reading_paused = False
+            self.transport.resume_reading()
+        self._handed_to = protocol
+        self.transport.set_protocol(protocol)
+        protocol.connection_made(self.transport)
+        if raw:
+            protocol.data_received(raw)
+
+    def _write_and_close(self, data: bytes) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(data)
+            self.transport.close()
+
+    def _idle(self) -> None:
+        """The keep-alive timeout: close a connection that sent nothing for that long."""
+        if self.transport is None or self.transport.is_closing():
+            return
+        idle = self.loop.time() - self._last_data
+        if idle >= self._timeout:
+            self.transport.close()
+        else:
+            self._timer = self.loop.call_later(self._timeout - idle, self._idle)
+
+
+_defaults: tuple[list[tuple[bytes, bytes]], bytes] = ([], b"")
+
+
+def _default_lines(headers: list[tuple[bytes, bytes]]) -> bytes:
+    """uvicorn's default headers (``date``, ``server``) as lines; uvicorn sets a new list
+    each second, so they are joined once a second."""
+    global _defaults
+    if _defaults[0] is not headers:
+        _defaults = (headers, b"".join(name + b": " + value + b"\r\n" for name, value in headers))
+    return _defaults[1]
+
+
+def _access_logged() -> bool:
+    return logging.getLogger("uvicorn.access").hasHandlers()
+
+
+def uvicorn_config(app: SyndicateApp, host: str, port: int, **options: Any) -> uvicorn.Config:
+    """uvicorn's config for the built-in server: ``app`` on ``host:port`` with the fast path
+    for files (``options`` go to :class:`uvicorn.Config`)."""
+    settings: dict[str, Any] = {
+        "http": FileFastPath,
+        "log_level": "warning",
+        "access_log": False,
+        "lifespan": "off",
+    }
+    settings.update(options)
+    return uvicorn.Config(app, host=host, port=port, **settings)

@@ -1,0 +1,286 @@
+"""The server's protocol (``server/protocol.py``) over raw sockets on 127.0.0.1: files are
+answered in the protocol exactly as the ASGI path answers them, other requests are handed
+to uvicorn mid-connection, and HTTP/1.1 connection handling holds (keep-alive, pipelining,
+requests split across packets, HTTP/1.0, bad and oversized heads, the idle timeout)."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from syndicate.server import SyndicateApp, create_app
+
+from .conftest import MOBILITY_TOKEN, ORIGIN, PARTNER_TOKEN, Site, serve
+
+PUBLIC = "/feeds/it/energy.atom"
+TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    headers: list[tuple[str, str]]  # in order, names lowercase
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        return next((v for k, v in self.headers if k == name), None)
+
+
+def request(path: str, method: str = "GET", version: str = "1.1", **headers: str) -> bytes:
+    lines = [f"{method} {path} HTTP/{version}", "Host: 127.0.0.1"]
+    lines += [f"{name.replace('_', '-')}: {value}" for name, value in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+class Connection:
+    """One client connection that reads whole replies (Content-Length or until close)."""
+
+    def __init__(self, base: str) -> None:
+        host, port = base.removeprefix("http://").split(":")
+        self.sock = socket.create_connection((host, int(port)), timeout=TIMEOUT)
+        self.buffer = b""
+
+    def send(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def _fill(self) -> bool:
+        chunk = self.sock.recv(65536)
+        self.buffer += chunk
+        return bool(chunk)
+
+    def reply(self, head_request: bool = False) -> Reply:
+        while b"\r\n\r\n" not in self.buffer:
+            if not self._fill():
+                raise ConnectionError(f"closed before a whole head: {self.buffer[:200]!r}")
+        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+        first, *lines = head.decode("latin-1").split("\r\n")
+        headers = [(k.strip().lower(), v.strip()) for k, v in (x.split(":", 1) for x in lines)]
+        status = int(first.split(" ")[1])
+        length = next((int(v) for k, v in headers if k == "content-length"), None)
+        if head_request or status in (204, 304):
+            length = 0
+        if length is None:  # until the server closes
+            while self._fill():
+                pass
+            length = len(self.buffer)
+        while len(self.buffer) < length:
+            if not self._fill():
+                raise ConnectionError("closed inside a body")
+        body, self.buffer = self.buffer[:length], self.buffer[length:]
+        return Reply(status, headers, body)
+
+    def closed_by_server(self) -> bool:
+        """Whether the server closed the connection (within the socket timeout); a reset
+        counts: a server closing with unread data from the client resets it."""
+        try:
+            return self.sock.recv(1) == b""
+        except ConnectionResetError:
+            return True
+        except TimeoutError:
+            return False
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.fixture
+def connect(site: Site) -> Iterator[Callable[[], Connection]]:
+    opened: list[Connection] = []
+
+    def make() -> Connection:
+        opened.append(Connection(site.base))
+        return opened[-1]
+
+    yield make
+    for conn in opened:
+        conn.close()
+
+
+@pytest.fixture
+def asgi_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Paths of the requests that reached the ASGI app (not answered in the protocol)."""
+    calls: list[str] = []
+    original = SyndicateApp.__call__
+
+    async def spy(self: SyndicateApp, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            calls.append(scope["path"])
+        await original(self, scope, receive, send)
+
+    monkeypatch.setattr(SyndicateApp, "__call__", spy)
+    return calls
+
+
+def exchange(base: str, data: bytes, head_request: bool = False) -> Reply:
+    conn = Connection(base)
+    try:
+        conn.send(data)
+        return conn.reply(head_request)
+    finally:
+        conn.close()
+
+
+def comparable(reply: Reply) -> Reply:
+    return Reply(reply.status, [h for h in reply.headers if h[0] != "date"], reply.body)
+
+
+@pytest.mark.parametrize("loop", ["uvloop", "asyncio"])
+def test_files_are_answered_in_the_protocol_exactly_as_through_asgi(
+    site: Site, asgi_calls: list[str], loop: str
+) -> None:
+    etag = exchange(site.base, request(PUBLIC, Accept_Encoding="identity")).header("etag")
+    assert etag is not None
+    cases: list[tuple[bytes, bool]] = [
+        (request(PUBLIC, Accept_Encoding="identity"), False),
+        (request(PUBLIC, Accept_Encoding="gzip"), False),
+        (request(PUBLIC, Accept_Encoding="gzip;q=0, identity"), False),
+        (request(PUBLIC, If_None_Match=etag), False),
+        (request(PUBLIC, If_None_Match=f'"other", W/{etag}'), False),
+        (request(PUBLIC, If_None_Match='"stale"'), False),
+        (request(PUBLIC, If_Modified_Since="Mon, 01 Jan 2001 00:00:00 GMT"), False),
+        (request(PUBLIC, "HEAD"), True),
+        (request(PUBLIC + "?utm_source=x", Origin=ORIGIN), False),
+        (request(PUBLIC, Origin="https://elsewhere.example"), False),
+        (request("/feeds/it/startups.atom"), False),
+        (request("/feeds/it/startups.atom", Authorization=f"Bearer {PARTNER_TOKEN}"), False),
+        (request(f"/feeds/it/startups.atom?token={MOBILITY_TOKEN}"), False),
+        (request("/feeds/it/nothing.atom"), False),
+        (request("/feeds/it/%2e%2e/%2e%2e/config.toml"), False),
+        (request("/feeds/it/../../config.toml"), False),
+        (request("/demo/city-it.xml"), False),
+        (request("http://127.0.0.1/feeds/it/all.json"), False),
+    ]
+    # the same published site through uvicorn's plain ASGI path, on the same event loop
+    other = create_app(site.config, site.storage)
+    with (
+        serve(site.app, loop=loop) as fast,
+        serve(other, http="httptools", loop=loop) as plain,
+    ):
+        asgi_calls.clear()
+        for data, head in cases:
+            mine, theirs = exchange(fast, data, head), exchange(plain, data, head)
+            assert comparable(mine) == comparable(theirs), data
+            assert mine.header("date") and mine.header("server") == "uvicorn"
+    # every answer above came from a file path: none of them went through ASGI on the
+    # fast server, all of them did on the plain one
+    assert len(asgi_calls) == len(cases)
+    statuses = {exchange(site.base, data, head).status for data, head in cases}
+    assert statuses == {200, 304, 401, 403, 404}
+
+
+def test_other_requests_are_handed_to_uvicorn_on_the_same_connection(
+    site: Site, connect: Callable[[], Connection], asgi_calls: list[str]
+) -> None:
+    conn = connect()
+    conn.send(request(PUBLIC, Accept_Encoding="identity"))
+    feed = conn.reply()
+    conn.send(request("/healthz"))
+    health = conn.reply()
+    assert feed.status == 200 and health.status == 200 and b'"status"' in health.body
+    # the connection is uvicorn's now, and still serves files
+    conn.send(request(PUBLIC, Accept_Encoding="identity"))
+    assert conn.reply().body == feed.body
+    assert asgi_calls == ["/healthz", PUBLIC]
+    # a POST for a file (with a body) goes through ASGI too, and gets its 405
+    other = connect()
+    other.send(b"POST " + PUBLIC.encode() + b" HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc")
+    assert other.reply().status == 405
+    other.send(request("/it/"))
+    assert other.reply().status == 200
+
+
+def test_pipelined_requests_are_answered_in_order(
+    site: Site, connect: Callable[[], Connection], asgi_calls: list[str]
+) -> None:
+    conn = connect()
+    conn.send(
+        request(PUBLIC, Accept_Encoding="identity")
+        + request("/feeds/en/all.json", "HEAD")
+        + request("/healthz")
+        + request("/feeds/it/nothing.atom")
+    )
+    replies = [conn.reply(), conn.reply(head_request=True), conn.reply(), conn.reply()]
+    assert [r.status for r in replies] == [200, 200, 200, 404]
+    assert replies[0].body == (site.config.output_dir / "it/energy.atom").read_bytes()
+    assert replies[1].body == b"" and int(replies[1].header("content-length") or 0) > 100
+    assert b"status" in replies[2].body
+    # handed over at /healthz: the request after it went through uvicorn as well
+    assert asgi_calls == ["/healthz", "/feeds/it/nothing.atom"]
+
+
+def test_a_request_pipelined_behind_a_body_closes_the_connection_after_the_answers(
+    site: Site, connect: Callable[[], Connection]
+) -> None:
+    """Where the next request begins is not known: the answers given stand, the connection
+    closes, and the client sends the rest again (RFC 9112 section 9.3.2)."""
+    conn = connect()
+    with_body = b"GET " + PUBLIC.encode() + b" HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n"
+    conn.send(with_body + b"ok" + request("/healthz"))
+    assert conn.reply().status == 200
+    assert conn.closed_by_server()
+
+
+def test_requests_split_across_packets(
+    site: Site, connect: Callable[[], Connection], asgi_calls: list[str]
+) -> None:
+    for data, status in (
+        (request(PUBLIC, Accept_Encoding="identity"), 200),
+        (request("/healthz", Accept_Encoding="identity"), 200),  # handed over mid-head
+    ):
+        conn = connect()
+        for i in range(0, len(data), 7):
+            conn.send(data[i : i + 7])
+            time.sleep(0.002)
+        assert conn.reply().status == status
+    assert asgi_calls == ["/healthz"]
+
+
+def test_http_1_0_and_connection_close_end_the_connection(
+    site: Site, connect: Callable[[], Connection]
+) -> None:
+    for data in (
+        request(PUBLIC, version="1.0"),
+        request(PUBLIC, version="1.0", Connection="keep-alive"),  # as uvicorn: closed too
+        request(PUBLIC, Connection="close"),
+    ):
+        conn = connect()
+        conn.send(data)
+        reply = conn.reply()
+        assert reply.status == 200 and reply.header("connection") == "close"
+        assert conn.closed_by_server()
+    keep = connect()
+    for _ in range(3):
+        keep.send(request(PUBLIC))
+        assert keep.reply().status == 200
+
+
+def test_bad_and_oversized_requests_are_refused_and_closed(
+    site: Site, connect: Callable[[], Connection]
+) -> None:
+    conn = connect()
+    conn.send(b"GET /feeds/it/energy.atom HTTP/1.1\r\nHost x\r\n\r\n")
+    assert conn.reply().status == 400 and conn.closed_by_server()
+    big = connect()
+    big.send(b"GET " + PUBLIC.encode() + b" HTTP/1.1\r\n")
+    for _ in range(80):  # 80 KiB of headers, in pieces: never a whole head
+        big.send(b"X-Filler: " + b"a" * 1010 + b"\r\n")
+    reply = big.reply()
+    assert reply.status == 431 and big.closed_by_server()
+
+
+def test_idle_connections_are_closed_after_the_keep_alive_timeout(site: Site) -> None:
+    with serve(site.app, timeout_keep_alive=1) as base:
+        conn = Connection(base)
+        try:
+            conn.send(request(PUBLIC))
+            assert conn.reply().status == 200
+            started = time.monotonic()
+            assert conn.closed_by_server()
+            assert 0.5 < time.monotonic() - started < 5
+        finally:
+            conn.close()
