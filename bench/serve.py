@@ -3,18 +3,21 @@
     .venv/bin/python bench/serve.py [--seconds S] [--connections C]    (part of make bench)
 
 60 synthetic Italian articles (~1 KB of HTML each) are stored in SQLite and published;
-the file served is ``feeds/it/all.atom`` (50 entries), at ``/feeds/it/all.atom`` on both:
-  - syndicate's own server (``create_app`` under uvicorn, one process, as ``syndicate run``
-    serves it), in a subprocess so that it does not share a GIL with the load generator;
+the file served is ``feeds/it/all.atom`` (50 entries), at ``/feeds/it/all.atom`` by:
+  - syndicate's own server as ``syndicate run`` serves it (``create_app`` under uvicorn with
+    ``uvicorn_config``: files answered in the protocol, uvloop when installed), one process;
+  - the same app through uvicorn's plain httptools protocol and ASGI, for comparison;
   - nginx (one worker) on the same file, or ``python -m http.server`` when nginx is missing
     (a floor only: install nginx-light for the real comparison).
+Each server runs in a subprocess, so that it does not share a GIL with the load generator.
 Two scenarios each: a full GET answered 200 with the whole body (``Accept-Encoding:
 identity``), and a partner's conditional GET answered 304 (``If-None-Match`` with the
 server's ETag; ``If-Modified-Since`` for http.server, which sends no ETag). Each response is
 checked with one request before it is measured. Load: wrk (one thread) when installed, else an
 asyncio keep-alive client in this process; a warm-up of about a second before each run.
-Prints requests/s and p99 latency, and the ratio syndicate/static per scenario.
-Goal: syndicate's 304 path at least 0.5x the static server's rate. Loopback (127.0.0.1) only.
+Prints requests/s and p99 latency, and the ratios syndicate/static per scenario.
+Goal: syndicate's 304 path (as ``syndicate run`` serves) at least 0.5x the static server's
+rate. Loopback (127.0.0.1) only.
 """
 
 from __future__ import annotations
