@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -22,6 +23,7 @@ from feedgen.entry import FeedEntry
 from feedgen.ext.dc import DcEntryExtension
 from feedgen.ext.media import MediaEntryExtension
 from feedgen.feed import FeedGenerator
+from feedgen.util import formatRFC2822
 from lxml import etree
 
 from syndicate.models import FeedFormat, StoredArticle
@@ -38,6 +40,10 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 ARCHIVE_RELS = ("current", "prev-archive", "next-archive")
 #: rendered entries, by (format, feed language, topic names, stored article)
 ENTRIES = FragmentCache(8192)
+#: rendered feed heads with a stand-in date, by everything else that shapes them
+HEADS = FragmentCache(1024)
+#: the date heads are rendered with for HEADS, replaced by the real one (as text)
+_STAND_IN = datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC)
 #: every prefix an entry may use (feedgen's extension names), declared by the feed's root
 _NAMESPACES = {
     "atom": ATOM_NS,
@@ -59,7 +65,7 @@ def render_feed(doc: FeedDocument) -> bytes:
     document would have them.
     """
     atom = doc.format is FeedFormat.ATOM
-    head = _render_head(doc)
+    head = _head(doc)
     closing = _ATOM_CLOSE if atom else _RSS_CLOSE
     if not head.endswith(closing):  # feedgen's layout is what the splice relies on
         raise ValueError(f"unexpected end of a rendered {doc.format.value} feed: {head[-40:]!r}")
@@ -75,8 +81,35 @@ def render_feed(doc: FeedDocument) -> bytes:
     return b"".join(parts)
 
 
-def _render_head(doc: FeedDocument) -> bytes:
-    """The feed with its metadata and links but no entries."""
+def _head(doc: FeedDocument) -> bytes:
+    """:func:`_render_head`, from a template kept per feed (``HEADS``): a feed's head
+    changes only in its date from one publish to the next. The template is rendered with
+    a stand-in date whose text is then replaced by the real one's, as feedgen writes it."""
+    if doc.is_archive:
+        return _render_head(doc, doc.updated)
+    images = any(s.article.image for s in doc.entries)
+    archive_links = tuple(sorted(doc.archive_links.items()))
+    key = (doc.format, doc.id, doc.title, doc.subtitle, doc.language, doc.self_url) + (
+        doc.home_url,
+        doc.alternates,
+        doc.hub,
+        archive_links,
+        images,
+    )
+    template = HEADS.get(key, partial(_render_head, doc, _STAND_IN))
+    atom = doc.format is FeedFormat.ATOM
+    stand_in, real = (
+        (_STAND_IN.isoformat(), doc.updated.isoformat())
+        if atom
+        else (formatRFC2822(_STAND_IN), formatRFC2822(doc.updated))
+    )
+    if template.count(stand_in.encode()) != 1:  # the text is also elsewhere: no shortcut
+        return _render_head(doc, doc.updated)
+    return template.replace(stand_in.encode(), real.encode())
+
+
+def _render_head(doc: FeedDocument, updated: datetime) -> bytes:
+    """The feed with its metadata and links but no entries, last updated ``updated``."""
     atom = doc.format is FeedFormat.ATOM
     fg = FeedGenerator()
     if not atom:
@@ -92,8 +125,8 @@ def _render_head(doc: FeedDocument) -> bytes:
     fg.generator(*GENERATOR)
     if atom:  # RFC 4287: a feed-level author covers entries without one
         fg.author({"name": GENERATOR[0]})
-    fg.updated(doc.updated)
-    fg.lastBuildDate(doc.updated)
+    fg.updated(updated)
+    fg.lastBuildDate(updated)
     mime = _mime(doc.format)
     if atom:
         fg.link(href=doc.home_url, rel="alternate", type="text/html")

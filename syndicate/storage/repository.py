@@ -101,13 +101,14 @@ class SqlStorage(SourceStore, ArticleStore, TranslationStore, FeedStore, CycleSt
             for (lang, topic, fmt), digest in items
         ]
         with errors("save feed state"), self._write() as conn:
-            statement = insert(conn, feed_state).values(rows)
-            conn.execute(
-                statement.on_conflict_do_update(
-                    index_elements=["lang", "topic", "format"],
-                    set_={
-                        "content_hash": statement.excluded.content_hash,
-                        "updated": statement.excluded.updated,
-                    },
-                )
+            statement = insert(conn, feed_state)
+            upsert = statement.on_conflict_do_update(
+                index_elements=["lang", "topic", "format"],
+                set_={
+                    "content_hash": statement.excluded.content_hash,
+                    "updated": statement.excluded.updated,
+                },
             )
+            # executemany: one statement whatever the number of rows, compiled once per
+            # process (a VALUES list of N rows is compiled again for each publish)
+            conn.execute(upsert, rows)

@@ -4,12 +4,14 @@ the entries it has not seen, and never returns an entry for changed data."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
+from feedgen.util import formatRFC2822
 
 from syndicate.models import FeedFormat
 from syndicate.publish.document import FeedDocument
-from syndicate.publish.feedgen_adapter import ENTRIES, render_feed
+from syndicate.publish.feedgen_adapter import ENTRIES, HEADS, render_feed
 from syndicate.publish.fragments import FragmentCache
 from syndicate.publish.jsonfeed import ITEMS, render_json_feed
 from tests.publish.test_golden import document
@@ -90,3 +92,22 @@ def test_archives_render_the_same_entries_without_filling_the_cache(fmt: FeedFor
         archive[archive.index(start) : archive.rindex(end)]
         == feed[feed.index(start) : feed.rindex(end)]
     )
+
+
+@pytest.mark.parametrize("fmt", [FeedFormat.ATOM, FeedFormat.RSS], ids=["atom", "rss"])
+def test_a_feed_head_from_its_template_carries_the_new_date(fmt: FeedFormat) -> None:
+    doc = document(fmt)
+    HEADS.clear()
+    first = render(doc)
+    # the newest entry changed later: the head (updated / lastBuildDate) says so
+    newest = doc.entries[0]
+    later = newest.last_changed + timedelta(days=3, seconds=7)
+    moved = replace(doc, entries=(replace(newest, last_changed=later), *doc.entries[1:]))
+    warm = render(moved)
+    assert HEADS.hits == 1 and HEADS.misses == 1
+    text = later.isoformat() if fmt is FeedFormat.ATOM else formatRFC2822(later)
+    assert text.encode() in warm and text.encode() not in first
+    assert b"1901" not in warm  # the template's stand-in date never shows
+    HEADS.clear()
+    ENTRIES.clear()
+    assert render(moved) == warm  # what a cold render writes
