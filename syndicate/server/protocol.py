@@ -142,9 +142,10 @@ class FileFastPath(asyncio.Protocol):
             try:
                 self.parser.feed_data(data if start == 0 and stop == size else data[start:stop])
             except httptools.HttpParserCallbackError as exc:
-                if isinstance(exc.__context__, _HandOver):
-                    return
-                raise
+                if not isinstance(exc.__context__, _HandOver):  # a bug: say so, answer 500
+                    log.error("answering %r failed", self._url, exc_info=exc.__context__)
+                    self._write_and_close(_plain(500, "Internal Server Error"))
+                return
             except httptools.HttpParserError:
                 if self.transport is not None and not self.transport.is_closing():
                     self._write_and_close(_plain(400, "Invalid HTTP request received."))

@@ -284,3 +284,17 @@ def test_idle_connections_are_closed_after_the_keep_alive_timeout(site: Site) ->
             assert 0.5 < time.monotonic() - started < 5
         finally:
             conn.close()
+
+
+def test_a_failing_answer_is_a_500_and_the_server_goes_on(
+    site: Site, connect: Callable[[], Connection], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(scope: Any) -> None:
+        raise RuntimeError("a bug in answering")
+
+    monkeypatch.setattr(site.app, "answer_file", broken)
+    conn = connect()
+    conn.send(request(PUBLIC))
+    assert conn.reply().status == 500 and conn.closed_by_server()
+    monkeypatch.undo()
+    assert exchange(site.base, request(PUBLIC)).status == 200
