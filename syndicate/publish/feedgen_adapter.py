@@ -89,7 +89,13 @@ def _head(doc: FeedDocument) -> bytes:
         return _render_head(doc, doc.updated)
     images = any(s.article.image for s in doc.entries)
     archive_links = tuple(sorted(doc.archive_links.items()))
-    key = (doc.format, doc.id, doc.title, doc.subtitle, doc.language, doc.self_url) + (
+    key = (
+        doc.format,
+        doc.id,
+        doc.title,
+        doc.subtitle,
+        doc.language,
+        doc.self_url,
         doc.home_url,
         doc.alternates,
         doc.hub,

@@ -95,7 +95,6 @@ class FileFastPath(asyncio.Protocol):
         self._timer: asyncio.TimerHandle | None = None
         self._last_data = 0.0
         self._reading_paused = False
-        self._handed_to: asyncio.Protocol | None = None
         # the data being parsed: the current piece starts at _piece in _data
         self._data = b""
         self._piece = 0
@@ -160,6 +159,7 @@ class FileFastPath(asyncio.Protocol):
             elif self._begin >= 0:
                 self._earlier.append(data[self._begin :])
                 self._begin = 0
+        self._data = b""  # not kept while the connection idles
 
     def eof_received(self) -> None:
         pass
@@ -294,7 +294,6 @@ class FileFastPath(asyncio.Protocol):
         if self._reading_paused:
             self._reading_paused = False
             self.transport.resume_reading()
-        self._handed_to = protocol
         self.transport.set_protocol(protocol)
         protocol.connection_made(self.transport)
         if raw:
