@@ -44,6 +44,23 @@ class FeedDocument:
     #: an RFC 5005 archive document (Atom gets <fh:archive/>)
     is_archive: bool = False
 
+    def metadata(self) -> tuple[object, ...]:
+        """Everything but the entries that shapes the file, in a fixed order (hashable, and
+        JSON-serializable as arrays)."""
+        return (
+            self.format.value,
+            self.id,
+            self.title,
+            self.subtitle,
+            self.language,
+            self.self_url,
+            self.home_url,
+            self.alternates,
+            tuple(sorted(self.topic_names.items())),
+            self.hub,
+            tuple(sorted(self.archive_links.items())),
+        )
+
     @property
     def updated(self) -> datetime:
         """When the feed's content last changed: the newest change among its entries."""

@@ -87,21 +87,7 @@ def _head(doc: FeedDocument) -> bytes:
     a stand-in date whose text is then replaced by the real one's, as feedgen writes it."""
     if doc.is_archive:
         return _render_head(doc, doc.updated)
-    images = any(s.article.image for s in doc.entries)
-    archive_links = tuple(sorted(doc.archive_links.items()))
-    key = (
-        doc.format,
-        doc.id,
-        doc.title,
-        doc.subtitle,
-        doc.language,
-        doc.self_url,
-        doc.home_url,
-        doc.alternates,
-        doc.hub,
-        archive_links,
-        images,
-    )
+    key = (doc.metadata(), any(s.article.image for s in doc.entries))
     template = HEADS.get(key, partial(_render_head, doc, _STAND_IN))
     atom = doc.format is FeedFormat.ATOM
     stand_in, real = (

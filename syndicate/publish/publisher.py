@@ -411,20 +411,7 @@ def _entries_digest(entries: Sequence[StoredArticle], salt: str) -> str:
 
 def _digest(doc: FeedDocument, entries_digest: str) -> str:
     """A hash of everything that shapes the file: its metadata and its entries' digest."""
-    meta = [
-        doc.format.value,
-        doc.id,
-        doc.title,
-        doc.subtitle,
-        doc.language,
-        doc.self_url,
-        doc.home_url,
-        list(doc.alternates),
-        sorted(doc.topic_names.items()),
-        doc.hub,
-        sorted(doc.archive_links.items()),
-    ]
-    return _hash(json.dumps([entries_digest, meta], ensure_ascii=False))
+    return _hash(json.dumps([entries_digest, doc.metadata()], ensure_ascii=False))
 
 
 def _hash(text: str) -> str:
