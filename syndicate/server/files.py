@@ -33,7 +33,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import unquote
 
 from starlette.types import Scope, Send
 
@@ -328,10 +327,11 @@ def accepts_gzip(header: bytes) -> bool:
 
 def _relpath(path: str, prefix: str) -> str | None:
     """The file's path under the directory, or None for anything that could leave it or
-    name a hidden (temporary) file."""
+    name a hidden (temporary) file. ``path`` is already percent-decoded (ASGI's ``path``):
+    decoding it again would turn ``%252e`` into ``.`` and hide files named with a ``%``."""
     if not path.startswith(prefix):
         return None
-    relpath = unquote(path[len(prefix) :])
+    relpath = path[len(prefix) :]
     parts = relpath.split("/")
     if not relpath or any(not p or p.startswith(".") or "\\" in p or "\0" in p for p in parts):
         return None

@@ -147,6 +147,7 @@ def test_unknown_hidden_and_escaping_paths_are_a_clear_404(site: Site) -> None:
         "/feeds/it/.all.atom.123.tmp",
         "/feeds/../config.toml",
         "/feeds/it/%2e%2e/%2e%2e/config.toml",
+        "/feeds/it/%252e%252e/%252e%252e/config.toml",  # decoded once, as it should be
         "/feeds/it",
         "/feeds/",
     ):
@@ -166,3 +167,10 @@ def test_a_feed_replaced_on_disk_is_served_new_at_once(site: Site) -> None:
     # the stale .gz twin is not served for the new content
     zipped = site.get(PUBLIC, headers={"Accept-Encoding": "gzip"})
     assert zipped.content == data
+
+
+def test_a_file_named_with_a_percent_sign_is_served_by_its_encoded_name(site: Site) -> None:
+    (site.config.output_dir / "it" / "100%.atom").write_bytes(b"<feed/>")
+    assert identity(site, "/feeds/it/100%25.atom").content == b"<feed/>"
+    # decoded once: "%2525" names "100%25.atom" (absent), not "100%.atom"
+    assert identity(site, "/feeds/it/100%2525.atom").status_code == 404
