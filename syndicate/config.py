@@ -435,14 +435,7 @@ def _sources(
                 (*key, "language"),
                 f"language {language!r} is not in service.languages ({', '.join(languages)})",
             )
-        topics = check.strings(t, (*key, "topics"), ())
-        for j, topic in enumerate(topics):
-            if topic not in topic_ids:
-                check.problem(
-                    (*key, "topics", j),
-                    f"topic {topic!r} is not defined in [[topics]]"
-                    + check.suggest(topic, topic_ids),
-                )
+        topics = check.topic_ids(t, (*key, "topics"), topic_ids, "defined in [[topics]]")
         interval = check.value(t, (*key, "interval"), None, parse_duration)
         enabled = check.boolean(t, (*key, "enabled"), True)
         sources.append(

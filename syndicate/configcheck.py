@@ -234,6 +234,19 @@ class Checker:
                 self.problem((*key, i), f"expected a string, got {_show(item)}")
         return tuple(out)
 
+    def topic_ids(
+        self, table: dict[str, Any], key: KeyPath, known: Collection[str], what: str
+    ) -> tuple[str, ...]:
+        """An array of topic ids, each reported unless in ``known`` ("topic 'x' is not
+        ``what``", with a suggestion)."""
+        topics = self.strings(table, key, ())
+        for i, topic in enumerate(topics):
+            if topic not in known:
+                self.problem(
+                    (*key, i), f"topic {topic!r} is not {what}" + self.suggest(topic, known)
+                )
+        return topics
+
     def mapping_of_strings(self, table: dict[str, Any], key: KeyPath) -> dict[str, str]:
         if _last(key) not in table:
             return {}

@@ -105,14 +105,9 @@ def read_partners(
             )
         if digest in {p.token_sha256 for p in partners}:
             check.problem((*key, "token_sha256"), "the same token is given to two partners")
-        topics = check.strings(t, (*key, "topics"), ())
-        for j, topic in enumerate(topics):
-            if topic not in private_topics:
-                check.problem(
-                    (*key, "topics", j),
-                    f"topic {topic!r} is not a private topic (private = true in [[topics]])"
-                    + check.suggest(topic, private_topics),
-                )
+        topics = check.topic_ids(
+            t, (*key, "topics"), private_topics, "a private topic (private = true in [[topics]])"
+        )
         partners.append(
             PartnerConfig(
                 id=partner_id,
