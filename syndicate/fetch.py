@@ -2,13 +2,15 @@
 
 The one place syndicate talks to source servers. :class:`Fetcher` holds one shared
 ``httpx.AsyncClient``; :meth:`Fetcher.fetch` returns a :class:`FetchResult` or raises
-:class:`FetchError` naming the source and what went wrong.
+:class:`FetchError` naming the source and what went wrong. Connections go through
+:mod:`syndicate.netguard` (the address checked is the address connected to); the body is read
+raw and decoded by :mod:`syndicate.decode`, off the event loop, with the size cap applied to
+the bytes on the wire and to every decoded layer.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import socket
 import ssl
 from collections import defaultdict
@@ -19,8 +21,10 @@ from urllib.parse import urlsplit
 import httpx
 
 from syndicate.config import FetchConfig
+from syndicate.decode import ACCEPT_ENCODING, BodyDecoder, BodyRefused, codings
 from syndicate.errors import FetchError
 from syndicate.models import FetchResult, SourceState
+from syndicate.netguard import AddressRefused, GuardedTransport, is_public_address
 
 __all__ = ["Fetcher", "is_public_address"]
 
@@ -28,16 +32,12 @@ MAX_REDIRECTS = 5
 _PERMANENT = {301, 308}
 
 
-def is_public_address(address: str) -> bool:
-    """True for a globally routable IP address; False for loopback, private, link-local, etc."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
-
-
 class Fetcher:
-    """Fetches sources politely through one shared client. Use as an async context manager."""
+    """Fetches sources politely through one shared client. Use as an async context manager.
+
+    ``transport`` replaces the network (tests pass ``httpx.MockTransport``; no address check
+    then); ``resolve=False`` connects by name without checking addresses.
+    """
 
     def __init__(
         self,
@@ -47,24 +47,25 @@ class Fetcher:
         resolve: bool = True,
     ) -> None:
         self.config = config
-        self._resolve = resolve and transport is None
+        check = resolve and not config.allow_private_networks
         self._all = asyncio.Semaphore(config.concurrency)
         self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(config.per_host)
         )
         self._client = httpx.AsyncClient(
-            transport=transport,
+            transport=transport
+            or GuardedTransport(check=check, max_connections=config.concurrency),
             timeout=httpx.Timeout(config.timeout, connect=config.connect_timeout),
-            limits=httpx.Limits(max_connections=config.concurrency),
             headers={
                 "User-Agent": config.user_agent,
                 "Accept": "application/atom+xml, application/rss+xml, application/rdf+xml, "
                 "application/feed+json, application/xml;q=0.9, text/xml;q=0.9, "
                 "application/json;q=0.8, */*;q=0.5",
+                "Accept-Encoding": ACCEPT_ENCODING,
             },
             follow_redirects=True,
             max_redirects=MAX_REDIRECTS,
-            event_hooks={"request": [self._guard], "response": [self._check_peer]},
+            trust_env=False,
         )
 
     async def __aenter__(self) -> Self:
@@ -93,6 +94,12 @@ class Fetcher:
                 return await asyncio.wait_for(self._get(source.id, url, headers), timeout=total)
         except FetchError:
             raise
+        except AddressRefused as exc:
+            raise FetchError(
+                source.id,
+                f"{exc}; set fetch.allow_private_networks = true to allow",
+                kind="refused-address",
+            ) from None
         except TimeoutError:
             raise FetchError(
                 source.id,
@@ -120,7 +127,7 @@ class Fetcher:
                 f"refused a non-http(s) URL on the way from {url}: {exc}",
                 kind="refused-scheme",
             ) from exc
-        except (httpx.RemoteProtocolError, httpx.DecodingError) as exc:
+        except httpx.RemoteProtocolError as exc:
             raise FetchError(
                 source.id, f"broken answer from {host}: {exc}", kind="protocol"
             ) from exc
@@ -157,68 +164,42 @@ class Fetcher:
                     kind="too-large",
                     status=200,
                 )
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in response.aiter_bytes():  # decoded: the cap also stops gzip bombs
-                size += len(chunk)
-                if size > limit:
-                    raise FetchError(
-                        source_id,
-                        f"body is over fetch.max_bytes ({limit} bytes)",
-                        kind="too-large",
-                        status=200,
-                    )
-                chunks.append(chunk)
+            body = await self._read(source_id, response)
             return FetchResult(
                 source_id,
                 200,
                 str(response.url),
-                b"".join(chunks),
+                body,
                 etag=response.headers.get("etag"),
                 last_modified=response.headers.get("last-modified"),
                 headers=dict(response.headers),
                 permanent_redirect=redirect,
             )
 
-    async def _check_peer(self, response: httpx.Response) -> None:
-        """The address actually connected to must be public too: a DNS answer can change
-        between the guard's lookup and the connection (rebinding)."""
-        if self.config.allow_private_networks or not self._resolve:
-            return
-        stream = response.extensions.get("network_stream")
-        peer = stream.get_extra_info("server_addr") if stream is not None else None
-        if peer and not is_public_address(str(peer[0])):
-            await response.aclose()
-            source_id = str(response.request.extensions.get("source_id", response.url.host))
-            raise FetchError(
-                source_id,
-                f"refused {response.url.host}: connected to {peer[0]}, not a public address "
-                "(the name resolved differently when checked); set "
-                "fetch.allow_private_networks = true to allow",
-                kind="refused-address",
-            )
-
-    async def _guard(self, request: httpx.Request) -> None:
-        """Refuse private, loopback and link-local addresses unless the config allows them."""
-        if self.config.allow_private_networks or not self._resolve:
-            return
-        host = request.url.host
-        source_id = str(request.extensions.get("source_id", host))
+    async def _read(self, source_id: str, response: httpx.Response) -> bytes:
+        """The decoded body: the wire bytes and every decoded layer each stay within
+        fetch.max_bytes; decompression runs in a worker thread, a chunk at a time."""
+        limit = self.config.max_bytes
         try:
-            infos = await asyncio.get_running_loop().getaddrinfo(
-                host, request.url.port or 443, type=socket.SOCK_STREAM
-            )
-        except OSError as exc:
-            raise FetchError(source_id, f"cannot resolve {host}: {exc}", kind="dns") from exc
-        for info in infos:
-            address = str(info[4][0])
-            if not is_public_address(address):
-                raise FetchError(
-                    source_id,
-                    f"refused {host} ({address}): not a public address; "
-                    "set fetch.allow_private_networks = true to allow",
-                    kind="refused-address",
+            decoder = BodyDecoder(codings(response.headers.get("content-encoding", "")), limit)
+            chunks: list[bytes] = []
+            received = 0
+            async for raw in response.aiter_raw():
+                received += len(raw)
+                if received > limit:
+                    raise BodyRefused("too-large", f"body is over fetch.max_bytes ({limit} bytes)")
+                chunks.append(
+                    raw if decoder.identity else await asyncio.to_thread(decoder.feed, raw)
                 )
+            if not decoder.identity:
+                chunks.append(await asyncio.to_thread(decoder.flush))
+        except BodyRefused as exc:
+            if exc.kind == "too-large":
+                raise FetchError(source_id, str(exc), kind=exc.kind, status=200) from exc
+            raise FetchError(
+                source_id, f"broken answer from {response.url.host}: {exc}", kind=exc.kind
+            ) from exc
+        return b"".join(chunks)
 
 
 def _connect_error(source_id: str, host: str, exc: httpx.ConnectError) -> FetchError:

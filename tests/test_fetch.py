@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import socket
 import time
+import zlib
+from collections.abc import Callable
 
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from syndicate.config import FetchConfig
+from syndicate.decode import BodyDecoder, BodyRefused, codings
 from syndicate.errors import FetchError
 from syndicate.fetch import Fetcher, is_public_address
 from syndicate.models import FetchResult, SourceState
@@ -151,3 +155,104 @@ def test_connection_refused_is_a_fetch_error() -> None:
 
     with pytest.raises(FetchError, match="cannot connect"):
         fetch(SourceState("s", f"http://127.0.0.1:{free_port()}/feed"))
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("64:ff9b::7f00:1", False),  # NAT64 of 127.0.0.1
+        ("64:ff9b::a9fe:a9fe", False),  # NAT64 of 169.254.169.254
+        ("64:ff9b::5db8:d822", True),  # NAT64 of 93.184.216.34
+        ("64:ff9b:1::c0a8:1", False),  # local-use NAT64, /96 form, of 192.168.0.1
+        ("64:ff9b:1:a00:1::5db8:d822", False),  # /48 form would carry 10.0.1.0
+        ("64:ff9b:1::5db8:d822", True),
+        ("2002:7f00:1::1", False),  # 6to4 of 127.0.0.1
+        ("2002:c0a8:101::1", False),  # 6to4 of 192.168.1.1
+        ("2002:5db8:d822::1", True),
+        ("::127.0.0.1", False),  # IPv4-compatible
+        ("::10.0.0.1", False),
+        ("::93.184.216.34", True),
+        ("::", False),
+        ("::ffff:93.184.216.34", True),
+    ],
+)
+def test_ipv6_addresses_are_judged_by_the_ipv4_they_carry(address: str, public: bool) -> None:
+    assert is_public_address(address) is public
+
+
+def test_only_decodable_codings_are_offered(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/feed").respond_with_data(b"<rss/>")
+    fetch(SourceState("s", httpserver.url_for("/feed")))
+    (request,) = [request for request, _ in httpserver.log if request.path == "/feed"]
+    assert request.headers["Accept-Encoding"] == "gzip, deflate"
+
+
+@pytest.mark.parametrize(
+    ("coding", "encode"),
+    [
+        ("gzip, gzip", lambda body: gzip.compress(gzip.compress(body))),
+        ("deflate", zlib.compress),
+        ("deflate", lambda body: zlib.compress(body)[2:-4]),  # raw deflate, no zlib header
+        ("identity, gzip", gzip.compress),
+    ],
+)
+def test_encoded_bodies_are_decoded(
+    httpserver: HTTPServer, coding: str, encode: Callable[[bytes], bytes]
+) -> None:
+    feed = b"<rss>" + b"<item>x</item>" * 10_000 + b"</rss>"
+    httpserver.expect_request("/feed").respond_with_data(
+        encode(feed), headers={"Content-Encoding": coding}
+    )
+    assert fetch(SourceState("s", httpserver.url_for("/feed"))).body == feed
+
+
+def test_an_unsupported_coding_is_refused_clearly(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/br").respond_with_data(
+        b"\x1b\x00", headers={"Content-Encoding": "br"}
+    )
+    with pytest.raises(FetchError, match="Content-Encoding br is not supported") as caught:
+        fetch(SourceState("s", httpserver.url_for("/br")))
+    assert caught.value.kind == "protocol"
+
+
+def test_broken_gzip_is_a_protocol_error(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/gz").respond_with_data(
+        b"not gzip at all", headers={"Content-Encoding": "gzip"}
+    )
+    with pytest.raises(FetchError, match="broken gzip data") as caught:
+        fetch(SourceState("s", httpserver.url_for("/gz")))
+    assert caught.value.kind == "protocol"
+
+
+def test_each_decoded_layer_stops_at_the_cap() -> None:
+    bomb = gzip.compress(gzip.compress(b"\0" * (8 * 1024 * 1024)))
+    decoder = BodyDecoder(codings("gzip, gzip"), 1000)
+    produced: list[bytes] = []
+    with pytest.raises(BodyRefused, match=r"over fetch\.max_bytes \(1000 bytes\)") as caught:
+        for start in range(0, len(bomb), 64):
+            produced.append(decoder.feed(bomb[start : start + 64]))
+    assert caught.value.kind == "too-large" and sum(map(len, produced)) <= 1000
+
+
+def test_a_name_that_does_not_resolve_is_a_dns_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def no_answer(*args: object, **kwargs: object) -> object:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(asyncio.BaseEventLoop, "getaddrinfo", no_answer)
+    with pytest.raises(FetchError, match=r"cannot resolve nowhere\.example") as caught:
+        fetch(SourceState("s", "http://nowhere.example/feed"), FetchConfig())
+    assert caught.value.kind == "dns"
+
+
+def test_proxies_from_the_environment_are_not_used(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from .conftest import free_port
+
+    nowhere = f"http://127.0.0.1:{free_port()}"  # a proxy there would refuse the connection
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
+        monkeypatch.setenv(name, nowhere)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    httpserver.expect_request("/feed").respond_with_data(b"<rss/>")
+    assert fetch(SourceState("s", httpserver.url_for("/feed"))).body == b"<rss/>"
