@@ -8,11 +8,13 @@ operator token is read from the environment variable that ``operator_token_env``
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from syndicate.configcheck import Checker, parse_duration
+from syndicate.tomlpos import KeyPath
 
 __all__ = ["SERVER_KEYS", "PartnerConfig", "ServerConfig", "read_partners", "read_server"]
 
@@ -24,6 +26,8 @@ SERVER_KEYS = {
     "cors_origins",
     "operator_token_env",
     "health_max_age",
+    "metrics_partner_labels",
+    "trusted_proxies",
 }
 _PARTNER_KEYS = {"id", "token_sha256", "requests_per_minute", "burst", "topics"}
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -43,6 +47,12 @@ class ServerConfig:
     operator_token_env: str = "SYNDICATE_OPERATOR_TOKEN"
     #: /healthz answers 503 when the last successful poll cycle is older than this, seconds
     health_max_age: float = 30 * 60.0
+    #: /metrics names each partner in syndicate_partner_requests_total (off: by outcome only,
+    #: so whoever can read /metrics does not learn who the partners are)
+    metrics_partner_labels: bool = False
+    #: addresses or networks of reverse proxies whose X-Forwarded-Proto is believed (the
+    #: operator cookie is Secure when the request reached the proxy over https)
+    trusted_proxies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,7 +94,31 @@ def read_server(check: Checker, t: dict[str, Any]) -> ServerConfig:
         health_max_age=check.value(
             t, (*key, "health_max_age"), ServerConfig.health_max_age, parse_duration
         ),
+        metrics_partner_labels=check.boolean(
+            t, (*key, "metrics_partner_labels"), ServerConfig.metrics_partner_labels
+        ),
+        trusted_proxies=_trusted_proxies(check, t, (*key, "trusted_proxies")),
     )
+
+
+def _trusted_proxies(check: Checker, t: dict[str, Any], key: KeyPath) -> tuple[str, ...]:
+    """Each entry an IP address or network (``"127.0.0.1"``, ``"10.0.0.0/8"``, ``"::1"``);
+    a network with host bits set (``"10.1.2.3/8"``) is refused, as uvicorn would ignore it."""
+    proxies = check.strings(t, key, ServerConfig.trusted_proxies)
+    raw = t.get("trusted_proxies")
+    for i, proxy in enumerate(raw if isinstance(raw, list) else []):
+        if not isinstance(proxy, str):
+            continue  # check.strings reported it
+        try:
+            ipaddress.ip_network(proxy)
+        except ValueError as exc:
+            check.problem(
+                (*key, i),
+                'expected an IP address or network like "127.0.0.1" or "10.0.0.0/8" (the '
+                f"proxy's address as the server sees it, not a host name), got {proxy!r}"
+                + (f": {exc}" if "host bits" in str(exc) else ""),
+            )
+    return proxies
 
 
 def read_partners(

@@ -1,9 +1,13 @@
 """Prometheus metrics of this process, served at /metrics.
 
 The worker records each cycle (:func:`record_cycle`); the server records each request
-(:func:`record_request`) and partner access is read from the partner gate when scraped.
-One registry per process: with ``syndicate run`` it holds both the worker's and the
-server's; with ``serve`` and ``worker`` in separate processes, each exposes its own.
+(:func:`record_request`) and each request with a partner's token
+(:func:`record_partner_request`). Partner names are labels only when
+``server.metrics_partner_labels`` is on: /metrics is usually readable by more people than
+/status, and the list of partners is business information.
+
+One registry per process: with ``syndicate run`` it holds both the worker's and the server's;
+with ``serve`` and ``worker`` in separate processes, each exposes its own.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from prometheus_client.registry import Collector
 
 from syndicate.pipeline import CycleReport, Outcome
 
-__all__ = ["REGISTRY", "record_cycle", "record_request"]
+__all__ = ["REGISTRY", "record_cycle", "record_partner_request", "record_request"]
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 disable_created_metrics()  # type: ignore[no-untyped-call]  # no *_created series: noise
@@ -86,14 +90,37 @@ class _RequestCounts(Collector):
         yield family
 
 
+class _PartnerCounts(Collector):
+    """Requests with a partner's token, by partner (None: not named) and outcome; a plain
+    dict, like :class:`_RequestCounts`. Unnamed counts have the ``outcome`` label only."""
+
+    NAME = "syndicate_partner_requests"
+
+    def __init__(self) -> None:
+        self.counts: dict[tuple[str | None, str], int] = {}
+
+    def collect(self) -> Iterator[Metric]:
+        family = CounterMetricFamily(
+            self.NAME,
+            "Requests with a partner's token, by outcome (served, limited, forbidden) and, "
+            "when server.metrics_partner_labels is on, by partner.",
+            labels=["outcome"],
+        )
+        ordered = sorted(self.counts.items(), key=lambda kv: (kv[0][0] or "", kv[0][1]))
+        for (partner, outcome), count in ordered:
+            labels = (
+                {"outcome": outcome}
+                if partner is None
+                else {"partner": partner, "outcome": outcome}
+            )
+            family.add_sample(f"{self.NAME}_total", labels, count)
+        yield family
+
+
 _REQUESTS = _RequestCounts()
 REGISTRY.register(_REQUESTS)
-PARTNER_REQUESTS = Counter(
-    "syndicate_partner_requests",
-    "Requests with a partner's token, by partner and outcome (served, limited, forbidden).",
-    ["partner", "outcome"],
-    registry=REGISTRY,
-)
+_PARTNER_REQUESTS = _PartnerCounts()
+REGISTRY.register(_PARTNER_REQUESTS)
 
 
 def record_cycle(cycle: CycleReport, *, engine: str | None = None) -> None:
@@ -116,3 +143,11 @@ def record_request(status: int) -> None:
     """Count one HTTP answer (from the event loop's thread)."""
     counts = _REQUESTS.counts
     counts[status] = counts.get(status, 0) + 1
+
+
+def record_partner_request(partner: str | None, outcome: str) -> None:
+    """Count one request with a partner's token (from the event loop's thread); ``partner``
+    is None when partners are not to be named in /metrics."""
+    counts = _PARTNER_REQUESTS.counts
+    key = (partner, outcome)
+    counts[key] = counts.get(key, 0) + 1

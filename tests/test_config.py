@@ -232,3 +232,24 @@ def test_lease_must_outlast_a_fetch(tmp_path: Path) -> None:
     path = write_config(tmp_path, '[fetch]\ntotal_timeout = "2m"\n[schedule]\nlease = "3m"\n')
     (problem,) = problems_of(path)
     assert problem.startswith("config.toml:4: schedule.lease: must be at least twice")
+
+
+def test_server_hardening_keys(tmp_path: Path) -> None:
+    path = write_config(
+        tmp_path,
+        '[server]\nmetrics_partner_labels = "yes"\n'
+        'trusted_proxies = ["127.0.0.1", "10.0.0.0/8", "::1", "nginx.local", 3]\n',
+    )
+    assert problems_of(path) == [
+        'config.toml:2: server.metrics_partner_labels: expected true or false, got "yes"',
+        "config.toml:3: server.trusted_proxies[3]: expected an IP address or network like "
+        '"127.0.0.1" or "10.0.0.0/8" (the proxy\'s address as the server sees it, not a host '
+        "name), got 'nginx.local'",
+        "config.toml:3: server.trusted_proxies[4]: expected a string, got 3 (an integer)",
+    ]
+    path = write_config(tmp_path, '[server]\ntrusted_proxies = ["10.1.2.3/8"]\n')
+    assert problems_of(path)[0].endswith("got '10.1.2.3/8': 10.1.2.3/8 has host bits set")
+    path = write_config(tmp_path, '[server]\ntrusted_proxies = ["127.0.0.1", "fd00::/8"]\n')
+    server = load_config(path, env={}).server
+    assert server.trusted_proxies == ("127.0.0.1", "fd00::/8")
+    assert server.metrics_partner_labels is False

@@ -8,11 +8,14 @@
   /metrics          Prometheus metrics (``syndicate.metrics``)
 
 Feed requests skip Starlette's routing: they are most of the traffic, and most of them end
-in a 304.
+in a 304. Every other answer carries the page headers (``headers.PAGE_HEADERS``: a CSP,
+nosniff, no framing). /healthz is public, so it gives a reason without the database's own
+error text (which can hold host names, user names, SQL); the log has the detail.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -37,14 +40,17 @@ from starlette.types import Message, Receive, Scope, Send
 
 from syndicate.config import Config
 from syndicate.errors import StorageError
-from syndicate.metrics import PARTNER_REQUESTS, REGISTRY, record_request
+from syndicate.metrics import REGISTRY, record_partner_request, record_request
 from syndicate.server.files import Answer, FeedFiles, send_answer
+from syndicate.server.headers import PAGE_HEADERS, is_https
 from syndicate.server.operator import (
     COOKIE,
+    SESSION_SECONDS,
     OperatorStatus,
     check_operator,
     operator_status,
     select_sources,
+    session_value,
     status_page,
 )
 from syndicate.server.partners import PartnerGate
@@ -55,11 +61,14 @@ from syndicate.terms import TermBase, load_term_base
 __all__ = ["DEMO_DIR", "SyndicateApp", "create_app"]
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
+_PAGE_HEADERS = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in PAGE_HEADERS]
+log = logging.getLogger(__name__)
 
 
 class SyndicateApp:
     """The ASGI app. ``config`` is replaced when the config is reloaded; ``state.terms``
-    (a callable) gives the term base the worker uses, when there is one."""
+    (a callable) gives the term base the worker uses, when there is one. ``clock`` measures
+    uptime; ``wall_clock`` (Unix seconds) dates operator sessions."""
 
     def __init__(
         self,
@@ -68,15 +77,15 @@ class SyndicateApp:
         *,
         env: Mapping[str, str] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         config.output_dir.mkdir(parents=True, exist_ok=True)
         self.storage = storage
         self.env = os.environ if env is None else env
         self.started = clock()
         self._clock = clock
-        self.gate = PartnerGate(
-            clock, on_access=lambda pid, outcome: PARTNER_REQUESTS.labels(pid, outcome).inc()
-        )
+        self._wall_clock = wall_clock
+        self.gate = PartnerGate(clock, on_access=self._count_partner)
         self.site = Starlette(
             routes=[
                 Route("/", self.root),
@@ -99,6 +108,10 @@ class SyndicateApp:
     def _config(self) -> Config:
         return self.config
 
+    def _count_partner(self, partner_id: str, outcome: str) -> None:
+        named = self.config.server.metrics_partner_labels  # read per request: reloads apply
+        record_partner_request(partner_id if named else None, outcome)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             answer = self.answer_file(scope)
@@ -109,6 +122,7 @@ class SyndicateApp:
             async def counted(message: Message) -> None:
                 if message["type"] == "http.response.start":
                     record_request(int(message["status"]))
+                    message = _with_page_headers(message)
                 await send(message)
 
             await self.site(scope, receive, counted)
@@ -169,14 +183,7 @@ class SyndicateApp:
                 [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
             )
             response = RedirectResponse(f"/status{'?' + rest if rest else ''}", status_code=303)
-            response.set_cookie(
-                COOKIE,
-                request.query_params["token"],
-                httponly=True,
-                samesite="strict",
-                path="/",
-                secure=request.url.scheme == "https",
-            )
+            self._start_session(request, response)
             return response
         snapshot = await run_in_threadpool(self._snapshot)
         health, sort = request.query_params.get("health"), request.query_params.get("sort")
@@ -195,6 +202,29 @@ class SyndicateApp:
             data["sources"] = [s.to_json() for s in select_sources(snapshot.sources, health, sort)]
         return JSONResponse(data, headers={"Cache-Control": "no-store"})
 
+    def _start_session(self, request: Request, response: Response) -> None:
+        """Set the session cookie (never the token itself: ``operator.session_value``);
+        Secure when the browser came over https, directly or through a trusted proxy."""
+        config = self._config()
+        token = self.env.get(config.server.operator_token_env, "")
+        expires = int(self._wall_clock()) + SESSION_SECONDS
+        client = request.client.host if request.client else None
+        secure = is_https(
+            request.url.scheme,
+            client,
+            request.headers.getlist("x-forwarded-proto"),
+            config.server.trusted_proxies,
+        )
+        response.set_cookie(
+            COOKIE,
+            session_value(token, expires),
+            max_age=SESSION_SECONDS,
+            httponly=True,
+            samesite="strict",
+            path="/",
+            secure=secure,
+        )
+
     def _operator(self, request: Request) -> Response | None:
         if self.storage is None:
             return PlainTextResponse("no database: the status pages need one\n", status_code=503)
@@ -204,6 +234,7 @@ class SyndicateApp:
             request.headers.get("authorization"),
             request.query_params.get("token"),
             request.cookies.get(COOKIE),
+            self._wall_clock(),
         )
         if problem is None:
             return None
@@ -238,7 +269,8 @@ class SyndicateApp:
             self.storage.ping()
             cycles = self.storage.worker_cycles()
         except StorageError as exc:
-            return _health(503, f"database unreachable: {exc}")
+            log.warning("/healthz: the database does not answer: %s", exc)
+            return _health(503, "database unreachable")
         successes = [c.last_success_at for c in cycles if c.last_success_at is not None]
         limit = config.server.health_max_age
         if not successes:
@@ -254,6 +286,14 @@ class SyndicateApp:
 
     def metrics(self, request: Request) -> Response:
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+
+def _with_page_headers(message: Message) -> Message:
+    """``http.response.start`` with the page headers added (those it lacks)."""
+    headers = list(message.get("headers", []))
+    present = {name.lower() for name, _ in headers}
+    headers += [(name, value) for name, value in _PAGE_HEADERS if name not in present]
+    return {**message, "headers": headers}
 
 
 def _health(status: int, message: str, age: float | None = None) -> JSONResponse:

@@ -6,13 +6,21 @@ the translation queue and budget, the glossary with its problems, partners' acce
 WebSub pings still to send.
 
 The token is the value of the environment variable ``server.operator_token_env`` names;
-it is accepted as ``Authorization: Bearer``, as ``?token=`` (which sets an HttpOnly cookie
-and redirects to the same page without it, so the token leaves the address bar and the
-logs), or as that cookie. Without the variable set, the pages are off.
+it is accepted as ``Authorization: Bearer`` or as ``?token=``, which redirects to the same
+page without it (so the token leaves the address bar and the logs) and sets a session
+cookie. Without the variable set, the pages are off.
+
+The cookie never holds the token: it holds an expiry and an HMAC-SHA256 of it under a key
+derived from the token (:func:`session_value`), so a cookie that leaks (a shared browser
+profile, a backup, a proxy that logs cookies) opens the pages for at most
+:data:`SESSION_SECONDS` and gives nothing that works as a Bearer token or on ``?token=``.
+Every node with the same token accepts the same cookie; changing the token ends every
+session at once.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,14 +40,18 @@ from syndicate.translate.report import TranslationStatusReport, translation_stat
 
 __all__ = [
     "COOKIE",
+    "SESSION_SECONDS",
     "OperatorStatus",
     "check_operator",
     "operator_status",
     "select_sources",
+    "session_value",
     "status_page",
 ]
 
 COOKIE = "syndicate_operator"
+#: how long the cookie set by ``/status?token=…`` opens the pages
+SESSION_SECONDS = 12 * 3600
 SORTS = ("health", "id", "articles", "next_poll")
 
 
@@ -101,8 +113,10 @@ def check_operator(
     authorization: str | None,
     query_token: str | None,
     cookie: str | None,
+    now: float,
 ) -> tuple[int, str] | None:
-    """None when the request carries the operator token; else (status, message)."""
+    """None when the request carries the operator token (or, in the cookie, a session made
+    from it that has not expired at ``now``, Unix seconds); else (status, message)."""
     expected = env.get(config.server.operator_token_env, "")
     if not expected:
         return (
@@ -110,11 +124,36 @@ def check_operator(
             f"the status pages are off: set {config.server.operator_token_env} in the "
             "server's environment to a secret, then open /status?token=<that secret>",
         )
-    given = bearer_token(authorization) or query_token or cookie
-    if not given:
+    given = bearer_token(authorization) or query_token
+    if given:
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            return 401, "wrong operator token"
+        return None
+    if not cookie:
         return 401, "the operator token is needed: /status?token=<token> or a Bearer header"
-    if not hmac.compare_digest(given.encode(), expected.encode()):
-        return 401, "wrong operator token"
+    return _check_session(expected, cookie, now)
+
+
+def session_value(token: str, expires: int) -> str:
+    """The cookie value of a session ending at ``expires`` (Unix seconds):
+    ``<expires>.<hex HMAC-SHA256 of "session:<expires>">`` under a key derived from ``token``."""
+    return f"{expires}.{_session_mac(token, expires)}"
+
+
+def _session_mac(token: str, expires: int) -> str:
+    key = hashlib.sha256(b"syndicate operator session\x00" + token.encode("utf-8")).digest()
+    return hmac.new(key, f"session:{expires}".encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def _check_session(token: str, cookie: str, now: float) -> tuple[int, str] | None:
+    expires_text, _, mac = cookie.partition(".")
+    if not expires_text.isascii() or not expires_text.isdigit() or len(expires_text) > 12:
+        return 401, "not an operator session: open /status?token=<token> again"
+    expires = int(expires_text)
+    if not hmac.compare_digest(mac.encode(), _session_mac(token, expires).encode()):
+        return 401, "not an operator session: open /status?token=<token> again"
+    if expires <= now:
+        return 401, "the operator session has expired: open /status?token=<token> again"
     return None
 
 

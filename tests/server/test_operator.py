@@ -61,11 +61,14 @@ def test_status_needs_the_operator_token(site: Site) -> None:
     login = site.get(f"/status?token={OPERATOR_TOKEN}&health=failing")
     assert login.status_code == 303 and login.headers["location"] == "/status?health=failing"
     cookie = login.headers["set-cookie"]
-    assert "HttpOnly" in cookie and "SameSite=strict" in cookie
-    page = site.get(
-        "/status?health=failing", headers={"Cookie": f"syndicate_operator={OPERATOR_TOKEN}"}
-    )
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Max-Age=43200" in cookie
+    session = login.cookies["syndicate_operator"]
+    assert OPERATOR_TOKEN not in session  # a session made from the token, not the token
+    page = site.get("/status?health=failing", headers={"Cookie": f"syndicate_operator={session}"})
     assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    # the token itself is no session
+    raw = site.get("/status", headers={"Cookie": f"syndicate_operator={OPERATOR_TOKEN}"})
+    assert raw.status_code == 401
 
 
 def test_status_pages_are_off_without_a_token_in_the_environment(tmp_path: Path) -> None:
@@ -178,3 +181,21 @@ def test_metrics_count_requests_cycles_and_partners(site: Site) -> None:
         ("syndicate_cycle_duration_seconds_count", 1),
     ):
         assert value(text, name) - value(before, name) == delta, name
+
+
+def test_the_session_cookie_is_secure_only_behind_a_trusted_proxy(tmp_path: Path) -> None:
+    """Over real HTTP, with uvicorn told to trust the same proxies as the config (as
+    ``syndicate run`` should configure it): X-Forwarded-Proto counts only from them."""
+    secure = {}
+    for trusted in ((), ("127.0.0.1",)):
+        config = build_config(tmp_path)
+        config = replace(config, server=replace(config.server, trusted_proxies=trusted))
+        storage = open_storage(config.database_url)
+        app = create_app(config, storage, env={"SYNDICATE_OPERATOR_TOKEN": OPERATOR_TOKEN})
+        with serve(app, forwarded_allow_ips=list(trusted)) as base:
+            login = httpx.get(
+                f"{base}/status?token={OPERATOR_TOKEN}", headers={"X-Forwarded-Proto": "https"}
+            )
+        storage.close()
+        secure[trusted] = "secure" in login.headers["set-cookie"].lower()
+    assert secure == {(): False, ("127.0.0.1",): True}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from syndicate.config import load_config
@@ -73,8 +74,15 @@ def test_the_rate_limit_answers_429_with_retry_after_then_lets_the_partner_back(
     assert partners["tokyo-office"]["served"] >= 6 and partners["tokyo-office"]["limited"] >= 2
     assert partners["tokyo-office"]["topics"]["startups"] >= 6
     assert partners["mobility-desk"]["served"] == 1
+    # /metrics counts them by outcome; partners are named only when the config says so
     metrics = site.get("/metrics").text
-    assert 'syndicate_partner_requests_total{outcome="limited",partner="tokyo-office"}' in metrics
+    assert 'syndicate_partner_requests_total{outcome="limited"}' in metrics
+    assert "tokyo-office" not in metrics
+    server = replace(site.config.server, metrics_partner_labels=True)
+    site.app.config = replace(site.config, server=server)
+    site.get(PRIVATE, headers=bearer(PARTNER_TOKEN))  # served or limited: counted by name
+    metrics = site.get("/metrics").text
+    assert ',partner="tokyo-office"} 1.0' in metrics
 
 
 def test_the_bucket_refills_at_the_configured_rate(tmp_path: Path) -> None:
