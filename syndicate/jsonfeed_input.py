@@ -7,6 +7,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from syndicate.safe import link_url
+
 __all__ = ["JsonFeed", "read_json_feed"]
 
 VERSION_PREFIX = "https://jsonfeed.org/version/"
@@ -39,6 +41,12 @@ def read_json_feed(body: bytes) -> JsonFeed | None:
         _entry(item, feed["language"]) for item in (items if isinstance(items, list) else [])
     ]
     return JsonFeed(version, feed, [e for e in entries if e is not None])
+
+
+def _link(item: dict[str, Any]) -> str:
+    """``url``, else ``external_url`` when only that one is a link a reader may follow."""
+    url, external = _text(item.get("url")), _text(item.get("external_url"))
+    return external if external and link_url(external) and not link_url(url) else url or external
 
 
 def _text(value: Any) -> str:
@@ -75,7 +83,7 @@ def _entry(item: Any, feed_language: str) -> dict[str, Any] | None:
     )
     entry: dict[str, Any] = {
         "id": str(item.get("id") or ""),
-        "link": _text(item.get("url")) or _text(item.get("external_url")),
+        "link": _link(item),
         "title": _text(item.get("title")),
         "summary": _text(item.get("summary")),
         "content": content,

@@ -235,6 +235,8 @@ class StoredArticle:
     translator: str | None = None
     #: the original's URL, for a translation (``article.link`` may be the same)
     original_link: str | None = None
+    #: the id feeds publish, when storage gave it one (see :mod:`syndicate.safe`)
+    entry_id: str | None = None
 
     @property
     def sort_date(self) -> datetime:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urljoin
 
 import feedparser
 import nh3
@@ -24,6 +25,14 @@ from syndicate.encoding import normalize_encoding
 from syndicate.jsonfeed_input import read_json_feed
 from syndicate.language import detect_language
 from syndicate.models import Article, Enclosure
+from syndicate.safe import (
+    LINK_SCHEMES,
+    NOT_XML_CHAR,
+    bounded_guid,
+    link_url,
+    media_url,
+    safe_article,
+)
 
 __all__ = [
     "ParsedFeed",
@@ -34,13 +43,10 @@ __all__ = [
     "sanitize_html",
 ]
 
-_ALLOWED_SCHEMES = {"http", "https", "mailto"}
-#: characters XML 1.0 forbids (C0 controls but tab, LF and CR; surrogates; U+FFFE/U+FFFF):
-#: one of them in a title would make every feed carrying it unwritable
-_NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 #: the longest title, author or category kept (a 10 MB title is a hostile feed)
 MAX_TITLE = 1000
 MAX_NAME = 200
+_HAS_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 # ASCII white space only: an ideographic space (U+3000) in a Japanese title is typography.
 _SPACE_RE = re.compile(r"[ \t\r\n\f\v]+")
 
@@ -59,19 +65,21 @@ class ParsedFeed:
     problem: str | None
     #: the format feedparser recognised (rss20, atom10, ...), "" when it recognised none
     version: str = ""
+    #: URLs dropped from entries: not http(s) (or mailto, for links), or not URLs at all
+    refused_urls: int = 0
 
 
 def sanitize_html(value: str) -> str:
     """HTML safe to republish: no scripts, event handlers, styles or javascript: URLs, and
     no character XML cannot carry."""
-    clean = nh3.clean(value, url_schemes=_ALLOWED_SCHEMES, link_rel="noopener noreferrer")
-    return _NOT_XML_RE.sub("", clean).strip()
+    clean = nh3.clean(value, url_schemes=set(LINK_SCHEMES), link_rel="noopener noreferrer")
+    return NOT_XML_CHAR.sub("", clean).strip()
 
 
 def plain_text(value: str, limit: int | None = None) -> str:
     """Text of an HTML fragment, entities decoded, whitespace collapsed, characters XML
     cannot carry dropped; cut at a word boundary to ``limit`` characters when given."""
-    text = _NOT_XML_RE.sub("", html.unescape(nh3.clean(value, tags=set())))
+    text = NOT_XML_CHAR.sub("", html.unescape(nh3.clean(value, tags=set())))
     text = _SPACE_RE.sub(" ", text).strip()
     return text if limit is None else _excerpt(text, limit)
 
@@ -98,11 +106,13 @@ def parse_feed(
     language: str | None = None,
     languages: Iterable[str] = (),
     fallback_language: str = "",
+    base_url: str | None = None,
 ) -> ParsedFeed:
     """Parse ``body``; ``language`` (declared by the source) wins over what the feed says.
 
     RSS and Atom go through feedparser; JSON Feed through :mod:`syndicate.jsonfeed_input`,
-    which gives the same shapes."""
+    which gives the same shapes. An entry's relative link is resolved against ``base_url``
+    (the URL the body came from); its guid is still made from the link as written."""
     json_feed = read_json_feed(body)
     result: Any
     corrected = None
@@ -119,13 +129,18 @@ def parse_feed(
     feed = result.get("feed", {})
     feed_lang = normalize_language(feed.get("language"), known)
     articles = []
+    refused = 0
     for entry in result.get("entries", []):
-        article = _article(entry, source_id, language or _entry_language(entry, known) or feed_lang)
-        if article is not None and not article.language:
+        lang = language or _entry_language(entry, known) or feed_lang
+        made = _article(entry, source_id, lang, base_url)
+        if made is None:
+            continue
+        article, dropped = made
+        refused += dropped
+        if not article.language:
             detected = detect_language(f"{article.title}\n{plain_text(article.summary)}")
             article = _with_language(article, detected or fallback_language, known)
-        if article is not None:
-            articles.append(article)
+        articles.append(article)
     problem = corrected
     if result.get("bozo"):
         exc = result.get("bozo_exception")
@@ -136,6 +151,7 @@ def parse_feed(
         bool(result.get("bozo")),
         problem,
         str(result.get("version") or ""),
+        refused,
     )
 
 
@@ -155,9 +171,17 @@ def _with_language(article: Article, language: str, known: list[str]) -> Article
     )
 
 
-def _article(entry: dict[str, Any], source_id: str, language: str | None) -> Article | None:
+def _article(
+    entry: dict[str, Any], source_id: str, language: str | None, base_url: str | None = None
+) -> tuple[Article, int] | None:
+    """The entry as a safe article (see :mod:`syndicate.safe`) and how many of its URLs were
+    refused, or None when it holds nothing a reader could use."""
     title = plain_text(entry.get("title") or "", MAX_TITLE)
-    link = (entry.get("link") or "").strip() or None
+    written = str(entry.get("link") or "").strip() or None
+    link = link_url(written)
+    if written and link is None and base_url and not _HAS_SCHEME.match(written):
+        link = link_url(urljoin(base_url, written))  # relative: resolved where it came from
+    refused = int(written is not None and link is None)
     summary = sanitize_html(entry.get("summary") or "")
     content = _best_content(entry) or summary
     if not summary and content:
@@ -187,7 +211,7 @@ def _article(entry: dict[str, Any], source_id: str, language: str | None) -> Art
     enclosures = _enclosures(entry)
     article = Article(
         source_id=source_id,
-        guid=_guid(entry, link, title, published or updated),
+        guid=_guid(entry, written, title, published or updated),
         link=link,
         title=title or _excerpt(plain_text(summary or content)) or link or "",
         summary=summary,
@@ -200,22 +224,17 @@ def _article(entry: dict[str, Any], source_id: str, language: str | None) -> Art
         enclosures=enclosures,
         image=_image(entry, enclosures),
     )
-    return replace(article, content_hash=article_hash(article))
-
-
-def _web_url(value: Any) -> str | None:
-    """An http(s) URL, or None (no javascript:, data: or relative leftovers)."""
-    url = str(value or "").strip()
-    return url if url.lower().startswith(("http://", "https://")) and " " not in url else None
+    article, dropped = safe_article(article)
+    return replace(article, content_hash=article_hash(article)), refused + dropped
 
 
 def _enclosures(entry: Mapping[str, Any]) -> tuple[Enclosure, ...]:
     """RSS <enclosure> and Atom rel="enclosure" links (feedparser lists both), once each."""
     found: dict[str, Enclosure] = {}
     for item in entry.get("enclosures") or []:
-        url = _web_url(item.get("href") or item.get("url"))
-        if url is None or url in found:
-            continue
+        url = str(item.get("href") or item.get("url") or "").strip()
+        if not url or url in found:
+            continue  # an unusable URL is left for safe_article, which counts it
         try:
             length = max(0, int(str(item.get("length") or 0).strip() or 0))
         except ValueError:
@@ -226,19 +245,20 @@ def _enclosures(entry: Mapping[str, Any]) -> tuple[Enclosure, ...]:
 
 def _image(entry: Mapping[str, Any], enclosures: tuple[Enclosure, ...]) -> str | None:
     """The entry's main image: Media RSS thumbnail or image content, an <image>, else the
-    first image enclosure."""
-    for item in entry.get("media_thumbnail") or []:
-        if url := _web_url(item.get("url")):
-            return url
-    for item in entry.get("media_content") or []:
-        if (item.get("medium") == "image" or str(item.get("type", "")).startswith("image/")) and (
-            url := _web_url(item.get("url"))
-        ):
-            return url
+    first image enclosure. The first usable URL among them; when none is usable, the first
+    one given (which :func:`syndicate.safe.safe_article` then drops, and counts)."""
+    candidates = [item.get("url") for item in entry.get("media_thumbnail") or []]
+    candidates += [
+        item.get("url")
+        for item in entry.get("media_content") or []
+        if item.get("medium") == "image" or str(item.get("type", "")).startswith("image/")
+    ]
     image = entry.get("image")
-    if isinstance(image, Mapping) and (url := _web_url(image.get("href") or image.get("url"))):
-        return url
-    return next((e.url for e in enclosures if e.type.startswith("image/")), None)
+    if isinstance(image, Mapping):
+        candidates.append(image.get("href") or image.get("url"))
+    candidates += [e.url for e in enclosures if e.type.startswith("image/")]
+    given = [c for c in candidates if isinstance(c, str) and c.strip()]
+    return next((url for c in given if (url := media_url(c))), given[0] if given else None)
 
 
 def article_hash(article: Article) -> str:
@@ -291,9 +311,9 @@ def _first_paragraph(content: str) -> str:
 def _guid(entry: Mapping[str, Any], link: str | None, title: str, date: datetime | None) -> str:
     """Feed id, else link, else a hash of title and date: stable across polls."""
     if ident := (entry.get("id") or "").strip():
-        return ident
+        return bounded_guid(ident)
     if link:
-        return link
+        return bounded_guid(link)
     seed = f"{title}\x00{date.isoformat() if date else ''}"
     return "sha256:" + hashlib.sha256(seed.encode()).hexdigest()
 

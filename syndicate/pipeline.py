@@ -221,6 +221,11 @@ async def run_cycle(
         except PublishError as exc:
             publish_error = str(exc)
             log.error("publishing failed, the feeds stay as they were until a retry: %s", exc)
+        except StorageError:
+            raise
+        except Exception as exc:  # a bug in publishing must not stop polling: retried next cycle
+            publish_error = f"internal error: {type(exc).__name__}: {exc}"
+            log.exception("publishing failed, the feeds stay as they were until a retry")
         publish_seconds = time.monotonic() - publish_started
     if config.publish.hub:  # changed feeds' pings, and earlier ones the hub refused
         await asyncio.to_thread(send_pings, storage, clock(), user_agent=config.fetch.user_agent)
@@ -304,6 +309,7 @@ async def _store(ctx: _Context, state: SourceState, fetched: FetchResult) -> Sou
             language=source.language,
             languages=config.service.languages,
             fallback_language=config.service.languages[0],
+            base_url=fetched.url,
         )
         if not partial and not parsed.articles and not parsed.version:
             raise FetchError(
@@ -318,6 +324,12 @@ async def _store(ctx: _Context, state: SourceState, fetched: FetchResult) -> Sou
                 state.id,
                 len(parsed.articles),
                 parsed.problem,
+            )
+        if parsed.refused_urls:
+            log.info(
+                "source %s: %d entry URLs dropped (not http(s) or mailto, or not URLs)",
+                state.id,
+                parsed.refused_urls,
             )
         articles = parsed.articles
         outcome = Outcome.NEW

@@ -135,9 +135,16 @@ timeout = "10s"
     assert duplicates == []
     assert outcomes[Outcome.NEW.value] > 2000
     # Every entry that parsing yields from the files that were stored is in the database once.
-    parsed_ok = {files[int(o.source_id[1:])] for o in report.sources if o.outcome is Outcome.NEW}
+    # Relative links are resolved against the URL a file was served from.
+    parsed_ok = {int(o.source_id[1:]) for o in report.sources if o.outcome is Outcome.NEW}
     expected = sum(
-        len({a.guid for a in parse_feed(_decoded(p), source_id="x").articles}) for p in parsed_ok
+        len(
+            {
+                a.guid
+                for a in parse_feed(_decoded(files[i]), source_id="x", base_url=urls[i]).articles
+            }
+        )
+        for i in parsed_ok
     )
     assert stored == expected
 

@@ -148,10 +148,12 @@ def test_fields_feedparser_leaves_as_none_are_read_as_empty() -> None:
     """Found by fuzz/parse_normalize.py: a mangled Atom entry gave ``summary = None``."""
     from syndicate.parse import _article
 
-    article = _article(
+    made = _article(
         {"title": None, "summary": None, "link": "https://example.org/a", "content": [{}]},
         "s",
         "it",
     )
-    assert article is not None and article.title == "https://example.org/a"
+    assert made is not None
+    article, refused = made
+    assert article.title == "https://example.org/a" and refused == 0
     assert article.summary == "" and article.content == ""

@@ -158,7 +158,7 @@ def test_record_poll_saves_validators_with_the_articles(storage: SqlStorage) -> 
 def test_failed_article_write_does_not_save_validators(storage: SqlStorage) -> None:
     """If storing the articles fails, the ETag must not be saved: a 304 would hide them forever."""
     storage.sync_sources([("s1", "http://a/feed", "en", True)])
-    broken = replace(article("g1"), title=None)  # type: ignore[arg-type]  # NOT NULL violated
+    broken = replace(article("g1"), content_hash=None)  # type: ignore[arg-type]  # NOT NULL
     with pytest.raises(sa.exc.IntegrityError):
         storage.record_poll(
             "s1", ok(), routed=[RoutedArticle(article("g0")), RoutedArticle(broken)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ from syndicate.models import (
     StoredArticle,
     UpsertResult,
 )
+from syndicate.safe import ENTRY_TAG, default_entry_id, own_entry_id, safe_article
 from syndicate.storage.common import StoreBase, as_utc, chunks, errors, insert
 from syndicate.storage.schema import article_terms, article_topics, articles
 
@@ -166,22 +168,31 @@ def upsert(
     New articles go in one batch with ``ON CONFLICT DO NOTHING RETURNING``: a row another
     writer inserted meanwhile is not returned, and is then compared like any stored one.
     Topics and mentions are written with new and changed articles, stamped ``version``.
+
+    Every article is made safe on its way in (:func:`syndicate.safe.safe_article`), whatever
+    parsed it, so that no stored article can fail to render. A new article whose guid is
+    an entry id another source already publishes gets an id of its own source's.
     """
     unique: dict[str, RoutedArticle] = {}
     for item in routed:  # the same entry twice in one feed: the first one wins
+        safe, _ = safe_article(item.article)
+        if safe is not item.article:
+            item = replace(item, article=safe)
         unique.setdefault(item.article.guid, item)
     existing = _existing(conn, source_id, list(unique))
+    new = [guid for guid in unique if guid not in existing]
+    taken = _taken_ids(conn, source_id, new)
     fresh = [
         {
             "source_id": source_id,
             "first_seen": now,
             "last_changed": now,
             "routing_version": version,
-            "sort_date": item.article.published or item.article.updated or now,
-            **_article_values(item.article),
+            "sort_date": unique[guid].article.published or unique[guid].article.updated or now,
+            "entry_id": own_entry_id(source_id, guid) if guid in taken else None,
+            **_article_values(unique[guid].article),
         }
-        for guid, item in unique.items()
-        if guid not in existing
+        for guid in new
     ]
     inserted: dict[str, int] = {}
     if fresh:
@@ -265,6 +276,19 @@ def _existing(conn: sa.Connection, source_id: str, guids: list[str]) -> dict[str
     return found
 
 
+def _taken_ids(conn: sa.Connection, source_id: str, guids: list[str]) -> set[str]:
+    """The guids among ``guids`` that would publish an entry id this source may not take:
+    one in syndicate's own tag space, or one another source's article already has."""
+    taken = {guid for guid in guids if guid.startswith(ENTRY_TAG)}
+    ids = [g for g in guids if g not in taken and default_entry_id(source_id, g) == g]
+    for chunk in chunks(ids, 500):
+        query = sa.select(articles.c.guid).where(
+            articles.c.guid.in_(chunk) & (articles.c.source_id != source_id)
+        )
+        taken |= set(conn.execute(query).scalars())
+    return taken
+
+
 def _lookup(conn: sa.Connection, source_id: str, guid: str) -> tuple[int, str]:
     query = sa.select(articles.c.id, articles.c.content_hash).where(
         (articles.c.source_id == source_id) & (articles.c.guid == guid)
@@ -345,5 +369,11 @@ def _stored_article(
         image=row["image"],
     )
     return StoredArticle(
-        row["id"], article, row["first_seen"], row["last_changed"], topics, mentions
+        row["id"],
+        article,
+        row["first_seen"],
+        row["last_changed"],
+        topics,
+        mentions,
+        entry_id=row["entry_id"],
     )

@@ -97,18 +97,19 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def upgrade(engine: Engine) -> str:
-    """Migrate to the newest schema; returns the revision reached. Safe to run from many workers."""
+def upgrade(engine: Engine, target: str = "head") -> str:
+    """Migrate to the newest schema (or to ``target``); returns the revision reached. Safe to
+    run from many workers."""
     try:
         with write_transaction(engine, contextlib.nullcontext()) as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(
                     sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK}
                 )
-            command.upgrade(_alembic_config(connection), "head")
+            command.upgrade(_alembic_config(connection), target)
     except sa.exc.OperationalError as exc:
         raise StorageError(f"cannot migrate {_redact(str(engine.url))}: {exc.orig}") from exc
-    return head_revision()
+    return head_revision() if target == "head" else target
 
 
 def _redact(url: str) -> str:

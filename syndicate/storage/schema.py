@@ -127,6 +127,9 @@ articles = Table(
     # 0004: the glossary + topics version the article's mentions and topics were computed with
     Column("routing_version", String(64), nullable=False, server_default=""),
     Index("ix_articles_routing_version", "routing_version"),
+    # 0009: the id feeds publish when it is not the default one (see syndicate.safe)
+    Column("entry_id", Text),
+    Index("ix_articles_guid", "guid"),
 )
 
 article_topics = Table(
