@@ -31,7 +31,7 @@ from syndicate.pipeline import (
     utcnow,
 )
 from syndicate.preview import check_source
-from syndicate.publish import publish_feeds
+from syndicate.publish import PublishReport, publish_feeds
 from syndicate.publish.websub import send_pings
 from syndicate.service import run_async, run_service, run_worker, serve
 from syndicate.status import source_statuses
@@ -181,6 +181,8 @@ def _print_cycle(report: CycleReport) -> None:
         f"{len(report.sources)} sources polled, {len(report.failed)} failed, "
         f"{written} feeds written in {report.seconds:.2f}s"
     )
+    if report.published:
+        _print_publish_problems(report.published)
     if report.publish_error:
         raise SyndicateError(
             f"publishing failed (the previous feeds are kept): {report.publish_error}"
@@ -221,6 +223,17 @@ def publish(
     typer.echo(
         f"{len(report.written)} feeds written, {report.unchanged} unchanged in {config.output_dir}"
     )
+    _print_publish_problems(report)
+
+
+def _print_publish_problems(report: PublishReport, most: int = 20) -> None:
+    """Entries left out and feeds not written, on stderr: at most ``most`` lines."""
+    lines = [str(note) for note in report.left_out]
+    lines += [f"{path} not written (the previous file stays): {why}" for path, why in report.failed]
+    for line in lines[:most]:
+        typer.echo(f"warning: {line}", err=True)
+    if len(lines) > most:
+        typer.echo(f"warning: and {len(lines) - most} more (see the log)", err=True)
 
 
 @app.command("serve")

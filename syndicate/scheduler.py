@@ -193,7 +193,10 @@ class Worker:
         """Metrics and the cycle's record; a failed publish makes the next cycle publish
         every feed, and counts as a failure for /healthz (the feeds are falling behind)."""
         self._failures, self._retry_at, self.last_error = 0, 0.0, None
-        self.republish = report.publish_error is not None
+        # a failed publish, or a feed that could not be rendered, is tried again in full
+        self.republish = report.publish_error is not None or bool(
+            report.published and report.published.failed
+        )
         record_cycle(report, engine=self.translator.engine.name if self.translator else None)
         finished = self.clock()
         ok = report.publish_error is None

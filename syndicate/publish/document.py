@@ -6,14 +6,53 @@ The publisher builds one per file; the renderers (``feedgen_adapter.py`` for Ato
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from syndicate.models import FeedFormat, StoredArticle
 
-__all__ = ["EPOCH", "FeedDocument"]
+__all__ = ["EPOCH", "FeedDocument", "LeftOut", "render_entries"]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+log = logging.getLogger("syndicate.publish")
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """An entry left out of one feed file because it could not be rendered. Sent by the
+    renderers to the publisher's report."""
+
+    #: the stored article's id
+    article_id: int
+    #: the feed file's URL
+    feed: str
+    #: what went wrong, as the renderer said it
+    reason: str
+
+    def __str__(self) -> str:
+        return f"article {self.article_id} left out of {self.feed}: {self.reason}"
+
+
+def render_entries(
+    doc: FeedDocument,
+    render: Callable[[StoredArticle], bytes],
+    left_out: list[LeftOut] | None = None,
+) -> list[bytes]:
+    """Each entry of ``doc`` rendered by ``render``, in order. An entry that fails to
+    render is left out (logged, and added to ``left_out``): one bad entry must never cost
+    the whole feed, or every feed that holds it."""
+    parts = []
+    for stored in doc.entries:
+        try:
+            parts.append(render(stored))
+        except Exception as exc:  # lxml, feedgen or an encoder refusing this entry's data
+            note = LeftOut(stored.id, doc.self_url, f"{type(exc).__name__}: {exc}"[:300])
+            log.warning("%s", note)
+            if left_out is not None:
+                left_out.append(note)
+    return parts
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,9 @@ from feedgen.util import formatRFC2822
 from lxml import etree
 
 from syndicate.models import FeedFormat, StoredArticle
-from syndicate.publish.document import FeedDocument
+from syndicate.publish.document import FeedDocument, LeftOut, render_entries
 from syndicate.publish.fragments import FragmentCache
+from syndicate.safe import default_entry_id
 
 __all__ = ["entry_id", "entry_tags", "render_feed"]
 
@@ -56,13 +57,13 @@ _ATOM_CLOSE = b"</feed>\n"
 _RSS_CLOSE = b"  </channel>\n</rss>\n"
 
 
-def render_feed(doc: FeedDocument) -> bytes:
+def render_feed(doc: FeedDocument, left_out: list[LeftOut] | None = None) -> bytes:
     """The Atom or RSS document as UTF-8 bytes.
 
     feedgen renders the feed's own elements with no entries, and each entry on its own (kept
     in ``ENTRIES``, so an entry already rendered for this format and language is not rendered
     again); the entries go in before the closing tag, indented as a pretty-printed whole
-    document would have them.
+    document would have them. An entry that cannot be rendered is left out (``left_out``).
     """
     atom = doc.format is FeedFormat.ATOM
     head = _head(doc)
@@ -70,15 +71,14 @@ def render_feed(doc: FeedDocument) -> bytes:
     if not head.endswith(closing):  # feedgen's layout is what the splice relies on
         raise ValueError(f"unexpected end of a rendered {doc.format.value} feed: {head[-40:]!r}")
     names = tuple(sorted(doc.topic_names.items()))
-    parts = [head[: -len(closing)]]
-    for stored in doc.entries:
+
+    def entry(stored: StoredArticle) -> bytes:
         if doc.is_archive:  # written once and never again: caching would only evict
-            parts.append(_render_entry(stored, doc))
-        else:
-            key = (doc.format, doc.language, names, stored)
-            parts.append(ENTRIES.get(key, partial(_render_entry, stored, doc)))
-    parts.append(closing)
-    return b"".join(parts)
+            return _render_entry(stored, doc)
+        key = (doc.format, doc.language, names, stored)
+        return ENTRIES.get(key, partial(_render_entry, stored, doc))
+
+    return b"".join([head[: -len(closing)], *render_entries(doc, entry, left_out), closing])
 
 
 def _head(doc: FeedDocument) -> bytes:
@@ -294,11 +294,9 @@ def _entry(stored: StoredArticle, doc: FeedDocument) -> FeedEntry:
 
 
 def entry_id(stored: StoredArticle) -> str:
-    """The source's own id when it is a URI or tag, else a tag URI made from source and guid."""
-    guid = stored.article.guid
-    if guid.startswith(("http://", "https://", "tag:", "urn:")):
-        return guid
-    return f"tag:syndicate,2026:{stored.article.source_id}/{guid}"
+    """The id storage gave the entry, else the source's own id when it is a URI or tag,
+    else a tag URI made from source and guid (:mod:`syndicate.safe`)."""
+    return stored.entry_id or default_entry_id(stored.article.source_id, stored.article.guid)
 
 
 def entry_tags(stored: StoredArticle, topic_names: dict[str, str]) -> Sequence[str]:

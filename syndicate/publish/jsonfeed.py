@@ -16,7 +16,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from syndicate.models import Enclosure, StoredArticle
-from syndicate.publish.document import FeedDocument
+from syndicate.publish.document import FeedDocument, LeftOut, render_entries
 from syndicate.publish.feedgen_adapter import GENERATOR, entry_id, entry_tags
 from syndicate.publish.fragments import FragmentCache
 
@@ -30,8 +30,9 @@ ITEMS = FragmentCache(8192)
 _EMPTY_ITEMS = b'"items": []\n}'
 
 
-def render_json_feed(doc: FeedDocument) -> bytes:
-    """The JSON Feed 1.1 document as UTF-8 bytes (two-space indent, trailing newline)."""
+def render_json_feed(doc: FeedDocument, left_out: list[LeftOut] | None = None) -> bytes:
+    """The JSON Feed 1.1 document as UTF-8 bytes (two-space indent, trailing newline). An
+    item that cannot be rendered is left out (``left_out``)."""
     feed: dict[str, Any] = {"version": VERSION, "title": doc.title}
     # Optional strings are left out when empty: "" is neither a URL nor a language tag.
     _put(feed, "home_page_url", doc.home_url)
@@ -51,12 +52,15 @@ def render_json_feed(doc: FeedDocument) -> bytes:
         return head + b"\n"
     # As json.dumps(indent=2) of the whole would write it, each item rendered once (ITEMS).
     names = tuple(sorted(doc.topic_names.items()))
-    items = [
-        _item_json(stored, doc)  # an archive is written once: caching would only evict
-        if doc.is_archive
-        else ITEMS.get((doc.language, names, stored), partial(_item_json, stored, doc))
-        for stored in doc.entries
-    ]
+
+    def item(stored: StoredArticle) -> bytes:
+        if doc.is_archive:  # an archive is written once: caching would only evict
+            return _item_json(stored, doc)
+        return ITEMS.get((doc.language, names, stored), partial(_item_json, stored, doc))
+
+    items = render_entries(doc, item, left_out)
+    if not items:
+        return head + b"\n"
     if not head.endswith(_EMPTY_ITEMS):
         raise ValueError(f"unexpected end of a JSON feed head: {head[-40:]!r}")
     return head[: -len(_EMPTY_ITEMS)] + b'"items": [\n' + b",\n".join(items) + b"\n  ]\n}\n"

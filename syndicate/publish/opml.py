@@ -45,7 +45,6 @@ Choices:
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Sequence
@@ -53,15 +52,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
+from syndicate.safe import xml_safe
+
 __all__ = ["FORMAT_LABELS", "OpmlFeed", "OpmlGroup", "render_opml"]
 
 #: how each feed format is named when a title needs disambiguating
 FORMAT_LABELS: dict[str, str] = {"atom": "Atom", "rss": "RSS", "json": "JSON Feed"}
 
 _XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
-
-#: characters outside the XML 1.0 ``Char`` production
-_NOT_XML_CHAR = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @dataclass(frozen=True)
@@ -171,4 +169,4 @@ def _title_key(title: str) -> str:
 
 def _clean(value: str) -> str:
     """``value`` without the characters an XML 1.0 document cannot contain."""
-    return _NOT_XML_CHAR.sub("", value)
+    return xml_safe(value)

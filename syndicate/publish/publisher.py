@@ -5,12 +5,17 @@ Per language and per topic (plus ``all``): Atom, RSS and JSON Feed files holding
 and never again; OPML lists of every feed. Each file is written atomically with a
 precompressed ``.gz`` beside it, and only when its content changed (a hash of what shapes
 it is kept in ``feed_state``), so an unchanged feed keeps its bytes and its HTTP validators.
+
+Failures stay small: an entry that cannot be rendered is left out of that file and
+reported (:class:`LeftOut`); a feed that cannot be rendered at all is reported, keeps its
+previous file and is tried again next time, and the other feeds are written as usual.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -25,7 +30,7 @@ from syndicate.i18n import (
 )
 from syndicate.models import FeedFormat, FeedSpec, StoredArticle
 from syndicate.publish.atomic import AtomicWriter, write_files_atomic
-from syndicate.publish.document import FeedDocument
+from syndicate.publish.document import FeedDocument, LeftOut
 from syndicate.publish.feedgen_adapter import render_feed
 from syndicate.publish.jsonfeed import render_json_feed
 from syndicate.publish.opml import OpmlFeed, OpmlGroup, render_opml
@@ -39,6 +44,7 @@ __all__ = ["PublishReport", "archive_relpath", "feed_specs", "publish_feeds"]
 FORMATS = (FeedFormat.ATOM, FeedFormat.RSS, FeedFormat.JSON)
 #: the feed_state row that remembers what the OPML lists were written from
 _OPML_KEY = ("", "index", "opml")
+log = logging.getLogger("syndicate.publish")
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,11 @@ class PublishReport:
     unchanged: int
     #: of ``written``, the archive documents
     archives: tuple[str, ...] = ()
+    #: entries left out of a file because they could not be rendered
+    left_out: tuple[LeftOut, ...] = ()
+    #: (path, reason) of files that could not be rendered: their previous version stays,
+    #: and the next publish tries again
+    failed: tuple[tuple[str, str], ...] = ()
 
 
 def feed_specs(config: Config) -> list[FeedSpec]:
@@ -109,6 +120,8 @@ def publish_feeds(
     # files written again.
     saved: list[tuple[tuple[str, str, str], str]] = []
     unchanged = 0
+    left_out: list[LeftOut] = []
+    failed: list[tuple[str, str]] = []
     read = _Reader(config, storage, glossary)
     with AtomicWriter() as writer:
         for (lang, topic), group in _by_feed(specs):
@@ -131,12 +144,17 @@ def publish_feeds(
                     if not force and hashes.get(key) == digest and _exists(config, spec.relpath):
                         unchanged += 1
                         continue
-                    writer.add(config.output_dir / spec.relpath, _render(doc), gzip_twin=True)
+                    data = _render_or_report(doc, spec.relpath, left_out, failed)
+                    if data is None:
+                        continue
+                    writer.add(config.output_dir / spec.relpath, data, gzip_twin=True)
                     saved.append((key, digest))
                     written.append(spec.relpath)
                     changed_urls.append(doc.self_url)
             if missing:
-                archives += _write_archives(config, storage, read, missing, months, now)
+                archives += _write_archives(
+                    config, storage, read, missing, months, now, left_out, failed
+                )
         opml = _opml_documents(config, specs)
         opml_digest = _hash(repr(opml))  # plain frozen dataclasses and strings: a stable repr
         if hashes.get(_OPML_KEY) != opml_digest or not all(_exists(config, p) for p, _, _ in opml):
@@ -147,7 +165,21 @@ def publish_feeds(
     storage.save_feed_hashes(saved, now)
     if config.publish.hub and changed_urls:
         storage.queue_pings(config.publish.hub, changed_urls, now)
-    return PublishReport((*written, *archives), unchanged, tuple(archives))
+    return PublishReport(
+        (*written, *archives), unchanged, tuple(archives), tuple(left_out), tuple(failed)
+    )
+
+
+def _render_or_report(
+    doc: FeedDocument, relpath: str, left_out: list[LeftOut], failed: list[tuple[str, str]]
+) -> bytes | None:
+    """The file's bytes, or None when it cannot be rendered (reported in ``failed``)."""
+    try:
+        return _render(doc, left_out)
+    except Exception as exc:  # a bug or bad data in one feed must not stop the others
+        log.exception("feed %s not written: it could not be rendered", relpath)
+        failed.append((relpath, f"{type(exc).__name__}: {exc}"[:300]))
+        return None
 
 
 def _exists(config: Config, relpath: str) -> bool:
@@ -172,17 +204,23 @@ def _write_archives(
     missing: Sequence[tuple[str, FeedSpec]],
     months: Sequence[str],
     now: datetime,
+    left_out: list[LeftOut],
+    failed: list[tuple[str, str]],
 ) -> list[str]:
-    """The missing (month, spec) archive documents of one feed, read in one query."""
+    """The missing (month, spec) archive documents of one feed, read in one query; those
+    that cannot be rendered are reported in ``failed`` and tried again next time."""
     lang, topic = missing[0][1].lang, missing[0][1].topic
     span = (missing[0][0], max(month for month, _ in missing))
     by_month: dict[str, list[StoredArticle]] = {}
     for entry in read.entries(lang, topic, months=span):
         by_month.setdefault(f"{entry.sort_date.astimezone(UTC):%Y-%m}", []).append(entry)
-    return [
-        _write_archive(config, storage, spec, month, months, by_month.get(month, []), now)
+    written = (
+        _write_archive(
+            config, storage, spec, month, months, by_month.get(month, []), now, left_out, failed
+        )
         for month, spec in missing
-    ]
+    )
+    return [relpath for relpath in written if relpath is not None]
 
 
 def _by_feed(specs: Sequence[FeedSpec]) -> Iterator[tuple[tuple[str, str], list[FeedSpec]]]:
@@ -193,8 +231,10 @@ def _by_feed(specs: Sequence[FeedSpec]) -> Iterator[tuple[tuple[str, str], list[
     yield from groups.items()
 
 
-def _render(doc: FeedDocument) -> bytes:
-    return render_json_feed(doc) if doc.format is FeedFormat.JSON else render_feed(doc)
+def _render(doc: FeedDocument, left_out: list[LeftOut] | None = None) -> bytes:
+    if doc.format is FeedFormat.JSON:
+        return render_json_feed(doc, left_out)
+    return render_feed(doc, left_out)
 
 
 def _url(config: Config, relpath: str) -> str:
@@ -302,9 +342,12 @@ def _write_archive(
     months: Sequence[str],
     entries: Sequence[StoredArticle],
     now: datetime,
-) -> str:
+    left_out: list[LeftOut],
+    failed: list[tuple[str, str]],
+) -> str | None:
     """One month's immutable archive document (RFC 5005), linked to the feed and to the
-    months before and after (the next month's URL is known before it is written)."""
+    months before and after (the next month's URL is known before it is written); None
+    when it cannot be rendered."""
     index = months.index(month)
     following = _next_month(datetime.strptime(month, "%Y-%m").date())
     links = {"current": _url(config, spec.relpath)}
@@ -319,7 +362,9 @@ def _write_archive(
     title = archive_title(spec.lang, spec.title, datetime.strptime(month, "%Y-%m").date())
     archive_spec = FeedSpec(spec.lang, spec.topic, spec.format, title, spec.subtitle)
     doc = _document(config, archive_spec, entries, links, relpath=relpath, is_archive=True)
-    data = _render(doc)
+    data = _render_or_report(doc, relpath, left_out, failed)
+    if data is None:
+        return None
     write_files_atomic({config.output_dir / relpath: data}, gzip_twins=True)
     storage.save_archive(
         (spec.lang, spec.topic, spec.format.value, month), hashlib.sha256(data).hexdigest(), now

@@ -9,6 +9,8 @@ from dataclasses import replace
 from syndicate.config import TranslationOutput
 from syndicate.i18n import language_name, text_language, translator
 from syndicate.models import StoredArticle, Translation
+from syndicate.parse import sanitize_html
+from syndicate.safe import xml_safe
 
 __all__ = ["engine_label", "translated_article", "translation_note"]
 
@@ -39,7 +41,8 @@ def translated_article(
     original = stored.article
     reader = translation.target_lang
     note = translation_note(original.language, reader, translation.engine)
-    body = translation.content or translation.summary or ""
+    # Sanitized again: a translation stored before engines' output was sanitized on arrival.
+    body = sanitize_html(translation.content or translation.summary or "")
     parts = [
         f'<p class="syndicate-translation" lang="{html.escape(reader)}"><em>'
         f"{html.escape(note, quote=False)}</em></p>",
@@ -57,9 +60,9 @@ def translated_article(
         )
     article = replace(
         original,
-        title=translation.title or original.title,
+        title=xml_safe(translation.title or "") or original.title,
         # An untranslated summary would mix languages in the entry: left out.
-        summary=translation.summary or "",
+        summary=sanitize_html(translation.summary or ""),
         content="".join(parts),
         language=reader,
     )

@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 
 from syndicate.models import Article, Enclosure, FeedFormat, StoredArticle
-from syndicate.publish.document import FeedDocument
+from syndicate.publish.document import FeedDocument, LeftOut
 from syndicate.publish.feedgen_adapter import render_feed
 from syndicate.publish.jsonfeed import render_json_feed
 
@@ -345,9 +345,13 @@ def test_updated_only_and_offsets() -> None:
     assert item["date_published"] == "2026-11-19T10:00:00+01:00"
     assert item["date_modified"] == "2026-11-19T10:00:00+01:00"
 
+    # A date without a time zone is refused: the item is left out and reported, not guessed.
     naive = replace(plain().article, published=datetime(2026, 11, 19, 8, 0))
-    with pytest.raises(ValueError, match="time zone"):
-        render_json_feed(document(entries=(stored(naive),)))
+    left_out: list[LeftOut] = []
+    feed = json.loads(render_json_feed(document(entries=(stored(naive),)), left_out))
+    assert feed["items"] == []
+    assert [n.article_id for n in left_out] == [stored(naive).id]
+    assert "time zone" in left_out[0].reason
 
 
 # --- determinism ----------------------------------------------------------------------------
