@@ -24,7 +24,6 @@ import asyncio
 import hashlib
 import html
 import logging
-import re
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from datetime import UTC, datetime, timedelta
 from syndicate.config import Config
 from syndicate.errors import TranslationError
 from syndicate.models import Translation, TranslationJob, TranslationStatus
+from syndicate.parse import MAX_TITLE, plain_text, sanitize_html
 from syndicate.storage import Storage
 from syndicate.terms.load import TermBase
 from syndicate.terms.matcher import Matcher
@@ -57,8 +57,6 @@ RETRY_BASE = 60.0
 RETRY_MAX = 6 * 3600.0
 #: how long a claimed job is leased
 LEASE = 600.0
-
-_TAG = re.compile(r"<[^>]*>")
 
 
 def cache_key(engine: str, glossary_version: str, source: str, target: str, text: str) -> str:
@@ -389,10 +387,12 @@ class _Pass:
         for f in job.fields:
             joined = f.join([p.result or "" for p in f.pieces])
             qa = check_translation(f.source, joined, src, tgt, self.terms.glossary, self.matcher)
-            text = qa.text
+            # An engine's output is hostile like a feed's (an LLM can be steered by the text
+            # it translates): sanitized exactly as source HTML is.
             if f.name == "title":  # sent as escaped HTML, kept as plain text
-                text = html.unescape(_TAG.sub("", text)).strip()
-            values[f.name] = text
+                values[f.name] = plain_text(qa.text, MAX_TITLE)
+            else:
+                values[f.name] = sanitize_html(qa.text)
             fixes += [f"{f.name}: {x}" for x in qa.fixes]
             flags += [f"{f.name}: {x}" for x in qa.flags]
         return Translation(
