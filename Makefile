@@ -37,13 +37,15 @@ test: $(VENV)/.installed-dev browser
 reliability: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest tests/reliability -q $(PYTEST_ARGS)
 
-# Coverage-guided fuzzing of the parse + normalize path (atheris), bounded in time; a crash
-# leaves its input in var/crash-*.
+# Coverage-guided fuzzing (atheris), bounded in time: the parse + normalize path, then
+# parse -> store -> publish, FUZZ_SECONDS each; a crash leaves its input in var/crash-*.
 FUZZ_SECONDS ?= 60
 fuzz: $(VENV)/.installed-dev
 	$(BIN)/python -m pip install --quiet 'atheris>=2.3'
 	mkdir -p var/fuzz-corpus
 	$(BIN)/python fuzz/parse_normalize.py -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
+	  -artifact_prefix=var/ var/fuzz-corpus syndicate/demo
+	$(BIN)/python fuzz/parse_store_publish.py -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
 	  -artifact_prefix=var/ var/fuzz-corpus syndicate/demo
 
 # Headless Chromium for tests/server/test_browser.py: Debian's chromium, chromium-driver and a

@@ -4,6 +4,7 @@ published and read back. Term matching has its own in tests/terms/test_matcher.p
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -15,12 +16,17 @@ from lxml import etree
 
 from syndicate.config import load_config
 from syndicate.errors import ConfigError
-from syndicate.models import Article, FeedFormat, StoredArticle
+from syndicate.models import Article, FeedFormat, RoutedArticle, SourceUpdate, StoredArticle
 from syndicate.parse import MAX_TITLE, parse_feed, plain_text, sanitize_html
+from syndicate.pipeline import sync_sources
+from syndicate.publish import publish_feeds
 from syndicate.publish.document import FeedDocument
 from syndicate.publish.feedgen_adapter import render_feed
 from syndicate.publish.jsonfeed import render_json_feed
+from syndicate.safe import link_url
+from syndicate.storage import open_storage
 
+from ..conftest import make_config
 from .conftest import Case
 
 FIXTURES = [HealthCheck.function_scoped_fixture]
@@ -199,3 +205,108 @@ def test_anything_stored_can_be_published_and_read_back(
         root = etree.fromstring(data)
         titles = [t.text or "" for t in root.xpath(path, namespaces={"a": ATOM})]
         assert titles == [s.article.title for s in entries]
+
+
+# Any string in any field of an entry, in each input format: what the parser meets in the
+# wild. Character references carry into XML what it cannot hold raw; feedparser's lenient
+# parser decodes them, so every code point reaches the fields. JSON escapes everything.
+any_text = st.text(alphabet=st.characters(codec=None, categories=None), max_size=40)
+FIELDS = ("id", "title", "link", "summary", "content", "author", "category", "mime", "date")
+
+
+def _xml_text(value: str) -> str:
+    """``value`` as XML character data, every character XML cannot hold raw as a reference."""
+    return "".join(c if c.isprintable() and c not in "<>&\"'" else f"&#{ord(c)};" for c in value)
+
+
+def _entry_document(fmt: str, fields: dict[str, str]) -> bytes:
+    f = {k: _xml_text(v) for k, v in fields.items()}
+    if fmt == "rss":
+        return (
+            "<rss version='2.0'><channel><title>t</title><item>"
+            f"<guid>{f['id']}</guid><title>{f['title']}</title><link>{f['link']}</link>"
+            f"<description>{f['summary']}</description><author>{f['author']}</author>"
+            f"<category>{f['category']}</category><pubDate>{f['date']}</pubDate>"
+            f'<enclosure url="{f["link"]}" type="{f["mime"]}" length="{f["date"]}"/>'
+            "</item></channel></rss>"
+        ).encode("utf-8", "surrogatepass")
+    if fmt == "atom":
+        return (
+            "<feed xmlns='http://www.w3.org/2005/Atom'><title>t</title><entry>"
+            f"<id>{f['id']}</id><title type='html'>{f['title']}</title>"
+            f'<link href="{f["link"]}"/><summary>{f["summary"]}</summary>'
+            f"<content type='html'>{f['content']}</content><author><name>{f['author']}</name>"
+            f'</author><category term="{f["category"]}"/><updated>{f["date"]}</updated>'
+            f'<link rel=\'enclosure\' href="{f["link"]}" type="{f["mime"]}"/></entry></feed>'
+        ).encode("utf-8", "surrogatepass")
+    item = {
+        "id": fields["id"],
+        "url": fields["link"],
+        "external_url": fields["link"],
+        "title": fields["title"],
+        "summary": fields["summary"],
+        "content_html": fields["content"],
+        "image": fields["link"],
+        "tags": [fields["category"]],
+        "authors": [{"name": fields["author"]}],
+        "date_published": fields["date"],
+        "attachments": [{"url": fields["link"], "mime_type": fields["mime"]}],
+    }
+    feed = {"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": [item]}
+    return json.dumps(feed).encode()  # ensure_ascii: lone surrogates travel as \ud800
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=FIXTURES)
+@given(
+    fmt=st.sampled_from(["rss", "atom", "json"]),
+    fields=st.fixed_dictionaries({name: any_text for name in FIELDS}),
+)
+def test_any_string_in_any_field_is_stored_and_published_or_refused(
+    case: Case, tmp_path: Path, fmt: str, fields: dict[str, str]
+) -> None:
+    case(
+        "property: any string in any field (RSS, Atom, JSON Feed), through storage",
+        "stored and in every format, or refused; the next publish succeeds",
+    )
+    body = _entry_document(fmt, fields)
+    parsed = parse_feed(body, source_id="s", languages=["it"], language="it")
+    if not parsed.articles and fmt == "json":  # JSON carries every string: refused only
+        usable = (  # when nothing in the entry is something a reader could use
+            plain_text(fields["title"])
+            or sanitize_html(fields["summary"])
+            or sanitize_html(fields["content"])
+            or link_url(fields["link"])
+        )
+        assert not usable, fields
+    folder = tmp_path / uuid.uuid4().hex
+    folder.mkdir()
+    config = make_config(
+        folder,
+        sources='[[sources]]\nid = "s"\nurl = "http://127.0.0.1:9/f"\nlanguage = "it"',
+        topics=False,
+    )
+    storage = open_storage(config.database_url)
+    try:
+        sync_sources(config, storage)
+        storage.record_poll("s", _stored_poll(), routed=[RoutedArticle(a) for a in parsed.articles])
+        first = publish_feeds(config, storage, NOW)
+        again = publish_feeds(config, storage, NOW, force=True)
+        stored = storage.count_articles()
+    finally:
+        storage.close()
+    case.saw(f"{case.examples} generated entries x 3 input formats, each published twice")
+    assert stored == len({a.guid for a in parsed.articles})
+    for report in (first, again):
+        assert report.left_out == () and report.failed == ()
+    for out in ("atom", "rss"):
+        root = etree.fromstring((config.output_dir / "it" / f"all.{out}").read_bytes())
+        assert len(root.xpath("//a:entry|//item", namespaces={"a": ATOM})) == stored
+    items = json.loads((config.output_dir / "it" / "all.json").read_bytes())["items"]
+    assert len(items) == stored
+
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def _stored_poll() -> SourceUpdate:
+    return SourceUpdate(last_polled_at=NOW, next_poll_at=NOW, last_status=200)
