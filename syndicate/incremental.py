@@ -9,8 +9,20 @@ blocks not seen before are put back between them and parsed; an unchanged block 
 parse to the same article, which storage would find unchanged anyway.
 
 Anything unusual (nested or unbalanced entries, text between entries, entity
-declarations, encodings that are not ASCII-compatible) makes :func:`split_feed` answer
-None, and the caller parses the whole body as usual.
+declarations, encodings that are not ASCII-compatible, bodies over
+:data:`MAX_SPLIT_BYTES`) makes :func:`split_feed` answer None, and the caller parses the
+whole body as usual.
+
+The cut is found in one pass, so its cost grows with the size of the body whatever the body
+holds. A single regex that matches a comment, a CDATA section or a whole entry tag is
+quadratic on hostile input: each unterminated ``<!--``, ``<![CDATA[`` or ``<item `` made it
+scan to the end of the body before giving up (80 KB of ``<!--`` took 5 s, all of it holding
+the GIL). Here a regex finds only where such a token starts, and its end is looked up with
+``bytes.find`` from where the last look-up for the same terminator stopped; once a
+terminator is known to be absent from the rest of the body, it is not searched again.
+The tokens found are exactly those the single regex found, so fingerprints stored by
+earlier versions still match (``tests/test_incremental.py`` checks both on the corpus).
+bench/splitter.py measures it on normal and pathological bodies.
 """
 
 from __future__ import annotations
@@ -19,14 +31,27 @@ import hashlib
 import itertools
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-__all__ = ["FeedSplit", "Fingerprint", "split_feed"]
+__all__ = ["MAX_SPLIT_BYTES", "FeedSplit", "Fingerprint", "split_feed"]
 
-_TOKEN = re.compile(
-    rb"<!\[CDATA\[.*?\]\]>|<!--.*?-->|<(/?)((?:[A-Za-z_][\w.-]*:)?)(item|entry)(?=[\s/>])[^>]*>",
-    re.S,
-)
+#: Bodies larger than this are parsed whole, never split (split parts copy the body once
+#: more, and such feeds are rare: the default fetch.max_bytes is 10 MiB).
+MAX_SPLIT_BYTES = 16 * 1024 * 1024
+
+# A whole entry tag (``item`` or ``entry``, with an optional namespace prefix), or where a
+# CDATA section or a comment starts (its end is looked up with a _Finder). One pattern per
+# kind of section still worth looking for: once the rest of the body has no "]]>" (or no
+# "-->"), a section that starts there hides nothing and the scan need not stop at it.
+# Searched only up to the body's last ">", so a tag's ``[^>]*>`` always finds its end.
+_ENTRY_TAG = rb"<(/?)((?:[A-Za-z_][\w.-]*:)?)(item|entry)(?=[\s/>])[^>]*>"
+_CDATA, _COMMENT = b"<![CDATA[", b"<!--"
+_TERMINATORS = {_CDATA: b"]]>", _COMMENT: b"-->"}
+_TOKENS = {
+    kinds: re.compile(b"|".join([_ENTRY_TAG, *(re.escape(k) for k in kinds)]))
+    for kinds in [(_CDATA, _COMMENT), (_CDATA,), (_COMMENT,), ()]
+}
 
 
 def _digest(data: bytes) -> str:
@@ -79,27 +104,74 @@ class FeedSplit:
         return self.head + b"\n".join(fresh) + self.tail
 
 
-def split_feed(body: bytes) -> FeedSplit | None:
-    """Cut ``body`` at its entry boundaries, or None when that cannot be done safely."""
-    if body[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in body[:512] or b"<!ENTITY" in body:
-        return None
+class _Finder:
+    """The next ``needle`` at or after a position, for positions that only grow: every byte
+    of the body is searched at most once per needle."""
+
+    def __init__(self, body: bytes, needle: bytes) -> None:
+        self._body, self._needle = body, needle
+        self._start = self._found = -1  # the last search: from where, and what it found
+
+    def next_at(self, start: int) -> int:
+        """Where ``needle`` next occurs from ``start`` on, or -1."""
+        known = 0 <= self._start <= start and (self._found == -1 or self._found >= start)
+        if not known:
+            self._start, self._found = start, self._body.find(self._needle, start)
+        return self._found
+
+
+def _entry_tags(body: bytes) -> Iterator[re.Match[bytes]]:
+    """The entry tags of ``body`` in order, in one pass (groups: ``/`` when closing, the
+    namespace prefix, the local name), leaving out those inside CDATA sections and comments.
+    An unterminated section or comment hides nothing (the scan goes on just after its
+    ``<``), and an unterminated tag is no tag."""
+    ends = {kind: _Finder(body, end) for kind, end in _TERMINATORS.items()}
+    kinds: tuple[bytes, ...] = (_CDATA, _COMMENT)
+    stop = body.rfind(b">") + 1  # nothing after the last ">" can end a token
+    pos = 0
+    while (hit := _TOKENS[kinds].search(body, pos, stop)) is not None:
+        pos = hit.end()
+        if hit[3] is not None:
+            yield hit
+            continue
+        end = ends[hit[0]].next_at(pos)  # a CDATA section or a comment: skip to its end
+        if end != -1:
+            pos = end + len(_TERMINATORS[hit[0]])
+        else:  # none ends from here on: stop looking for them
+            pos = hit.start() + 1
+            kinds = tuple(k for k in kinds if k != hit[0])
+
+
+def _entry_spans(body: bytes) -> list[tuple[int, int]] | None:
+    """Where each entry block starts and ends, or None if entries nest, stay open or are
+    empty (``<item/>``), or if there is none."""
     spans: list[tuple[int, int]] = []
     open_at: int | None = None
     open_name = b""
-    for match in _TOKEN.finditer(body):
-        if match.group(3) is None:  # CDATA or a comment: tags inside do not count
-            continue
-        name = match.group(2) + match.group(3)
-        if match.group(1):  # a closing tag
-            if open_at is None or name != open_name:
+    for tag in _entry_tags(body):
+        closing, prefix, local = tag.groups()
+        if closing:
+            if open_at is None or prefix + local != open_name:
                 return None
-            spans.append((open_at, match.end()))
+            spans.append((open_at, tag.end()))
             open_at = None
         else:
-            if open_at is not None or match.group(0).endswith(b"/>"):
+            if open_at is not None or tag[0].endswith(b"/>"):
                 return None  # nested, or an empty <item/>
-            open_at, open_name = match.start(), name
+            open_at, open_name = tag.start(), prefix + local
     if open_at is not None or not spans:
+        return None
+    return spans
+
+
+def split_feed(body: bytes) -> FeedSplit | None:
+    """Cut ``body`` at its entry boundaries, or None when that cannot be done safely."""
+    if len(body) > MAX_SPLIT_BYTES:
+        return None
+    if body[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in body[:512] or b"<!ENTITY" in body:
+        return None
+    spans = _entry_spans(body)
+    if spans is None:
         return None
     gaps = tuple(body[a_end:b_start] for (_, a_end), (b_start, _) in itertools.pairwise(spans))
     if any(gap.strip() for gap in gaps):

@@ -8,6 +8,10 @@ Rows of one concept share ``concept``; ``domain`` and ``definition`` are given o
 any of its rows). ``status`` is preferred, admitted or deprecated; ``pos`` a TBX-Basic part
 of speech; ``variants`` other forms separated by ``|``; ``dnt`` is ``yes`` for a name never
 to be translated. UTF-8, with or without a byte-order mark.
+
+A row the csv module cannot read (a field over its limit of 128 KB, ``csv.field_size_limit``)
+makes the whole file a problem at the line where that row starts, as undecodable bytes do:
+no glossary needs such a field, and past it the rows cannot be told apart reliably.
 """
 
 from __future__ import annotations
@@ -55,48 +59,63 @@ def read_csv(
         ]
     problems: list[GlossaryProblem] = []
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
-    if header is None:
-        return [], [GlossaryProblem(name, 0, "empty file")]
-    if tuple(h.strip().lower() for h in header) != COLUMNS:
-        return [], [GlossaryProblem(name, 1, f"header must be {','.join(COLUMNS)}")]
     concepts: dict[str, dict[str, object]] = {}
-    line = reader.line_num
-    for row in reader:
-        start, line = line + 1, reader.line_num
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(COLUMNS):
-            problems.append(
-                GlossaryProblem(name, start, f"expected {len(COLUMNS)} columns, found {len(row)}")
-            )
-            continue
-        term = _term(
-            dict(zip(COLUMNS, (c.strip() for c in row), strict=True)), name, start, problems
-        )
-        if term is None:
-            continue
-        concept_id, domain, definition = row[0].strip(), row[1].strip(), row[2].strip()
-        entry = concepts.setdefault(concept_id, {"domain": "", "definition": "", "terms": []})
-        for key, value in (("domain", domain), ("definition", definition)):
-            if value and entry[key] and entry[key] != value:
-                problems.append(
-                    GlossaryProblem(
-                        name,
-                        start,
-                        f"concept {concept_id!r} has a different {key} on an earlier row",
-                    )
-                )
-            elif value:
-                entry[key] = value
-        terms = entry["terms"]
-        assert isinstance(terms, list)
-        terms.append(term)
+    line = 0  # where the last row read ends
+    try:
+        header = next(reader, None)
+        if header is None:
+            return [], [GlossaryProblem(name, 0, "empty file")]
+        if tuple(h.strip().lower() for h in header) != COLUMNS:
+            return [], [GlossaryProblem(name, 1, f"header must be {','.join(COLUMNS)}")]
+        line = reader.line_num
+        for row in reader:
+            start, line = line + 1, reader.line_num
+            _add_row(row, concepts, name, start, problems)
+    except csv.Error as exc:
+        return [], [
+            GlossaryProblem(name, line + 1, f"unreadable row: {exc}; nothing read from this file")
+        ]
     result = [
         Concept(cid, str(e["domain"]), str(e["definition"]), tuple(e["terms"]))  # type: ignore[arg-type]
         for cid, e in concepts.items()
     ]
     return result, problems
+
+
+def _add_row(
+    row: list[str],
+    concepts: dict[str, dict[str, object]],
+    name: str,
+    start: int,
+    problems: list[GlossaryProblem],
+) -> None:
+    """Add the term of ``row`` (starting at line ``start``) to its concept in ``concepts``."""
+    if not any(cell.strip() for cell in row):
+        return
+    if len(row) != len(COLUMNS):
+        problems.append(
+            GlossaryProblem(name, start, f"expected {len(COLUMNS)} columns, found {len(row)}")
+        )
+        return
+    term = _term(dict(zip(COLUMNS, (c.strip() for c in row), strict=True)), name, start, problems)
+    if term is None:
+        return
+    concept_id, domain, definition = row[0].strip(), row[1].strip(), row[2].strip()
+    entry = concepts.setdefault(concept_id, {"domain": "", "definition": "", "terms": []})
+    for key, value in (("domain", domain), ("definition", definition)):
+        if value and entry[key] and entry[key] != value:
+            problems.append(
+                GlossaryProblem(
+                    name,
+                    start,
+                    f"concept {concept_id!r} has a different {key} on an earlier row",
+                )
+            )
+        elif value:
+            entry[key] = value
+    terms = entry["terms"]
+    assert isinstance(terms, list)
+    terms.append(term)
 
 
 def _term(

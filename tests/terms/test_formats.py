@@ -95,6 +95,46 @@ def test_malformed_tbx_names_the_line() -> None:
     assert concepts == [] and problem.line == 4 and "not well-formed" in problem.message
 
 
+TBX_ENTRY = (
+    b'<termEntry id="x"><langSet xml:lang="en"><tig><term>%s</term></tig></langSet></termEntry>'
+)
+
+
+def test_tbx_entity_declarations_are_refused_at_their_line() -> None:
+    tbx = (
+        b'<?xml version="1.0"?>\n<!DOCTYPE martif [\n<!ENTITY a "aa">\n]>\n'
+        b"<martif><text><body>" + TBX_ENTRY % b"&a;" + b"</body></text></martif>"
+    )
+    concepts, (problem,) = read_tbx("e.tbx", tbx)
+    assert concepts == [] and problem.line == 3 and "entity declaration" in problem.message
+
+
+def test_tbx_predefined_entities_and_character_references_still_work() -> None:
+    tbx = b"<martif><text><body>" + TBX_ENTRY % b"R&amp;D &#x263A;" + b"</body></text></martif>"
+    concepts, problems = read_tbx("ok.tbx", tbx)
+    assert problems == [] and concepts[0].terms[0].text == "R&D \u263a"
+
+
+def test_deeply_nested_tbx_is_read_without_recursion() -> None:
+    depth = 50_000
+    tbx = b"<martif><text><body>%s%s%s</body></text></martif>" % (
+        b"<div>" * depth,
+        TBX_ENTRY % b"deep",
+        b"</div>" * depth,
+    )
+    concepts, problems = read_tbx("deep.tbx", tbx)
+    assert problems == [] and [t.text for c in concepts for t in c.terms] == ["deep"]
+
+
+def test_csv_row_the_csv_module_cannot_read_is_a_problem_at_its_first_line() -> None:
+    header = "concept,domain,definition,lang,term,status,pos,variants,dnt,note\n"
+    two_lines = 'a,,,en,"two\nlines",preferred,,,,\n'
+    huge = f'b,,,en,"{"x" * 200_000}",preferred,,,,\n'
+    concepts, (problem,) = read_csv("huge.csv", (header + two_lines + huge).encode())
+    assert concepts == [] and problem.line == 4
+    assert problem.message.startswith("unreadable row: field larger than field limit")
+
+
 # -- CSV -> TBX -> CSV, for any glossary ------------------------------------------------------
 
 TEXT = (

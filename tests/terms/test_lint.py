@@ -79,6 +79,14 @@ def test_cli_lint_exits_1_and_prints_file_line(tmp_path: Path) -> None:
     assert f"{path}:14: unknown status 'recommended'" in result.stdout
 
 
+def test_a_field_over_the_csv_limit_is_reported_not_raised(tmp_path: Path) -> None:
+    path = tmp_path / "huge.csv"
+    path.write_text(BROKEN.splitlines()[0] + f'\nx,,,en,"{"y" * 200_000}",,,,,\n', "utf-8")
+    assert [str(p).split(" (")[0] for p in lint_files([path], ["en"])] == [
+        f"{path}:2: unreadable row: field larger than field limit"
+    ]
+
+
 def test_shipped_glossary_is_clean() -> None:
     shipped = sorted((Path(__file__).resolve().parents[2] / "locales" / "glossary").glob("*.csv"))
     assert shipped, "the shipped term base is missing"
