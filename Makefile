@@ -77,6 +77,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/translate.py
 	$(BIN)/python bench/publish.py
 	$(BIN)/python bench/serve.py
+	$(BIN)/python bench/splitter.py
 
 # The template is replaced only when its messages changed, not for a new POT-Creation-Date.
 # Catalogs are read as .po at run time (syndicate/i18n.py): nothing to compile.

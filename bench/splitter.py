@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import argparse
 import functools
-import itertools
 import random
-import re
 import sys
 import time
 from collections.abc import Callable
@@ -35,50 +33,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fixture import item
 
-from syndicate.incremental import MAX_SPLIT_BYTES, FeedSplit, split_feed
+from syndicate.incremental import MAX_SPLIT_BYTES, split_feed
 
 MB = 1024 * 1024
 HEAD = b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
 TAIL = b"</channel></rss>"
 TWO = b"<item><title>a</title><guid>a</guid></item><item><title>b</title><guid>b</guid></item>"
 
-# The splitter before issue 15: one regex for comments, CDATA sections and entry tags.
-OLD_TOKEN = re.compile(
-    rb"<!\[CDATA\[.*?\]\]>|<!--.*?-->|<(/?)((?:[A-Za-z_][\w.-]*:)?)(item|entry)(?=[\s/>])[^>]*>",
-    re.S,
-)
-
-
-def old_split_feed(body: bytes) -> FeedSplit | None:
-    """split_feed as it was before issue 15 (its checks and loop, verbatim)."""
-    if body[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in body[:512] or b"<!ENTITY" in body:
-        return None
-    spans: list[tuple[int, int]] = []
-    open_at: int | None = None
-    open_name = b""
-    for match in OLD_TOKEN.finditer(body):
-        if match.group(3) is None:
-            continue
-        name = match.group(2) + match.group(3)
-        if match.group(1):
-            if open_at is None or name != open_name:
-                return None
-            spans.append((open_at, match.end()))
-            open_at = None
-        else:
-            if open_at is not None or match.group(0).endswith(b"/>"):
-                return None
-            open_at, open_name = match.start(), name
-    if open_at is not None or not spans:
-        return None
-    gaps = tuple(body[a_end:b_start] for (_, a_end), (b_start, _) in itertools.pairwise(spans))
-    if any(gap.strip() for gap in gaps):
-        return None
-    return FeedSplit(
-        head=body[: spans[0][0]],
-        entries=tuple(body[a:b] for a, b in spans),
-        tail=body[spans[-1][1] :],
-    )
+# The splitter before issue 15, the reference the tests compare with cut for cut.
+from tests.test_incremental import old_split_feed  # noqa: E402
 
 
 def repeated(unit: bytes, size: int) -> bytes:
