@@ -11,7 +11,11 @@ answers are 304:
   - the precompressed ``.gz`` twin when ``Accept-Encoding`` allows gzip, with its own ETag,
     ``Vary: Accept-Encoding`` always;
   - CORS for the configured origins, preflight included;
-  - private topics' feeds only for partners with a token (see ``partners.py``).
+  - private topics' feeds only for partners with a token (see ``partners.py``);
+  - only what is published there: files with the publisher's suffixes (``SERVED``) whose
+    real path, links resolved, is inside the directory; anything else, a dangling link
+    included, is a 404 (a link to ``/etc/passwd`` named ``x.atom`` is not served);
+  - ``If-Modified-Since`` that is not a date (an absurd year or offset) is ignored.
 
 Files up to ``MAX_CACHED`` bytes are kept in memory with their twin, keyed by the file's
 inode, size and mtime, so a request costs one ``stat`` and no read. The twin is checked to
@@ -37,10 +41,11 @@ from pathlib import Path
 from starlette.types import Scope, Send
 
 from syndicate.config import Config
+from syndicate.models import FeedFormat
 from syndicate.server.headers import qualities
 from syndicate.server.partners import Denied, PartnerGate
 
-__all__ = ["CONTENT_TYPES", "Answer", "FeedFiles", "accepts_gzip", "send_answer"]
+__all__ = ["CONTENT_TYPES", "SERVED", "Answer", "FeedFiles", "accepts_gzip", "send_answer"]
 
 CONTENT_TYPES = {
     ".atom": b"application/atom+xml; charset=utf-8",
@@ -48,6 +53,13 @@ CONTENT_TYPES = {
     ".json": b"application/feed+json; charset=utf-8",
     ".opml": b"text/x-opml; charset=utf-8",
     ".xml": b"application/xml; charset=utf-8",
+}
+#: what the publisher writes under /feeds/ (each with a ``.gz`` twin); the demo sources
+_PUBLISHED = (*(f".{f.value}" for f in FeedFormat), ".opml")
+#: the suffixes of the files served under each prefix: nothing else is
+SERVED: dict[str, tuple[str, ...]] = {
+    "/feeds/": (*_PUBLISHED, *(f"{s}.gz" for s in _PUBLISHED)),
+    "/demo/": (".xml",),
 }
 #: files larger than this are read for each request instead of kept in memory
 MAX_CACHED = 1024 * 1024
@@ -71,6 +83,7 @@ class _Version:
     """One version of a file on disk: its bytes (when small), validators and gzip twin."""
 
     key: tuple[int, int, int, int]  # inode, size, mtime (ns), device
+    path: str  # its real path (links resolved), inside the directory
     twin: tuple[int, int]  # the .gz twin's inode and mtime (ns) when read; (0, 0): none
     twin_seen: float  # when the twin was last looked for (monotonic)
     content_type: bytes
@@ -94,18 +107,21 @@ class _Memo:
 
 
 class FeedFiles:
-    """Answers requests for ``/feeds/…`` (``prefix``) from ``directory``."""
+    """Answers requests for ``/feeds/…`` (``prefix``) from ``directory``: the files whose
+    names end with one of ``suffixes`` (by default what ``SERVED`` lists for the prefix)."""
 
     def __init__(
         self,
         directory: Path,
         *,
         prefix: str = "/feeds/",
+        suffixes: tuple[str, ...] | None = None,
         gate: PartnerGate | None = None,
         on_status: Callable[[int], None] | None = None,
     ) -> None:
         self.directory = directory
         self.prefix = prefix
+        self.suffixes = suffixes if suffixes is not None else SERVED.get(prefix, SERVED["/feeds/"])
         self._paths: dict[str, str | None] = {}
         self._memo: dict[
             tuple[str, str, bytes | None, bytes | None, bytes | None, bytes | None], _Memo
@@ -202,7 +218,7 @@ class FeedFiles:
             return (304, headers, b""), relpath, version
         body = version.gz if use_gz else version.body
         if body is None:  # too large to keep: read now (and gzip twins are not used)
-            body = self._read(relpath)
+            body = _read(version)
             if body is None:
                 return _text(404, f"no feed at {scope['path']}", headers), relpath, None
         headers.append((b"content-type", version.content_type))
@@ -216,6 +232,8 @@ class FeedFiles:
         if found != "":
             return found
         relpath = _relpath(path, self.prefix)
+        if relpath is not None and not relpath.endswith(self.suffixes):
+            relpath = None
         if len(self._paths) >= _PATHS_KEPT:
             self._paths.clear()
         self._paths[path] = relpath
@@ -236,17 +254,24 @@ class FeedFiles:
             if now - found.twin_seen < TWIN_RECHECK:
                 return found
             found.twin_seen = now
-            if _twin(path) == found.twin:
+            if _twin(found.path) == found.twin:
                 return found
         if not stat.S_ISREG(st.st_mode):
             return None
-        version = self._load(path, key)
+        real = _inside(path, self.directory)
+        if real is None or not real.endswith(self.suffixes):
+            return None
+        content_type = CONTENT_TYPES.get(os.path.splitext(relpath)[1], b"application/octet-stream")
+        version = self._load(real, key, content_type)
         if version is not None:
             self._remember(relpath, version)
         return version
 
-    def _load(self, path: str, key: tuple[int, int, int, int]) -> _Version | None:
-        """Read the file (and its twin, checked to hold the same bytes) for a new version."""
+    def _load(
+        self, path: str, key: tuple[int, int, int, int], content_type: bytes
+    ) -> _Version | None:
+        """Read the file at its real ``path`` (and its twin, checked to hold the same bytes)
+        for a new version."""
         twin = _twin(path)
         try:
             with open(path, "rb") as handle:
@@ -267,9 +292,10 @@ class FeedFiles:
         etag = b'"' + hashlib.sha256(body).hexdigest()[:32].encode() + b'"'
         return _Version(
             key=key,
+            path=path,
             twin=twin,
             twin_seen=time.monotonic(),
-            content_type=CONTENT_TYPES.get(os.path.splitext(path)[1], b"application/octet-stream"),
+            content_type=content_type,
             etag=etag,
             etag_gz=etag[:-1] + b'-gz"',
             last_modified=email.utils.formatdate(mtime, usegmt=True).encode(),
@@ -291,11 +317,22 @@ class FeedFiles:
                 _, dropped = self._cache.popitem(last=False)
                 self._cached_bytes -= len(dropped.body or b"") + len(dropped.gz or b"")
 
-    def _read(self, relpath: str) -> bytes | None:
-        try:
-            return (self.directory / relpath).read_bytes()
-        except OSError:
-            return None
+
+def _read(version: _Version) -> bytes | None:
+    """The bytes of a file too large to keep, read from its real path (checked inside)."""
+    try:
+        with open(version.path, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def _inside(path: str, directory: Path) -> str | None:
+    """``path`` with its links resolved, when that is inside ``directory`` (itself
+    resolved: the output directory may be a link); None when a link leads out."""
+    real = os.path.realpath(path)
+    root = os.path.realpath(directory)
+    return real if real.startswith(root.rstrip(os.sep) + os.sep) else None
 
 
 async def send_answer(answer: Answer, head: bool, send: Send) -> None:
@@ -350,12 +387,19 @@ def _not_modified(request: dict[bytes, bytes], version: _Version) -> bool:
         return version.etag in tags or version.etag_gz in tags
     since = request.get(b"if-modified-since")
     if since is not None:
-        try:
-            when = email.utils.parsedate_to_datetime(since.decode("latin-1"))
-        except (TypeError, ValueError, IndexError):
-            return False
-        return version.mtime <= int(when.timestamp())
+        when = _http_date(since)
+        return when is not None and version.mtime <= when
     return False
+
+
+def _http_date(value: bytes) -> int | None:
+    """The POSIX time of an HTTP date, or None when it is not one: RFC 9110 13.1.3 says
+    to ignore such a validator (an absurd year or offset must not be an error)."""
+    try:
+        when = email.utils.parsedate_to_datetime(value.decode("latin-1"))
+        return int(when.timestamp())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
 
 
 def _cors(

@@ -16,9 +16,21 @@ does. Where that cannot be known (a request pipelined behind one with a body, in
 piece), the connection is closed after the answers already given, which HTTP allows: the
 client sends the rest again on a new connection.
 
-Also here: keep-alive timeout (uvicorn's ``timeout_keep_alive``, counted from the last data
-received), a cap on the size of a request head (431), flow control for slow readers, and
-graceful shutdown through uvicorn's connection set.
+A client that sends requests faster than it reads the answers is answered only while the
+transport's write buffer is under its high-water mark: past it, parsing stops where it is
+and reading pauses until the buffer drains, so a connection holds at most one read of
+unanswered requests, the transport's buffer and one answer. (10 connections that pipeline
+230 KB of GETs each and never read: the server's peak RSS grew by 88 MB before, by 2 MB
+now; ``tests/reliability/test_server_hostile.py``.) Connections are capped by uvicorn's
+``limit_concurrency`` (``MAX_CONNECTIONS`` unless told otherwise): past it, a file request
+gets uvicorn's 503 here too.
+
+A request head larger than ``MAX_HEAD`` gets a 431, on the first request here and on every
+later one after the hand-off (``headcap.py``). The keep-alive timeout is uvicorn's
+``timeout_keep_alive``, counted from the last data received or, while answers wait, from
+the last time the client read some. Graceful shutdown goes through uvicorn's connection
+set. Nothing logged here carries a query string (partner tokens travel in it), and
+``uvicorn_config`` installs the log filter that redacts tokens (``logredact.py``).
 """
 
 from __future__ import annotations
@@ -35,35 +47,32 @@ from uvicorn.server import ServerState
 
 from syndicate.server.app import SyndicateApp
 from syndicate.server.files import Answer
+from syndicate.server.headcap import MAX_HEAD, PIECE_END, Guarded, HeadSize, plain
+from syndicate.server.logredact import redact_logs
 
-__all__ = ["FileFastPath", "uvicorn_config"]
+__all__ = ["MAX_CONNECTIONS", "MAX_HEAD", "FileFastPath", "uvicorn_config"]
 
 log = logging.getLogger("syndicate.server")
 
-#: the largest request head (request line and headers) read; larger ones get a 431
-MAX_HEAD = 64 * 1024
+#: uvicorn's ``limit_concurrency`` unless told otherwise: connections (or requests in
+#: progress) beyond it are answered 503; well under a default limit of 1024 open files
+MAX_CONNECTIONS = 1000
 #: bodies up to this size go out in one write with the head; larger ones in a second write
 _JOIN_BODY = 16 * 1024
-_END = b"\r\n\r\n"
 _FILE_PREFIXES = ("/feeds/", "/demo/")
 
 
-class _HandOver(Exception):
-    """Raised in a parser callback to stop parsing here: the connection changes hands."""
+class _Stop(Exception):
+    """Raised in a parser callback to stop parsing here: the connection changed hands or
+    was answered and closed."""
 
 
-def _plain(status: int, message: str, extra: bytes = b"") -> bytes:
-    body = message.encode()
-    return b"".join(
-        (
-            STATUS_LINE[status],
-            b"content-type: text/plain; charset=utf-8\r\n",
-            b"content-length: %d\r\n" % len(body),
-            extra,
-            b"connection: close\r\n\r\n",
-            body,
-        )
-    )
+#: uvicorn's answer past its ``limit_concurrency``, for a file request
+_BUSY: Answer = (
+    503,
+    [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"19")],
+    b"Service Unavailable",
+)
 
 
 class FileFastPath(asyncio.Protocol):
@@ -87,6 +96,8 @@ class FileFastPath(asyncio.Protocol):
         self._app = app if isinstance(app, SyndicateApp) and not config.root_path else None
         # uvicorn's connections, which it shuts down on exit (typed for its own protocols)
         self._connections = cast(set[Any], server_state.connections)
+        self._tasks = server_state.tasks
+        self._limit: int | None = config.limit_concurrency
         self._timeout = float(config.timeout_keep_alive)
         self.parser = httptools.HttpRequestParser(self)
         # answer a request even when data follows it after "Connection: close"
@@ -94,17 +105,21 @@ class FileFastPath(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._last_data = 0.0
+        self._waiting = 0  # bytes waiting to go out at the last idle check
         self._reading_paused = False
-        # the data being parsed: the current piece starts at _piece in _data
+        self._writing_paused = False
+        # the data being parsed, up to _pos when answers wait (else all of it); the current
+        # piece is _data[_piece:_stop]
         self._data = b""
+        self._pos = 0
         self._piece = 0
+        self._stop = 0
         self._completed_in_piece = False
+        self._measure = HeadSize()
         # the request being read: where it began in _data (-1: not known), its bytes in
-        # earlier data while its head is read, the size of that head so far
+        # earlier data while its head is read
         self._begin = -1
         self._earlier: list[bytes] = []
-        self._in_head = False
-        self._head_size = 0
         self._url = b""
         self._headers: list[tuple[bytes, bytes]] = []
         self._expect = False
@@ -124,60 +139,99 @@ class FileFastPath(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._connections.discard(self)
+        self._data = b""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
 
     def data_received(self, data: bytes) -> None:
         self._last_data = self.loop.time()
-        size = len(data)
-        start = 0
-        self._data = data
-        while start < size:
-            end = data.find(_END, start)
-            stop = size if end < 0 else end + 4
-            self._piece = start
-            self._completed_in_piece = False
-            try:
-                self.parser.feed_data(data if start == 0 and stop == size else data[start:stop])
-            except httptools.HttpParserCallbackError as exc:
-                if not isinstance(exc.__context__, _HandOver):  # a bug: say so, answer 500
-                    log.error("answering %r failed", self._url, exc_info=exc.__context__)
-                    self._write_and_close(_plain(500, "Internal Server Error"))
-                return
-            except httptools.HttpParserError:
-                if self.transport is not None and not self.transport.is_closing():
-                    self._write_and_close(_plain(400, "Invalid HTTP request received."))
-                return
-            if self.transport is None or self.transport.is_closing():
-                return
-            start = stop
-        if self._in_head:  # a head continued in the next data
-            self._head_size += size
-            if self._head_size > MAX_HEAD:
-                self._write_and_close(_plain(431, "Request header fields too large."))
-            elif self._begin >= 0:
-                self._earlier.append(data[self._begin :])
-                self._begin = 0
-        self._data = b""  # not kept while the connection idles
+        if self._data:  # earlier data still waits: reading paused a moment too late
+            data = self._data[self._pos :] + data
+        self._parse(data, 0)
 
     def eof_received(self) -> None:
         pass
 
-    def pause_writing(self) -> None:  # a slow reader: stop reading until it catches up
-        if self.transport is not None and not self._reading_paused:
-            self._reading_paused = True
-            self.transport.pause_reading()
+    def pause_writing(self) -> None:  # a slow reader: no more answers until it catches up
+        self._writing_paused = True
+        self._pause_reading()
 
     def resume_writing(self) -> None:
-        if self.transport is not None and self._reading_paused:
-            self._reading_paused = False
-            self.transport.resume_reading()
+        self._writing_paused = False
+        if self._data:  # the requests that waited, then reading (never inside a write)
+            self.loop.call_soon(self._answer_waiting)
+        else:
+            self._resume_reading()
 
     def shutdown(self) -> None:
         """Called by uvicorn on shutdown: no answer is ever half written here."""
         if self.transport is not None:
             self.transport.close()
+
+    # -- parsing -----------------------------------------------------------------------------
+
+    def _parse(self, data: bytes, start: int) -> None:
+        """Parse and answer ``data`` from ``start`` on, a piece at a time, while the
+        client reads the answers (else keep the rest, ``_data`` from ``_pos``, for later)."""
+        self._data = data
+        size = len(data)
+        measure = self._measure
+        while start < size:
+            if self._writing_paused:  # answers wait for the client to read: so do requests
+                self._pos = start
+                self._pause_reading()
+                return
+            end = data.find(PIECE_END, start)
+            stop = size if end < 0 else end + 4
+            self._piece = start
+            self._stop = stop
+            self._completed_in_piece = False
+            try:
+                self.parser.feed_data(data if start == 0 and stop == size else data[start:stop])
+            except httptools.HttpParserCallbackError as exc:
+                if not isinstance(exc.__context__, _Stop):  # a bug: say so, answer 500
+                    path = self._url.partition(b"?")[0]  # never the query: it may hold a token
+                    log.error("answering %r failed", path, exc_info=exc.__context__)
+                    self._write_and_close(plain(500, "Internal Server Error"))
+                self._drop()
+                return
+            except httptools.HttpParserError:
+                self._write_and_close(plain(400, "Invalid HTTP request received."))
+                self._drop()
+                return
+            if self.transport is None or self.transport.is_closing():
+                self._drop()
+                return
+            if (measure.touched or measure.body) and measure.after(stop - start):
+                self._write_and_close(plain(431, "Request header fields too large."))
+                self._drop()
+                return
+            start = stop
+        if measure.in_head and self._begin >= 0:  # a head continued in the next data
+            self._earlier.append(data[self._begin :])
+            self._begin = 0
+        self._data = b""  # not kept while the connection idles
+        if self._reading_paused and not self._writing_paused:
+            self._resume_reading()
+
+    def _answer_waiting(self) -> None:
+        closed = self.transport is None or self.transport.is_closing()
+        if self._data and not self._writing_paused and not closed:
+            self._parse(self._data, self._pos)
+
+    def _drop(self) -> None:
+        self._data = b""
+
+    def _pause_reading(self) -> None:
+        if self.transport is not None and not self._reading_paused:
+            self._reading_paused = True
+            self.transport.pause_reading()
+
+    def _resume_reading(self) -> None:
+        if self.transport is not None and self._reading_paused:
+            self._reading_paused = False
+            self.transport.resume_reading()
 
     # -- httptools callbacks -----------------------------------------------------------------
 
@@ -190,8 +244,7 @@ class FileFastPath(asyncio.Protocol):
         self._begin = -1 if self._completed_in_piece else self._piece
         if self._earlier:
             self._earlier = []
-        self._in_head = True
-        self._head_size = 0
+        self._measure.begin()
 
     def on_url(self, url: bytes) -> None:
         self._url += url
@@ -203,13 +256,16 @@ class FileFastPath(asyncio.Protocol):
         self._headers.append((name, value))
 
     def on_headers_complete(self) -> None:
-        self._in_head = False
+        if self._measure.complete(self._stop - self._piece):
+            self._write_and_close(plain(431, "Request header fields too large."))
+            raise _Stop
         self._answer = self._file_answer()
         if self._answer is None:
             self._hand_over_request()
 
     def on_body(self, body: bytes) -> None:
-        pass  # a body sent with a GET or HEAD for a file is read and dropped
+        # a body sent with a GET or HEAD for a file is read and dropped (and not a head)
+        self._measure.body += len(body)
 
     def on_message_complete(self) -> None:
         self._completed_in_piece = True
@@ -258,6 +314,11 @@ class FileFastPath(asyncio.Protocol):
             path = urllib.parse.unquote(path)
         if not path.startswith(_FILE_PREFIXES):
             return None
+        self._head = method == b"HEAD"
+        limit = self._limit
+        if limit is not None and (len(self._connections) >= limit or len(self._tasks) >= limit):
+            self._keep_alive = False  # as uvicorn answers past its limit_concurrency
+            return _BUSY
         scope = {
             "type": "http",
             "method": method.decode("ascii"),
@@ -267,7 +328,6 @@ class FileFastPath(asyncio.Protocol):
         }
         answer = self._app.answer_file(scope)
         if answer is not None:
-            self._head = method == b"HEAD"
             version = self.parser.get_http_version()
             self._keep_alive = version != "1.0" and self.parser.should_keep_alive()
         return answer
@@ -277,13 +337,16 @@ class FileFastPath(asyncio.Protocol):
         if self._begin < 0:  # where it began is not known: close after the answers
             if self.transport is not None:
                 self.transport.close()
-            raise _HandOver
+            raise _Stop
         raw = b"".join(self._earlier) + self._data[self._begin :]
         self._hand_over(raw)
-        raise _HandOver
+        raise _Stop
 
     def _hand_over(self, raw: bytes) -> None:
-        assert self.transport is not None
+        """Make uvicorn's protocol, behind the head-size guard, this connection's protocol
+        and give it ``raw``, the data from the start of the request it is to answer."""
+        transport = self.transport
+        assert transport is not None
         protocol = HttpToolsProtocol(
             config=self.config, server_state=self.server_state, app_state=self.app_state
         )
@@ -291,13 +354,14 @@ class FileFastPath(asyncio.Protocol):
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if self._reading_paused:
-            self._reading_paused = False
-            self.transport.resume_reading()
-        self.transport.set_protocol(protocol)
-        protocol.connection_made(self.transport)
+        self._resume_reading()
+        guard = Guarded(protocol, transport)
+        transport.set_protocol(guard)
+        protocol.connection_made(transport)
+        if self._writing_paused:
+            protocol.pause_writing()
         if raw:
-            protocol.data_received(raw)
+            guard.data_received(raw)
 
     def _write_and_close(self, data: bytes) -> None:
         if self.transport is not None and not self.transport.is_closing():
@@ -305,10 +369,16 @@ class FileFastPath(asyncio.Protocol):
             self.transport.close()
 
     def _idle(self) -> None:
-        """The keep-alive timeout: close a connection that sent nothing for that long."""
+        """The keep-alive timeout: close a connection that sent nothing for that long, and
+        that read nothing of its answers for that long either."""
         if self.transport is None or self.transport.is_closing():
             return
-        idle = self.loop.time() - self._last_data
+        now = self.loop.time()
+        waiting = self.transport.get_write_buffer_size() + len(self._data)
+        if waiting and waiting != self._waiting:  # answers are still going out
+            self._last_data = now
+        self._waiting = waiting
+        idle = now - self._last_data
         if idle >= self._timeout:
             self.transport.close()
         else:
@@ -339,6 +409,12 @@ def uvicorn_config(app: SyndicateApp, host: str, port: int, **options: Any) -> u
         "log_level": "warning",
         "access_log": False,
         "lifespan": "off",
+        "limit_concurrency": MAX_CONNECTIONS,
+        # The app alone decides whom to believe about X-Forwarded-* (server.trusted_proxies,
+        # reloadable); uvicorn's own handling would trust loopback whatever the config says.
+        "proxy_headers": False,
     }
     settings.update(options)
-    return uvicorn.Config(app, host=host, port=port, **settings)
+    config = uvicorn.Config(app, host=host, port=port, **settings)  # configures logging
+    redact_logs()
+    return config

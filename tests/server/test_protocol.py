@@ -6,6 +6,7 @@ requests split across packets, HTTP/1.0, bad and oversized heads, the idle timeo
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -13,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from syndicate.server import SyndicateApp, create_app
+from syndicate.server import SyndicateApp, create_app, uvicorn_config
+from syndicate.server.protocol import MAX_CONNECTIONS, MAX_HEAD
 
 from .conftest import MOBILITY_TOKEN, ORIGIN, PARTNER_TOKEN, Site, serve
 
@@ -298,3 +300,72 @@ def test_a_failing_answer_is_a_500_and_the_server_goes_on(
     assert conn.reply().status == 500 and conn.closed_by_server()
     monkeypatch.undo()
     assert exchange(site.base, request(PUBLIC)).status == 200
+
+
+def test_pipelined_requests_wait_for_the_client_to_read_then_all_are_answered(
+    site: Site, connect: Callable[[], Connection]
+) -> None:
+    """The answers of 2000 pipelined GETs (about 16 MB) are more than the transport's
+    buffer holds: the server stops reading while the client does not read, and answers
+    every request, in order, once it does."""
+    conn = connect()
+    one = request("/feeds/ja/all.atom", Accept_Encoding="identity")
+    count = 2000
+    sender = threading.Thread(target=conn.send, args=(one * count,), daemon=True)
+    sender.start()
+    time.sleep(0.5)  # the client reads nothing meanwhile
+    replies = [conn.reply() for _ in range(count)]
+    sender.join(timeout=TIMEOUT)
+    assert not sender.is_alive()
+    assert {r.status for r in replies} == {200}
+    assert len({r.body for r in replies}) == 1 and len(replies[0].body) > 4000
+    conn.send(request("/healthz"))
+    assert conn.reply().status == 200
+
+
+def test_head_sizes_are_capped_on_every_request_but_bodies_do_not_count(
+    site: Site, connect: Callable[[], Connection], asgi_calls: list[str]
+) -> None:
+    body = b"x" * (MAX_HEAD + 1000)
+    with_body = b"POST /feeds/it/energy.atom HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n"
+    get_with_body = b"GET /feeds/it/energy.atom HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n"
+    # a GET with a large body, then a GET, in one piece: answered in the protocol
+    conn = connect()
+    conn.send(get_with_body % len(body) + body + request(PUBLIC))
+    assert [conn.reply().status, conn.reply().status] == [200, 200]
+    # handed to uvicorn, a POST with a large body, then a GET: both answered there
+    conn = connect()
+    conn.send(request("/healthz") + with_body % len(body) + body + request(PUBLIC))
+    assert [conn.reply().status for _ in range(3)] == [200, 405, 200]
+    assert asgi_calls == ["/healthz", PUBLIC, PUBLIC]
+    # a head too large in one send, first on a connection and after the hand-off (also
+    # after an upgrade uvicorn does not make, where it parses on)
+    filler = b"X-Filler: " + b"a" * (MAX_HEAD + 10) + b"\r\n"
+    upgrade = request("/healthz", Upgrade="foo", Connection="upgrade")
+    for first in (b"", request("/healthz"), upgrade):
+        conn = connect()
+        conn.send(first)
+        if first:
+            assert conn.reply().status == 200
+        conn.send(b"GET " + PUBLIC.encode() + b" HTTP/1.1\r\nHost: x\r\n" + filler + b"\r\n")
+        assert conn.reply().status == 431 and conn.closed_by_server()
+
+
+def test_file_requests_past_the_connection_limit_get_uvicorns_503(site: Site) -> None:
+    assert uvicorn_config(site.app, "127.0.0.1", 1).limit_concurrency == MAX_CONNECTIONS
+    with serve(site.app, limit_concurrency=3) as base:
+        held = [Connection(base) for _ in range(2)]
+        try:
+            for conn in held:
+                conn.send(request(PUBLIC))
+                assert conn.reply().status == 200
+            third = exchange(base, request(PUBLIC))
+            other = exchange(base, request("/healthz"))
+        finally:
+            for conn in held:
+                conn.close()
+        time.sleep(0.2)
+        after = exchange(base, request(PUBLIC))
+    assert third.status == other.status == 503
+    assert third.header("connection") == "close" and third.body == b"Service Unavailable"
+    assert after.status == 200
