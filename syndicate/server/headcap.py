@@ -21,6 +21,8 @@ import asyncio
 import httptools
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
+from syndicate.server.closing import answer_and_close
+
 __all__ = ["MAX_HEAD", "PIECE_END", "Guarded", "HeadSize", "plain"]
 
 #: the largest request head (request line and headers) read; larger ones get a 431
@@ -131,8 +133,10 @@ class Guarded(asyncio.Protocol):
         self.parser = None
         cycle = getattr(self.inner, "cycle", None)
         if cycle is None or getattr(cycle, "response_complete", True):
-            self.transport.write(plain(431, "Request header fields too large."))
-        self.transport.close()
+            answer = plain(431, "Request header fields too large.")
+            answer_and_close(self.transport, answer, self.inner.connection_lost)
+        else:
+            self.transport.close()
 
     def on_message_begin(self) -> None:
         self._measure.begin()

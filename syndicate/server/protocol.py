@@ -26,11 +26,13 @@ now; ``tests/reliability/test_server_hostile.py``.) Connections are capped by uv
 gets uvicorn's 503 here too.
 
 A request head larger than ``MAX_HEAD`` gets a 431, on the first request here and on every
-later one after the hand-off (``headcap.py``). The keep-alive timeout is uvicorn's
-``timeout_keep_alive``, counted from the last data received or, while answers wait, from
-the last time the client read some. Graceful shutdown goes through uvicorn's connection
-set. Nothing logged here carries a query string (partner tokens travel in it), and
-``uvicorn_config`` installs the log filter that redacts tokens (``logredact.py``).
+later one after the hand-off (``headcap.py``). Error answers (400, 431, 500) end the
+connection in a way that leaves the client time to read them (``closing.py``). The
+keep-alive timeout is uvicorn's ``timeout_keep_alive``, counted from the last data
+received or, while answers wait, from the last time the client read some. Graceful
+shutdown goes through uvicorn's connection set. Nothing logged here carries a query
+string (partner tokens travel in it), and ``uvicorn_config`` installs the log filter
+that redacts tokens (``logredact.py``).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 from uvicorn.server import ServerState
 
 from syndicate.server.app import SyndicateApp
+from syndicate.server.closing import answer_and_close
 from syndicate.server.files import Answer
 from syndicate.server.headcap import MAX_HEAD, PIECE_END, Guarded, HeadSize, plain
 from syndicate.server.logredact import redact_logs
@@ -364,9 +367,12 @@ class FileFastPath(asyncio.Protocol):
             guard.data_received(raw)
 
     def _write_and_close(self, data: bytes) -> None:
-        if self.transport is not None and not self.transport.is_closing():
-            self.transport.write(data)
-            self.transport.close()
+        """The connection's last answer, an error: the client is left time to read it."""
+        if self.transport is not None:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            answer_and_close(self.transport, data, self.connection_lost)
 
     def _idle(self) -> None:
         """The keep-alive timeout: close a connection that sent nothing for that long, and

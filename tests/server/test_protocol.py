@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from syndicate.server import SyndicateApp, create_app, uvicorn_config
+from syndicate.server.closing import LINGER_BYTES, LINGER_SECONDS
 from syndicate.server.protocol import MAX_CONNECTIONS, MAX_HEAD
 
 from .conftest import MOBILITY_TOKEN, ORIGIN, PARTNER_TOKEN, Site, serve
@@ -273,6 +274,55 @@ def test_bad_and_oversized_requests_are_refused_and_closed(
         big.send(b"X-Filler: " + b"a" * 1010 + b"\r\n")
     reply = big.reply()
     assert reply.status == 431 and big.closed_by_server()
+
+
+@pytest.mark.parametrize("handed_over", [False, True], ids=["first request", "after hand-off"])
+def test_a_client_still_sending_when_refused_reads_the_refusal(
+    site: Site, connect: Callable[[], Connection], handed_over: bool
+) -> None:
+    """The server answers 431 while the client is still sending its head; the client goes
+    on sending after the answer has arrived, and still reads the 431 (no reset, no broken
+    pipe: the server reads and drops the rest for a while, ``closing.py``)."""
+    conn = connect()
+    if handed_over:  # the next request goes through uvicorn, behind the head cap
+        conn.send(request("/healthz"))
+        assert conn.reply().status == 200
+    conn.send(b"GET " + PUBLIC.encode() + b" HTTP/1.1\r\n" + b"X-Filler: " + b"a" * MAX_HEAD)
+    conn.sock.settimeout(TIMEOUT)
+    assert conn.sock.recv(1, socket.MSG_PEEK), "no answer to an oversized head"
+    for _ in range(20):  # the answer is here; the client, not reading yet, sends on
+        conn.send(b"a" * 4096)
+        time.sleep(0.01)
+    reply = conn.reply()
+    assert reply.status == 431 and conn.closed_by_server()
+
+
+def test_a_refused_client_is_not_read_from_for_long(
+    site: Site, connect: Callable[[], Connection]
+) -> None:
+    """After an error answer the server reads and drops at most LINGER_BYTES, for at most
+    LINGER_SECONDS: a client that keeps sending is cut off, one that keeps the connection
+    open without sending is closed."""
+    oversized = b"GET " + PUBLIC.encode() + b" HTTP/1.1\r\nX-Filler: " + b"a" * MAX_HEAD
+    flooding = connect()
+    flooding.send(oversized)
+    sent = 0
+    with pytest.raises(OSError):  # broken pipe or reset once the server has closed, well
+        while sent < 8 * LINGER_BYTES:  # before 8 times its cap (buffers hold the rest)
+            flooding.send(b"a" * 65536)
+            sent += 65536
+    quiet = connect()
+    quiet.send(oversized)
+    started = time.monotonic()
+    assert quiet.reply().status == 431
+    assert quiet.closed_by_server()  # the answer's end of stream
+    while time.monotonic() - started < TIMEOUT:  # then the whole connection
+        try:
+            quiet.send(b"a")
+        except OSError:
+            break
+        time.sleep(0.1)
+    assert LINGER_SECONDS - 0.5 < time.monotonic() - started < LINGER_SECONDS + 3
 
 
 def test_idle_connections_are_closed_after_the_keep_alive_timeout(site: Site) -> None:
