@@ -49,6 +49,10 @@ MAX_NAME = 200
 _HAS_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 # ASCII white space only: an ideographic space (U+3000) in a Japanese title is typography.
 _SPACE_RE = re.compile(r"[ \t\r\n\f\v]+")
+# A numeric character reference, in a body of an ASCII-compatible encoding.
+_CHARREF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+))")
+#: what a reference to no character becomes: U+FFFD, the replacement character
+_REPLACEMENT_REF = b"&#xFFFD"
 
 
 @dataclass(frozen=True)
@@ -124,7 +128,12 @@ def parse_feed(
         }
     else:
         body, response_headers, corrected = normalize_encoding(body, headers or {})
-        result = feedparser.parse(body, response_headers=response_headers, sanitize_html=False)
+        if b"&#" in body:
+            body = _CHARREF.sub(_charref, body)
+        try:
+            result = feedparser.parse(body, response_headers=response_headers, sanitize_html=False)
+        except (UnicodeError, ValueError, OverflowError) as exc:  # a feedparser bug, not ours
+            return ParsedFeed("", (), True, f"unreadable feed ({type(exc).__name__}: {exc})")
     known = list(languages)
     feed = result.get("feed", {})
     feed_lang = normalize_language(feed.get("language"), known)
@@ -153,6 +162,20 @@ def parse_feed(
         str(result.get("version") or ""),
         refused,
     )
+
+
+def _charref(found: re.Match[bytes]) -> bytes:
+    """A character reference left as it is, or U+FFFD's when it names no character (a
+    surrogate, past U+10FFFF): feedparser's loose parser raises on those, which lost the
+    whole feed to one reference."""
+    hexa, decimal = found.group(1), found.group(2)
+    digits = (hexa or decimal).lstrip(b"0")
+    if len(digits) > 7:
+        return _REPLACEMENT_REF
+    value = int(digits or b"0", 16 if hexa else 10)
+    if 0xD800 <= value <= 0xDFFF or value > 0x10FFFF:
+        return _REPLACEMENT_REF
+    return found.group(0)
 
 
 def _entry_language(entry: Mapping[str, Any], known: list[str]) -> str | None:

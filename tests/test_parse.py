@@ -157,3 +157,20 @@ def test_fields_feedparser_leaves_as_none_are_read_as_empty() -> None:
     article, refused = made
     assert article.title == "https://example.org/a" and refused == 0
     assert article.summary == "" and article.content == ""
+
+
+@pytest.mark.parametrize("ref", ["&#55296;", "&#xD800;", "&#x110000;", "&#9999999999999999999999;"])
+def test_a_reference_to_no_character_is_a_replacement_character_not_a_lost_feed(
+    ref: str,
+) -> None:
+    """feedparser's loose parser raised on these (a surrogate, past U+10FFFF), and the
+    whole feed was lost to one reference (found by the property test)."""
+    body = (
+        f'<rss version="2.0"><channel><title>t</title><item><title>a{ref}b</title>'
+        f"<pubDate>{ref}</pubDate><guid>g</guid></item>"
+        "<item><title>ok</title><guid>h</guid></item></channel></rss>"
+    )
+    parsed = parse_feed(body.encode(), source_id="s")
+    assert [a.title for a in parsed.articles] == ["a\ufffdb", "ok"]
+    utf16 = parse_feed(body.encode("utf-16"), source_id="s")  # not rewritten: still no raise
+    assert utf16.bozo or [a.title for a in utf16.articles][1:] == ["ok"]
