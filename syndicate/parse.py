@@ -132,8 +132,8 @@ def parse_feed(
             body = _CHARREF.sub(_charref, body)
         try:
             result = feedparser.parse(body, response_headers=response_headers, sanitize_html=False)
-        except (UnicodeError, ValueError, OverflowError) as exc:  # a feedparser bug, not ours
-            return ParsedFeed("", (), True, f"unreadable feed ({type(exc).__name__}: {exc})")
+        except (UnicodeError, ValueError, OverflowError) as crash:  # feedparser's, not ours
+            return ParsedFeed("", (), True, f"unreadable feed ({type(crash).__name__}: {crash})")
     known = list(languages)
     feed = result.get("feed", {})
     feed_lang = normalize_language(feed.get("language"), known)
