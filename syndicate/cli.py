@@ -39,6 +39,7 @@ from syndicate.storage import SqlStorage
 from syndicate.storage.database import create_engine, current_revision, upgrade
 from syndicate.terms import concept_problems, load_term_base
 from syndicate.terms.load import load_glossary
+from syndicate.topics_cli import topics_app
 from syndicate.translate import Translator, make_engine
 from syndicate.translate.report import usage_by_source
 from syndicate.translations_cli import translations_app
@@ -61,6 +62,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(glossary_app, name="glossary")
 app.add_typer(translations_app, name="translations")
 app.add_typer(partners_app, name="partners")
+app.add_typer(topics_app, name="topics")
 
 
 @app.callback()

@@ -205,6 +205,8 @@ class Mention:
     in_title: bool
     #: how many times
     count: int
+    #: what the term weighs in topic scores (``generic`` terms less)
+    weight: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -214,6 +216,8 @@ class RoutedArticle:
     article: Article
     topics: tuple[tuple[str, TopicReason], ...] = ()
     mentions: tuple[Mention, ...] = ()
+    #: the concept score of each topic that had concepts to score (whether or not it won)
+    scores: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from syndicate.models import (
     Mention,
     RoutedArticle,
     StoredArticle,
+    TopicReason,
     UpsertResult,
 )
 from syndicate.safe import ENTRY_TAG, default_entry_id, own_entry_id, safe_article
@@ -242,7 +243,12 @@ def _write_links(
             conn.execute(article_topics.delete().where(article_topics.c.article_id.in_(chunk)))
             conn.execute(article_terms.delete().where(article_terms.c.article_id.in_(chunk)))
     topics = [
-        {"article_id": article_id, "topic_id": topic, "reason": reason.value}
+        {
+            "article_id": article_id,
+            "topic_id": topic,
+            "reason": reason.value,
+            "score": dict(item.scores).get(topic) if reason is TopicReason.CONCEPT else None,
+        }
         for article_id, item in links
         for topic, reason in dict(item.topics).items()
     ]
@@ -256,6 +262,7 @@ def _write_links(
             "status": m.status,
             "in_title": m.in_title,
             "count": m.count,
+            "weight": m.weight,
         }
         for article_id, item in links
         for m in {(m.concept, m.term): m for m in item.mentions}.values()
@@ -345,7 +352,12 @@ def _mentions_of(conn: sa.Connection, ids: list[int]) -> dict[int, tuple[Mention
 
 def _mention(row: Any) -> Mention:
     return Mention(
-        row["concept_id"], row["term"], row["status"], bool(row["in_title"]), int(row["count"])
+        row["concept_id"],
+        row["term"],
+        row["status"],
+        bool(row["in_title"]),
+        int(row["count"]),
+        float(row["weight"]),
     )
 
 

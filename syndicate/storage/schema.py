@@ -138,6 +138,8 @@ article_topics = Table(
     Column("article_id", BigId, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
     Column("topic_id", String(200), nullable=False),
     Column("reason", String(20), nullable=False),
+    #: the concept score that routed the article (reason ``concept``), else NULL
+    Column("score", Float),
     PrimaryKeyConstraint("article_id", "topic_id", name="pk_article_topics"),
     Index("ix_article_topics_topic", "topic_id"),
 )
@@ -151,6 +153,7 @@ article_terms = Table(
     Column("status", String(20), nullable=False),
     Column("in_title", Boolean, nullable=False),
     Column("count", Integer, nullable=False),
+    Column("weight", Float, nullable=False, server_default="1"),
     PrimaryKeyConstraint("article_id", "concept_id", "term", name="pk_article_terms"),
     Index("ix_article_terms_status", "status"),
 )

@@ -3,21 +3,13 @@
  * This is the optional fast path of syndicate/terms/matcher.py; the pure-Python loops
  * there are the reference and the fallback (tests/terms/test_matcher.py runs both). It
  * exists because building one tuple per match in Python was most of the matcher's cost
- * (bench/terms.py). The functions only read the iterator's (last, entry) pairs, where
+ * (bench/terms.py); it serves the spaced languages (Japanese needs the analyser's word
+ * boundaries, matched in Python). The functions only read the iterator's (last, entry) pairs, where
  * entry is matcher._Entry: (length, key_length, concept, term, status, latin_start,
  * latin_end). Anything else raises TypeError or ValueError; nothing here trusts its input.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
-
-/* The Latin letters and digits of matcher._LATIN. */
-static int
-is_latin(Py_UCS4 c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-           c == 0xAA || c == 0xB5 || c == 0xBA || (c >= 0xC0 && c <= 0xD6) ||
-           (c >= 0xD8 && c <= 0xF6) || (c >= 0xF8 && c <= 0x24F);
-}
 
 /* Unpack one (last, entry) pair; entry's first five fields are read. */
 static int
@@ -158,51 +150,9 @@ whole_words(PyObject *module, PyObject *args)
     return collect(iterable, cls, make_word, &state);
 }
 
-static PyObject *
-make_unspaced(void *raw, PyTypeObject *cls, PyObject *item)
-{
-    struct text *body = raw;
-    Py_ssize_t last, length, key_length;
-    PyObject *entry;
-    if (unpack(item, &last, &length, &key_length, &entry) < 0) {
-        return NULL;
-    }
-    Py_ssize_t start = last - length + 1, end = last + 1;
-    if (start < 0 || end > body->length) {
-        PyErr_SetString(PyExc_ValueError, "match outside the text");
-        return NULL;
-    }
-    int latin_start = PyObject_IsTrue(PyTuple_GET_ITEM(entry, 5));
-    int latin_end = PyObject_IsTrue(PyTuple_GET_ITEM(entry, 6));
-    if (latin_start < 0 || latin_end < 0) {
-        return NULL;
-    }
-    if ((latin_start && start > 0 && is_latin(PyUnicode_READ(body->kind, body->data, start - 1))) ||
-        (latin_end && end < body->length && is_latin(PyUnicode_READ(body->kind, body->data, end)))) {
-        return Py_None; /* a Latin term touching Latin text */
-    }
-    return new_match(cls, entry, start, end);
-}
-
-/* unspaced(pairs, body, cls): see Matcher._unspaced. */
-static PyObject *
-unspaced(PyObject *module, PyObject *args)
-{
-    PyObject *iterable, *body;
-    PyTypeObject *cls;
-    if (!PyArg_ParseTuple(args, "OUO!", &iterable, &body, &PyType_Type, &cls) ||
-        check_class(cls) < 0) {
-        return NULL;
-    }
-    struct text text = {PyUnicode_KIND(body), PyUnicode_DATA(body), PyUnicode_GET_LENGTH(body)};
-    return collect(iterable, cls, make_unspaced, &text);
-}
-
 static PyMethodDef methods[] = {
     {"whole_words", whole_words, METH_VARARGS,
      "whole_words(pairs, doubled, cls) -> list: matches of a spaced language's doubled text"},
-    {"unspaced", unspaced, METH_VARARGS,
-     "unspaced(pairs, body, cls) -> list: matches of an unspaced language's text"},
     {NULL, NULL, 0, NULL},
 };
 

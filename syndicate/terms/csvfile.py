@@ -2,12 +2,15 @@
 
 Columns (header required, in this order)::
 
-    concept,domain,definition,lang,term,status,pos,variants,dnt,note
+    concept,domain,definition,lang,term,status,pos,variants,dnt,flags,note
 
 Rows of one concept share ``concept``; ``domain`` and ``definition`` are given once (on
 any of its rows). ``status`` is preferred, admitted or deprecated; ``pos`` a TBX-Basic part
 of speech; ``variants`` other forms separated by ``|``; ``dnt`` is ``yes`` for a name never
-to be translated. UTF-8, with or without a byte-order mark.
+to be translated; ``flags`` any of ``case-sensitive``, ``needs-context``, ``blocking`` and
+``generic`` separated by ``|`` (:class:`~syndicate.terms.model.TermFlag`). A file with the
+earlier header, without ``flags``, is read as before. UTF-8, with or without a byte-order
+mark.
 
 A row the csv module cannot read (a field over its limit of 128 KB, ``csv.field_size_limit``)
 makes the whole file a problem at the line where that row starts, as undecodable bytes do:
@@ -21,7 +24,14 @@ import io
 from collections.abc import Iterable
 from pathlib import Path
 
-from syndicate.terms.model import Concept, GlossaryProblem, PartOfSpeech, Term, TermStatus
+from syndicate.terms.model import (
+    Concept,
+    GlossaryProblem,
+    PartOfSpeech,
+    Term,
+    TermFlag,
+    TermStatus,
+)
 
 __all__ = ["COLUMNS", "read_csv", "write_csv"]
 
@@ -35,8 +45,11 @@ COLUMNS = (
     "pos",
     "variants",
     "dnt",
+    "flags",
     "note",
 )
+#: the header before ``flags``: still read
+_COLUMNS_WITHOUT_FLAGS = tuple(c for c in COLUMNS if c != "flags")
 _YES = {"yes", "true", "1", "y", "x"}
 _NO = {"", "no", "false", "0", "n"}
 
@@ -65,12 +78,13 @@ def read_csv(
         header = next(reader, None)
         if header is None:
             return [], [GlossaryProblem(name, 0, "empty file")]
-        if tuple(h.strip().lower() for h in header) != COLUMNS:
+        columns = tuple(h.strip().lower() for h in header)
+        if columns not in (COLUMNS, _COLUMNS_WITHOUT_FLAGS):
             return [], [GlossaryProblem(name, 1, f"header must be {','.join(COLUMNS)}")]
         line = reader.line_num
         for row in reader:
             start, line = line + 1, reader.line_num
-            _add_row(row, concepts, name, start, problems)
+            _add_row(row, columns, concepts, name, start, problems)
     except csv.Error as exc:
         return [], [
             GlossaryProblem(name, line + 1, f"unreadable row: {exc}; nothing read from this file")
@@ -84,6 +98,7 @@ def read_csv(
 
 def _add_row(
     row: list[str],
+    columns: tuple[str, ...],
     concepts: dict[str, dict[str, object]],
     name: str,
     start: int,
@@ -92,12 +107,13 @@ def _add_row(
     """Add the term of ``row`` (starting at line ``start``) to its concept in ``concepts``."""
     if not any(cell.strip() for cell in row):
         return
-    if len(row) != len(COLUMNS):
+    if len(row) != len(columns):
         problems.append(
-            GlossaryProblem(name, start, f"expected {len(COLUMNS)} columns, found {len(row)}")
+            GlossaryProblem(name, start, f"expected {len(columns)} columns, found {len(row)}")
         )
         return
-    term = _term(dict(zip(COLUMNS, (c.strip() for c in row), strict=True)), name, start, problems)
+    cells = dict(zip(columns, (c.strip() for c in row), strict=True))
+    term = _term(cells, name, start, problems)
     if term is None:
         return
     concept_id, domain, definition = row[0].strip(), row[1].strip(), row[2].strip()
@@ -153,6 +169,15 @@ def _term(
         bad(f"dnt must be yes or empty, got {cells['dnt']!r}")
         return None
     variants = tuple(v.strip() for v in cells["variants"].split("|") if v.strip())
+    flags: set[TermFlag] = set()
+    for word in (f.strip().lower() for f in cells.get("flags", "").split("|")):
+        if not word:
+            continue
+        try:
+            flags.add(TermFlag(word))
+        except ValueError:
+            bad(f"unknown flag {word!r} ({', '.join(f.value for f in TermFlag)})")
+            return None
     return Term(
         lang=cells["lang"],
         text=cells["term"],
@@ -161,6 +186,7 @@ def _term(
         variants=variants,
         do_not_translate=dnt in _YES,
         note=cells["note"],
+        flags=frozenset(flags),
         origin=(path, line),
     )
 
@@ -183,6 +209,7 @@ def write_csv(concepts: Iterable[Concept]) -> str:
                     t.part_of_speech.value if t.part_of_speech else "",
                     "|".join(t.variants),
                     "yes" if t.do_not_translate else "",
+                    "|".join(sorted(t.flags)),
                     t.note,
                 ]
             )

@@ -8,6 +8,7 @@ concepts it mentions, named by the organisation's preferred term in the reader's
 from __future__ import annotations
 
 import html
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -45,10 +46,12 @@ def key_terms(
     """(term in the reader's language, term as the article wrote it), most mentioned first."""
     scores = concept_scores(mentions)  # the same weights that route the article
     written: dict[str, str] = {}
+    counts: Counter[str] = Counter()
     for m in mentions:
         written.setdefault(m.concept, m.term)
+        counts[m.concept] += m.count
     out = []
-    for concept_id in sorted(scores, key=lambda c: (-scores[c], c)):
+    for concept_id in sorted(scores, key=lambda c: (-scores[c], -counts[c], c)):
         concept = glossary.get(concept_id)
         preferred = concept.preferred(reader) if concept else None
         if preferred is not None:

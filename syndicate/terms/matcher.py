@@ -4,12 +4,18 @@ Rules: text and terms are folded alike (:mod:`syndicate.terms.normalize`); in sp
 scripts a match must start and end at word boundaries, so an apostrophe is a boundary and
 Italian elision needs no special entry (``dell'energia`` holds ``energia``). Folding makes
 every boundary a space, so terms enter the automaton as `` term `` and the padded text
-yields whole-word matches only, with no check per candidate. In Japanese
-there are no word boundaries, except that a term starting or ending with a Latin letter
-or digit must not touch another one (``AI`` is not in ``EMAIL``). Where matches overlap,
-the leftmost wins, and of those the longest. Nothing inside a URL is a match. In HTML only
-text nodes count, never tags, attributes, or ``<code>``, ``<pre>``, ``<script>``,
-``<style>``.
+yields whole-word matches only, with no check per candidate. Italian and English terms
+also match their regular plurals, and Italian multiword terms any articulated form of
+their prepositions (:mod:`syndicate.terms.forms`; the forms the glossary lists win).
+
+In Japanese a match must start and end where a morphological analyser puts word
+boundaries (:mod:`syndicate.terms.segment`), so ベンチ is not found in ベンチャー nor 京都
+in 東京都, and a term starting or ending with a Latin letter or digit must not touch
+another one (``AI`` is not in ``EMAIL``). Where matches overlap, the leftmost wins, and of
+those the longest. A ``blocking`` term (a longer form that is not the concept, 硫化水素
+under 水素) competes like any term and is then left out; a ``case-sensitive`` term matches
+only as written. Nothing inside a URL is a match. In HTML only text nodes count, never
+tags, attributes, or ``<code>``, ``<pre>``, ``<script>``, ``<style>``.
 """
 
 from __future__ import annotations
@@ -18,13 +24,16 @@ import contextlib
 import gc
 import html
 import re
-from collections.abc import Iterable, Iterator, Sequence
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 import ahocorasick
 
-from syndicate.terms.model import Concept, Glossary, TermStatus
-from syndicate.terms.normalize import fold, fold_term, strips_accents
+from syndicate.terms.forms import plurals, with_prepositions
+from syndicate.terms.model import Concept, Glossary, PartOfSpeech, Term, TermFlag, TermStatus
+from syndicate.terms.normalize import Folded, fold, fold_term, strips_accents
+from syndicate.terms.segment import word_boundaries
 
 try:  # the optional C helper (setup.py); the Python loops below give the same results
     from syndicate.terms import _scan
@@ -99,36 +108,75 @@ def _collector_paused() -> Iterator[None]:
 _new = tuple.__new__
 
 
+#: where words begin and end in a Japanese text: ``marks[i]`` is true at each boundary
+Segmenter = Callable[[str], bytes | bytearray]
+
+
 class Matcher:
     """Built once per glossary version; matching is then safe from several threads.
 
     ``compiled=False`` uses the pure-Python loops even where the C helper is built (tests
-    compare the two); by default the helper is used when it is importable.
+    compare the two); by default the helper is used when it is importable. ``segmenter``
+    finds Japanese word boundaries (the analyser by default; tests pass others).
     """
 
-    def __init__(self, glossary: Glossary | Iterable[Concept], *, compiled: bool = True) -> None:
+    def __init__(
+        self,
+        glossary: Glossary | Iterable[Concept],
+        *,
+        compiled: bool = True,
+        segmenter: Segmenter = word_boundaries,
+    ) -> None:
         self._scan = _scan if compiled else None
+        self._segmenter = segmenter
         self._automata: dict[str, ahocorasick.Automaton] = {}
+        self._terms: dict[tuple[str, str, str], Term] = {}
+        self._domains: dict[str, str] = {}
+        #: (lang, concept, term) of blocking terms, and of case-sensitive ones with their
+        #: forms as written (NFKC)
+        self._blocking: set[tuple[str, str, str]] = set()
+        self._cased: dict[tuple[str, str, str], frozenset[str]] = {}
+        generated: list[tuple[str, str, Concept, Term]] = []
         for concept in glossary:
+            self._domains.setdefault(concept.id, concept.domain)
             for term in concept.terms:
-                automaton = self._automata.setdefault(term.lang, ahocorasick.Automaton())
-                spaced = strips_accents(term.lang)
+                key = (term.lang, concept.id, term.text)
+                self._terms.setdefault(key, term)
+                if TermFlag.BLOCKING in term.flags:
+                    self._blocking.add(key)
+                if TermFlag.CASE_SENSITIVE in term.flags:
+                    cased = {unicodedata.normalize("NFKC", f) for f in term.forms}
+                    self._cased[key] = self._cased.get(key, frozenset()) | cased
                 for form in term.forms:
-                    key = fold_term(form, term.lang)
-                    if not key:
-                        continue
-                    latin = (bool(_LATIN.match(key[0])), bool(_LATIN.match(key[-1])))
-                    length = len(key)
-                    key = _word_key(key) if spaced else key
-                    entry = _Entry(length, len(key), concept.id, term.text, term.status, *latin)
-                    if key not in automaton:  # the first concept to claim a form keeps it
-                        automaton.add_word(key, entry)
+                    self._add(fold_term(form, term.lang), concept, term)
+                generated += ((term.lang, form, concept, term) for form in _other_forms(term))
+        for lang, form, concept, term in generated:  # after every listed form: those win
+            self._add(fold_term(form, lang), concept, term)
         for automaton in self._automata.values():
             automaton.make_automaton()
+
+    def _add(self, key: str, concept: Concept, term: Term) -> None:
+        if not key:
+            return
+        automaton = self._automata.setdefault(term.lang, ahocorasick.Automaton())
+        latin = (bool(_LATIN.match(key[0])), bool(_LATIN.match(key[-1])))
+        length = len(key)
+        key = _word_key(key) if strips_accents(term.lang) else key
+        if key not in automaton:  # the first concept to claim a form keeps it
+            entry = _Entry(length, len(key), concept.id, term.text, term.status, *latin)
+            automaton.add_word(key, entry)
 
     @property
     def languages(self) -> tuple[str, ...]:
         return tuple(sorted(self._automata))
+
+    def term(self, lang: str, concept: str, text: str) -> Term | None:
+        """The glossary term a match names (``TermMatch.concept`` and ``.term``)."""
+        return self._terms.get((lang, concept, text))
+
+    def domain(self, concept: str) -> str:
+        """The domain of a concept ("" when it has none or is unknown)."""
+        return self._domains.get(concept, "")
 
     def match(self, text: str, lang: str) -> list[TermMatch]:
         """Matches in plain ``text``, leftmost-longest, offsets into ``text``."""
@@ -136,7 +184,19 @@ class Matcher:
         if automaton is None or not text:
             return []
         with _collector_paused():
-            return self._match(automaton, text, lang)
+            found = self._match(automaton, text, lang)
+        if self._blocking or self._cased:
+            found = [m for m in found if self._counts(m, text, lang)]
+        return found
+
+    def _counts(self, match: TermMatch, text: str, lang: str) -> bool:
+        """Whether a match is kept: not a blocking form, a case-sensitive one as written."""
+        key = (lang, match.concept, match.term)
+        if key in self._blocking:
+            return False
+        cased = self._cased.get(key)
+        written = text[match.start : match.end]
+        return cased is None or unicodedata.normalize("NFKC", written) in cased
 
     def _match(self, automaton: ahocorasick.Automaton, text: str, lang: str) -> list[TermMatch]:
         folded = fold(text, lang)
@@ -149,10 +209,8 @@ class Matcher:
                 )
             else:
                 found = self._whole_words(automaton, doubled)
-        elif scan is not None:
-            found = scan.unspaced(automaton.iter_long(body), body, TermMatch)
         else:
-            found = self._unspaced(automaton, body)
+            found = self._unspaced(automaton, folded, self._segmenter)
         urls = [m.span() for m in _URL.finditer(text)] if ("://" in text or "www." in text) else []
         if folded.starts is None and not urls:
             return found  # the common case: folding kept every offset
@@ -191,28 +249,46 @@ class Matcher:
         return out
 
     @staticmethod
-    def _unspaced(automaton: ahocorasick.Automaton, body: str) -> list[TermMatch]:
-        """Longest non-overlapping matches (in C), less Latin terms touching Latin text.
+    def _unspaced(
+        automaton: ahocorasick.Automaton, folded: Folded, segmenter: Segmenter
+    ) -> list[TermMatch]:
+        """Leftmost-longest matches that begin and end on word boundaries.
 
-        A Latin-edged term refused here may hide a shorter term at the same place; the
-        automaton does not offer it again (rare: a Latin term inside Latin text).
-        ``_scan.unspaced`` does the same in C.
+        Every occurrence of every key is a candidate (``iter``, not ``iter_long``: a longer
+        match refused at a boundary must leave the shorter one inside it its chance). The
+        analyser runs only when there is a candidate; no boundary falls inside a character
+        and its combining marks. A Latin-edged term must also not touch Latin text (``AI``
+        in ``EMAIL``), whatever the analyser made of it.
         """
-
-        def touches_latin(start: int, end: int, latin_start: bool, latin_end: bool) -> bool:
-            return (latin_start and start > 0 and _LATIN.match(body[start - 1]) is not None) or (
-                latin_end and end < len(body) and _LATIN.match(body[end]) is not None
-            )
-
-        # One comprehension: the Latin check runs only for the few Latin-edged terms.
-        return [
-            _new(TermMatch, (concept, term, status, last - length + 1, last + 1))
-            for last, (length, _, concept, term, status, latin_start, latin_end) in (
-                automaton.iter_long(body)
-            )
-            if not (latin_start or latin_end)
-            or not touches_latin(last - length + 1, last + 1, latin_start, latin_end)
+        body = folded.text
+        candidates = [
+            (last - entry[0] + 1, -entry[0], entry) for last, entry in automaton.iter(body)
         ]
+        if not candidates:
+            return []
+        candidates.sort(key=_by_start_then_longest)
+        marks = segmenter(body)
+        size = len(body)
+        if folded.starts is not None:  # inside one original cluster: no boundary
+            starts = folded.starts
+            marks = bytearray(marks)
+            for i in range(1, size):
+                if starts[i] == starts[i - 1]:
+                    marks[i] = 0
+        out: list[TermMatch] = []
+        reached = 0
+        for start, minus_length, entry in candidates:
+            end = start - minus_length
+            if start < reached or not (marks[start] and marks[end]):
+                continue
+            _, _, concept, term, status, latin_start, latin_end = entry
+            if (latin_start and start > 0 and _LATIN.match(body[start - 1])) or (
+                latin_end and end < size and _LATIN.match(body[end])
+            ):
+                continue
+            out.append(_new(TermMatch, (concept, term, status, start, end)))
+            reached = end
+        return out
 
     def match_html(self, markup: str, lang: str) -> list[TermMatch]:
         """Matches in the text nodes of ``markup``; offsets into ``markup``."""
@@ -244,6 +320,26 @@ class Matcher:
             )
             for m in self.match(text, lang)
         ]
+
+
+def _by_start_then_longest(candidate: tuple[int, int, _Entry]) -> tuple[int, int]:
+    return candidate[0], candidate[1]
+
+
+def _other_forms(term: Term) -> list[str]:
+    """Forms of ``term`` the glossary need not list (see :mod:`syndicate.terms.forms`)."""
+    if term.lang not in ("it", "en") or term.do_not_translate:
+        return []
+    if TermFlag.CASE_SENSITIVE in term.flags:
+        return []
+    out: list[str] = []
+    if term.part_of_speech in (None, PartOfSpeech.NOUN):
+        for form in term.forms:
+            out += plurals(form, term.lang)
+    if term.lang == "it":
+        for form in [*term.forms, *out]:
+            out += with_prepositions(fold_term(form, term.lang))
+    return out
 
 
 def _shift(match: TermMatch, start_offset: int, end_offset: int) -> TermMatch:

@@ -7,7 +7,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-__all__ = ["Concept", "Glossary", "GlossaryProblem", "PartOfSpeech", "Term", "TermStatus"]
+__all__ = [
+    "Concept",
+    "Glossary",
+    "GlossaryProblem",
+    "PartOfSpeech",
+    "Term",
+    "TermFlag",
+    "TermStatus",
+]
 
 
 @dataclass(frozen=True, order=True)
@@ -46,6 +54,27 @@ class PartOfSpeech(StrEnum):
     OTHER = "other"
 
 
+class TermFlag(StrEnum):
+    """How a term is matched and counted (the CSV's ``flags`` column, TBX notes)."""
+
+    #: matches only as written, capitals included (*Comune* the city, not *comune*)
+    CASE_SENSITIVE = "case-sensitive"
+    #: counts for routing only when another concept of the same domain is in the article
+    NEEDS_CONTEXT = "needs-context"
+    #: a longer form that is *not* this concept (硫化水素 is not 水素): it competes in
+    #: leftmost-longest matching, so the shorter term is not found inside it, and counts
+    #: for nothing
+    BLOCKING = "blocking"
+    #: a generic word: weighs half as much as a specific term when topics are scored
+    GENERIC = "generic"
+
+
+#: a term's weight in topic scores, unless flagged ``generic``
+WEIGHT = 1.0
+#: the weight of a ``generic`` term
+GENERIC_WEIGHT = 0.5
+
+
 @dataclass(frozen=True)
 class Term:
     """One way of naming a concept in one language."""
@@ -60,6 +89,7 @@ class Term:
     #: a name (person, institution, programme, brand) never to be translated
     do_not_translate: bool = False
     note: str = ""
+    flags: frozenset[TermFlag] = frozenset()
     #: where it was read (file, line), for messages; not part of the term's identity
     origin: tuple[str, int] | None = field(default=None, compare=False)
 
@@ -67,6 +97,11 @@ class Term:
     def forms(self) -> tuple[str, ...]:
         """The term and its variants."""
         return (self.text, *self.variants)
+
+    @property
+    def weight(self) -> float:
+        """What one mention of the term weighs in a topic's score."""
+        return GENERIC_WEIGHT if TermFlag.GENERIC in self.flags else WEIGHT
 
 
 @dataclass(frozen=True)
@@ -137,6 +172,7 @@ class Glossary:
                             t.variants,
                             t.do_not_translate,
                             t.part_of_speech,
+                            sorted(t.flags),
                         )
                     ).encode()
                 )

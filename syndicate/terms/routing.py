@@ -2,10 +2,19 @@
 
 A topic takes an article when its source is fixed to the topic (``sources[].topics``), when
 one of the article's categories is the topic's (``topics[].categories``), when the article
-mentions the topic's concepts enough (``topics[].concepts``, scored: a mention in the
-title counts 2, one in the text 1; at least ``topics[].min_score``), or when a keyword
-appears in its title or summary (``topics[].keywords``). Concepts do not depend on the
-language, so the same story lands in the same topics in Italian, English and Japanese.
+mentions the topic's concepts enough (``topics[].concepts``; at least
+``topics[].min_score``), or when a keyword appears in its title or summary
+(``topics[].keywords``). Concepts do not depend on the language, so the same story lands in
+the same topics in Italian, English and Japanese.
+
+Scores count distinct concepts, not repetitions: a concept scores its term's weight (1, or
+0.5 for a ``generic`` term), doubled when it is in the title, however often it appears;
+a topic's score is the sum over its concepts. So one generic word repeated routes nothing,
+and two specific concepts in the text (1 + 1) reach the default ``min_score`` of 2, as one
+specific concept in the title does. Two more rules keep a mention honest: a term written
+with its abbreviation in brackets, ``電気自動車（EV）`` or ``artificial intelligence (AI)``,
+is one mention; and a ``needs-context`` term counts only when another concept of its domain
+is mentioned too.
 """
 
 from __future__ import annotations
@@ -15,23 +24,36 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from syndicate.config import Config, TopicConfig
 from syndicate.models import Article, Mention, RoutedArticle, TopicReason
-from syndicate.terms.matcher import Matcher
+from syndicate.terms.matcher import Matcher, TermMatch
+from syndicate.terms.model import TermFlag
 
 __all__ = [
     "TITLE_WEIGHT",
+    "ConceptScore",
+    "Explanation",
+    "TopicScore",
     "concept_scores",
+    "explain",
     "fold",
     "mentions_of",
     "route",
     "route_article",
     "routing_version",
+    "topic_scores",
 ]
 
-#: a mention in the title counts this much; one in the summary or content counts 1
+#: a concept in the title scores this many times its weight; one in the text, once
 TITLE_WEIGHT = 2
+
+#: changes when the matching or scoring rules do, so stored articles are routed again
+_RULES = "2: distinct concepts, weights, needs-context, pairs, ja word boundaries, forms"
+
+_OPENING = frozenset("(（[［")
+_CLOSING = frozenset(")）]］")
 
 # Letters and digits of scripts that separate words with spaces (Latin, Greek, Cyrillic).
 _SPACED = "0-9A-Za-z\u00aa\u00b5\u00ba\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0370-\u04ff"
@@ -47,24 +69,61 @@ def mentions_of(article: Article, matcher: Matcher | None) -> tuple[Mention, ...
     if matcher is None:
         return ()
     lang = article.language
-    title = [(m.concept, m.term, m.status) for m in matcher.match(article.title, lang)]
-    in_title = set(title)
-    counts: Counter[tuple[str, str, str]] = Counter(title)
+    body = article.content or article.summary
+    title = _once_per_pair(article.title, matcher.match(article.title, lang))
+    in_title = {(m.concept, m.term, m.status) for m in title}
+    counts: Counter[tuple[str, str, str]] = Counter((m.concept, m.term, m.status) for m in title)
     counts.update(
-        (m.concept, m.term, m.status)
-        for m in matcher.match_html(article.content or article.summary, lang)
+        (m.concept, m.term, m.status) for m in _once_per_pair(body, matcher.match_html(body, lang))
     )
-    return tuple(
-        Mention(concept, term, str(status), (concept, term, status) in in_title, count)
-        for (concept, term, status), count in sorted(counts.items())
-    )
+    terms = {key: matcher.term(lang, key[0], key[1]) for key in counts}
+    anchors: dict[str, set[str]] = {}  # domain -> concepts named by a term needing no context
+    for (concept, _, _), term in terms.items():
+        if term is None or TermFlag.NEEDS_CONTEXT not in term.flags:
+            anchors.setdefault(matcher.domain(concept), set()).add(concept)
+    mentions = []
+    for (concept, text, status), count in sorted(counts.items()):
+        term = terms[(concept, text, status)]
+        if (
+            term is not None
+            and TermFlag.NEEDS_CONTEXT in term.flags
+            and not anchors.get(matcher.domain(concept), set()) - {concept}
+        ):
+            continue  # an ambiguous word with nothing of its domain around it
+        weight = term.weight if term is not None else 1.0
+        key = (concept, text, status)
+        mentions.append(Mention(concept, text, str(status), key in in_title, count, weight))
+    return tuple(mentions)
 
 
-def concept_scores(mentions: Sequence[Mention]) -> Counter[str]:
-    scores: Counter[str] = Counter()
+def _once_per_pair(text: str, matches: list[TermMatch]) -> list[TermMatch]:
+    """``matches`` less a match of the same concept in brackets right after another one:
+    ``電気自動車（EV）``, ``intelligenza artificiale (IA)`` are one mention."""
+    out: list[TermMatch] = []
+    for m in matches:
+        if out and out[-1].concept == m.concept:
+            between = text[out[-1].end : m.start].strip()
+            after = text[m.end : m.end + 8].lstrip()[:1]
+            if len(between) == 1 and between in _OPENING and after and after in _CLOSING:
+                continue
+        out.append(m)
+    return out
+
+
+def concept_scores(mentions: Sequence[Mention]) -> dict[str, float]:
+    """Each concept's score: its best mention's weight, times TITLE_WEIGHT in the title."""
+    scores: dict[str, float] = {}
     for m in mentions:
-        scores[m.concept] += m.count + (TITLE_WEIGHT - 1 if m.in_title else 0)
+        score = m.weight * (TITLE_WEIGHT if m.in_title else 1)
+        if score > scores.get(m.concept, 0.0):
+            scores[m.concept] = score
     return scores
+
+
+def topic_scores(topics: Sequence[TopicConfig], mentions: Sequence[Mention]) -> dict[str, float]:
+    """The concept score of every topic defined by concepts."""
+    scores = concept_scores(mentions)
+    return {t.id: sum(scores.get(c, 0.0) for c in t.concepts) for t in topics if t.concepts}
 
 
 def route_article(
@@ -76,14 +135,14 @@ def route_article(
     """The topics of ``article`` with the first reason found for each, in config order."""
     categories = {fold(c) for c in article.categories}
     text = fold(f"{article.title}\n{_strip_tags(article.summary)}")
-    scores = concept_scores(mentions)
+    scores = topic_scores(topics, mentions)
     routed: list[tuple[str, TopicReason]] = []
     for topic in topics:
         if topic.id in source_topics:
             routed.append((topic.id, TopicReason.SOURCE))
         elif categories & {fold(c) for c in topic.categories}:
             routed.append((topic.id, TopicReason.CATEGORY))
-        elif topic.concepts and sum(scores[c] for c in topic.concepts) >= topic.min_score:
+        elif topic.concepts and scores[topic.id] >= topic.min_score:
             routed.append((topic.id, TopicReason.CONCEPT))
         elif any(_has_keyword(text, fold(k)) for k in topic.keywords if k.strip()):
             routed.append((topic.id, TopicReason.KEYWORD))
@@ -95,12 +154,87 @@ def route(article: Article, config: Config, matcher: Matcher | None) -> RoutedAr
     source_topics = next((s.topics for s in config.sources if s.id == article.source_id), ())
     mentions = mentions_of(article, matcher)
     topics = route_article(article, config.topics, source_topics, mentions)
-    return RoutedArticle(article, tuple(topics), mentions)
+    scores = tuple(sorted(topic_scores(config.topics, mentions).items()))
+    return RoutedArticle(article, tuple(topics), mentions, scores)
+
+
+@dataclass(frozen=True)
+class ConceptScore:
+    """A concept an article mentions, and what it adds to the topics that list it."""
+
+    concept: str
+    #: the terms that named it, as the glossary writes them
+    terms: tuple[str, ...]
+    in_title: bool
+    count: int
+    weight: float
+    score: float
+    topics: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TopicScore:
+    """A topic defined by concepts: its score for the article against its threshold."""
+
+    topic: str
+    score: float
+    min_score: int
+    #: whether the article joins it, and why (a TopicReason value), or None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why an article would join the topics it joins (``syndicate topics explain``)."""
+
+    language: str
+    concepts: tuple[ConceptScore, ...]
+    topics: tuple[TopicScore, ...]
+    #: topics joined for a reason other than concepts: (topic, reason)
+    other: tuple[tuple[str, str], ...]
+
+
+def explain(article: Article, config: Config, matcher: Matcher | None) -> Explanation:
+    """The concepts found in ``article``, their scores, and the topics it would join."""
+    routed = route(article, config, matcher)
+    scores = concept_scores(routed.mentions)
+    reasons = dict(routed.topics)
+    concepts = []
+    for concept in sorted(scores, key=lambda c: (-scores[c], c)):
+        mine = [m for m in routed.mentions if m.concept == concept]
+        concepts.append(
+            ConceptScore(
+                concept,
+                tuple(dict.fromkeys(m.term for m in mine)),
+                any(m.in_title for m in mine),
+                sum(m.count for m in mine),
+                max(m.weight for m in mine),
+                scores[concept],
+                tuple(t.id for t in config.topics if concept in t.concepts),
+            )
+        )
+    topic_score = dict(routed.scores)
+    topics = tuple(
+        TopicScore(
+            t.id,
+            topic_score.get(t.id, 0.0),
+            t.min_score,
+            reasons[t.id].value if t.id in reasons else None,
+        )
+        for t in config.topics
+        if t.concepts
+    )
+    other = tuple(
+        (topic, reason.value)
+        for topic, reason in routed.topics
+        if reason is not TopicReason.CONCEPT
+    )
+    return Explanation(article.language, tuple(concepts), topics, other)
 
 
 def routing_version(config: Config, glossary_version: str) -> str:
     """Changes when anything that decides topics or mentions changes."""
-    parts = [glossary_version]
+    parts = [_RULES, glossary_version]
     parts += [
         repr((t.id, t.concepts, t.categories, t.keywords, t.min_score)) for t in config.topics
     ]

@@ -4,7 +4,9 @@ v2 (``martif``/``termEntry``/``langSet``/``tig``) and v3 (``tbx``/``conceptEntry
 
 Conventions for what TBX-Basic has no field for: a term's variants are written as the
 ``tig``/``termSec`` right after it with ``termType`` ``variant``; a do-not-translate term
-carries ``<note>do-not-translate</note>``. Other tools read both as ordinary data.
+carries ``<note>do-not-translate</note>``, and each of a term's flags a note of its own
+(``<note>case-sensitive</note>``, ``needs-context``, ``blocking``, ``generic``): TBX-Basic
+has no data category for them. Other tools read all of these as ordinary data.
 
 A file that declares entities (``<!ENTITY …>`` in its DOCTYPE) is refused, with the line of
 the declaration: TBX needs none (the five predefined entities and character references
@@ -17,11 +19,18 @@ from __future__ import annotations
 
 import xml.parsers.expat
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from syndicate.terms.model import Concept, GlossaryProblem, PartOfSpeech, Term, TermStatus
+from syndicate.terms.model import (
+    Concept,
+    GlossaryProblem,
+    PartOfSpeech,
+    Term,
+    TermFlag,
+    TermStatus,
+)
 
 __all__ = ["read_tbx", "write_tbx"]
 
@@ -38,6 +47,7 @@ _TBX_TO_STATUS = {v: k for k, v in _STATUS_TO_TBX.items()} | {
     "admitted": TermStatus.ADMITTED,
     "deprecated": TermStatus.DEPRECATED,
 }
+_FLAGS = {flag.value for flag in TermFlag}
 _ALIASES = {"conceptEntry": "termEntry", "langSec": "langSet", "termSec": "tig", "ntig": "tig"}
 
 
@@ -80,6 +90,7 @@ def _tig(term: Term, text: str, *, variant: bool) -> str:
     if not variant:
         if term.do_not_translate:
             parts.append(f"<note>{DNT_NOTE}</note>")
+        parts.extend(f"<note>{flag.value}</note>" for flag in sorted(term.flags))
         if term.note:
             parts.append(f"<note>{escape(term.note)}</note>")
     return "          <tig>" + "".join(parts) + "</tig>"
@@ -225,18 +236,7 @@ def _add_term(
         return
     if _first(tig.typed("termNote", "termType")) == "variant" and terms and terms[-1].lang == lang:
         base = terms.pop()
-        terms.append(
-            Term(
-                base.lang,
-                base.text,
-                base.status,
-                base.part_of_speech,
-                (*base.variants, text),
-                base.do_not_translate,
-                base.note,
-                base.origin,
-            )
-        )
+        terms.append(replace(base, variants=(*base.variants, text)))
         return
     raw_status = _first(tig.typed("termNote", "administrativeStatus")) or "preferredTerm-admn-sts"
     status = _TBX_TO_STATUS.get(raw_status)
@@ -250,6 +250,7 @@ def _add_term(
         problems.append(GlossaryProblem(path, tig.line, f"unknown part of speech {raw_pos!r}"))
         return
     notes = [n.text.strip() for n in tig.all("note")]
+    flags = frozenset(TermFlag(n) for n in notes if n in _FLAGS)
     terms.append(
         Term(
             lang,
@@ -258,7 +259,8 @@ def _add_term(
             pos,
             (),
             DNT_NOTE in notes,
-            "\n".join(n for n in notes if n != DNT_NOTE),
+            "\n".join(n for n in notes if n != DNT_NOTE and n not in _FLAGS),
+            flags,
             (path, tig.line),
         )
     )

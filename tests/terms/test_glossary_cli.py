@@ -21,12 +21,13 @@ from syndicate.terms import load_term_base
 from ..conftest import write_config
 
 runner = CliRunner()
-GLOSSARY = """concept,domain,definition,lang,term,status,pos,variants,dnt,note
-energy-storage,energy,Keeping energy for later.,it,accumulo di energia,preferred,noun,,,
-energy-storage,,,it,accumulo,admitted,noun,,,
-energy-storage,,,en,energy storage,preferred,noun,,,
-energy-storage,,,en,energy accumulation,deprecated,noun,,,
-energy-storage,,,ja,エネルギー貯蔵,preferred,noun,,,
+GLOSSARY = """concept,domain,definition,lang,term,status,pos,variants,dnt,flags,note
+energy-storage,energy,Keeping energy for later.,it,accumulo di energia,preferred,noun,,,,
+energy-storage,,,it,accumulo,admitted,noun,,,generic|needs-context,
+energy-storage,,,en,energy storage,preferred,noun,,,,
+energy-storage,,,en,energy accumulation,deprecated,noun,,,,
+energy-storage,,,ja,エネルギー貯蔵,preferred,noun,,,,
+energy-storage,,,ja,エネルギー貯蔵庫,admitted,noun,,,blocking,
 """
 
 
@@ -101,8 +102,8 @@ def test_import_refuses_a_broken_file(tmp_path: Path) -> None:
     broken = tmp_path / "broken.csv"
     broken.write_text(
         GLOSSARY.replace(
-            "preferred,noun,,,\nenergy-storage,,,it,accumulo",
-            "sometimes,noun,,,\nenergy-storage,,,it,accumulo",
+            "preferred,noun,,,,\nenergy-storage,,,it,accumulo",
+            "sometimes,noun,,,,\nenergy-storage,,,it,accumulo",
         ),
         "utf-8",
     )

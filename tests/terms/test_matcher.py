@@ -6,17 +6,22 @@ import re
 import shutil
 import string
 import sysconfig
+import unicodedata
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from syndicate.terms import Concept, Glossary, Matcher, Term, TermMatch, TermStatus
-from syndicate.terms.matcher import _scan
+from syndicate.terms.matcher import _other_forms, _scan
+from syndicate.terms.model import TermFlag
 from syndicate.terms.normalize import fold, fold_term
+from syndicate.terms.segment import word_boundaries
 
 A = TermStatus.ADMITTED
 D = TermStatus.DEPRECATED
+BLOCKING = TermFlag.BLOCKING
+CASED = TermFlag.CASE_SENSITIVE
 
 GLOSSARY = Glossary(
     (
@@ -72,6 +77,38 @@ GLOSSARY = Glossary(
             ),
         ),
         Concept("city", "city", "", (Term("it", "città"), Term("en", "city"), Term("ja", "市"))),
+        Concept(
+            "hydrogen",
+            "energy",
+            "",
+            (
+                Term("it", "idrogeno"),
+                Term("en", "hydrogen"),
+                Term("ja", "水素"),
+                Term("ja", "硫化水素", A, flags=frozenset({BLOCKING})),
+            ),
+        ),
+        Concept(
+            "municipality",
+            "city",
+            "",
+            (
+                Term("it", "Comune", flags=frozenset({CASED})),
+                Term("en", "municipality"),
+                Term("ja", "自治体"),
+            ),
+        ),
+        Concept(
+            "agreement",
+            "cooperation",
+            "",
+            (
+                Term("it", "accordo"),
+                Term("it", "d'accordo", A, flags=frozenset({BLOCKING})),
+                Term("en", "agreement"),
+                Term("ja", "協定"),
+            ),
+        ),
     )
 )
 MATCHER = Matcher(GLOSSARY)
@@ -95,7 +132,7 @@ def test_word_boundaries() -> None:
 
 
 def test_italian_elision_and_apostrophe_variants() -> None:
-    assert found("l'accumulo dell'energia", "it") == [
+    assert found("l'accumulo e dell'energia", "it") == [
         ("energy-storage", "accumulo"),
         ("energy", "energia"),
     ]
@@ -181,8 +218,25 @@ def test_unknown_language_matches_nothing() -> None:
     assert MATCHER.match("energy", "de") == []
 
 
-FORMS = {(t.lang, fold_term(f, t.lang)): c.id for c in GLOSSARY for t in c.terms for f in t.forms}
-ALPHABET = string.ascii_letters + " '’ʼ-.,<>&;" + "àèéìòùÀÈ" + "ｴﾈﾙｷﾞｰ貯蔵のとAIＡＩ市全固体電池"
+def _forms() -> dict[tuple[str, str], tuple[str, Term]]:
+    """(lang, folded form) -> (concept, term): listed forms first, then generated ones
+    (the first to claim a form keeps it), as the matcher builds its automata."""
+    forms: dict[tuple[str, str], tuple[str, Term]] = {}
+    for generated in (False, True):
+        for c in GLOSSARY:
+            for t in c.terms:
+                for f in _other_forms(t) if generated else t.forms:
+                    forms.setdefault((t.lang, fold_term(f, t.lang)), (c.id, t))
+    return forms
+
+
+FORMS = _forms()
+ALPHABET = (
+    string.ascii_letters
+    + " '’ʼ-.,<>&;"
+    + "àèéìòùÀÈ"
+    + "ｴﾈﾙｷﾞｰ貯蔵のとAIＡＩ市全固体電池硫化水素ャー"
+)
 WORDS = [f for (_, f) in FORMS] + ["EMAIL", "http://x.org/energy", "<b>", "&amp;", "l'", "dell’"]
 
 
@@ -199,23 +253,55 @@ def test_matching_never_raises_and_offsets_slice_back_to_a_form(
     for m in MATCHER.match(text, lang):
         assert 0 <= m.start < m.end <= len(text) and m.start >= previous_end
         previous_end = m.end
-        assert FORMS.get((lang, fold_term(text[m.start : m.end], lang))) == m.concept
+        assert FORMS[(lang, fold_term(text[m.start : m.end], lang))][0] == m.concept
     MATCHER.match_html(text, lang)  # any text is acceptable HTML input too
 
 
+def _splits_a_character(body: str, start: int, end: int) -> bool:
+    """A span beginning or ending before a combining mark cuts a character in two."""
+    return any(i < len(body) and unicodedata.combining(body[i]) for i in (start, end))
+
+
 def reference(text: str, lang: str) -> list[tuple[str, int, int]]:
-    """Leftmost-longest whole-word matching the slow, obvious way, to check the fast one."""
+    """Leftmost-longest matching the slow, obvious way, to check the fast one: whole words
+    in it/en; in ja, analyser word boundaries at both ends and no Latin letter touching a
+    Latin end. Then blocking terms are dropped, and case-sensitive ones not as written."""
     body = fold(text, lang).text
+    marks = word_boundaries(body) if lang == "ja" else b""
+    # Latin letters and digits (Basic Latin to Latin Extended-B)
+    latin = re.compile(r"[0-9A-Za-z\u00aa\u00b5\u00ba\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")
     candidates = []
-    for (form_lang, form), concept in FORMS.items():
+    for (form_lang, form), (concept, term) in FORMS.items():
         if form_lang != lang:
             continue
-        for found in re.finditer(rf"(?<!\w){re.escape(form)}(?!\w)", body):
-            candidates.append((found.start(), -(found.end() - found.start()), concept))
+        if lang == "ja":
+            found_at = [m.start() for m in re.finditer(f"(?={re.escape(form)})", body)]
+            spans = [
+                (a, a + len(form))
+                for a in found_at
+                if marks[a]
+                and marks[a + len(form)]
+                and not _splits_a_character(body, a, a + len(form))
+                and not (latin.match(form[0]) and a > 0 and latin.match(body[a - 1]))
+                and not (
+                    latin.match(form[-1])
+                    and a + len(form) < len(body)
+                    and latin.match(body[a + len(form)])
+                )
+            ]
+        else:
+            pattern = rf"(?<!\w){re.escape(form)}(?!\w)"
+            spans = [(m.start(), m.end()) for m in re.finditer(pattern, body)]
+        candidates += [(a, a - b, concept, term) for a, b in spans]
     out, reached = [], 0
-    for start, minus_length, concept in sorted(candidates):
+    for start, minus_length, concept, term in sorted(candidates, key=lambda c: c[:2]):
         if start >= reached:
             reached = start - minus_length
+            if BLOCKING in term.flags:
+                continue
+            written = text[start:reached]
+            if CASED in term.flags and written not in term.forms:
+                continue
             out.append((concept, start, reached))
     return out
 
@@ -233,6 +319,24 @@ def test_fast_whole_word_matching_equals_the_obvious_algorithm(parts: list[str],
     expected = reference(text, lang)
     for matcher in (MATCHER, PURE):
         assert [(m.concept, m.start, m.end) for m in matcher.match(text, lang)] == expected
+
+
+JA_WORDS = [f for (lang, f) in FORMS if lang == "ja"] + [
+    "ベンチャー",
+    "東京都",
+    "EMAIL",
+    "の",
+    "が",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(JA_WORDS), st.text(ALPHABET, max_size=4)), max_size=12))
+def test_japanese_matching_equals_the_obvious_algorithm(parts: list[str]) -> None:
+    # NFKC first: folding then keeps offsets, so the reference's offsets are the text's
+    text = unicodedata.normalize("NFKC", "".join(p for p in parts if "://" not in p))
+    expected = reference(text, "ja")
+    assert [(m.concept, m.start, m.end) for m in MATCHER.match(text, "ja")] == expected
 
 
 @settings(max_examples=300, deadline=None)
@@ -263,14 +367,12 @@ def test_c_helper_rejects_input_it_does_not_understand() -> None:
     with pytest.raises(TypeError):
         _scan.whole_words([(1, 2, 3)], "  abc  ", TermMatch)
     with pytest.raises(TypeError):
-        _scan.unspaced([(4, ("short",))], "abcde", TermMatch)
+        _scan.whole_words([(4, ("short",))], "  abc  ", TermMatch)
     with pytest.raises(TypeError):
-        _scan.unspaced([], "abc", dict)  # type: ignore[type-var]
-    with pytest.raises(ValueError):  # a match ending past the text
-        _scan.unspaced([(9, entry)], "abc", TermMatch)
+        _scan.whole_words([], " abc ", dict)  # type: ignore[type-var]
     with pytest.raises(ValueError):  # matches out of order
         _scan.whole_words([(5, entry), (5, entry), (0, entry)], " abc  abc ", TermMatch)
-    assert _scan.unspaced([(2, entry)], "abc", TermMatch) == [
+    assert _scan.whole_words([(4, entry)], " abc ", TermMatch) == [
         TermMatch("c", "abc", TermStatus.PREFERRED, 0, 3)
     ]
 
