@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import sqlalchemy as sa
 from pytest_httpserver import HTTPServer
 from typer.testing import CliRunner
 
@@ -16,6 +17,7 @@ from syndicate.models import Article, RoutedArticle
 from syndicate.parse import article_hash
 from syndicate.pipeline import reroute_stored
 from syndicate.storage import open_storage
+from syndicate.storage.schema import article_topics
 from syndicate.terms import load_term_base
 
 from ..conftest import write_config
@@ -164,6 +166,28 @@ def test_a_glossary_change_reroutes_stored_articles_and_the_report_shows_depreca
     assert "src\t'energy accumulation' -> 'energy storage'\tNew energy accumulation plant" in (
         result.stdout
     )
+
+
+def test_topic_scores_and_term_weights_are_stored(tmp_path: Path) -> None:
+    generic = GLOSSARY.replace("generic|needs-context", "generic")
+    config = load_config(project(tmp_path, glossary=generic), env={})
+    storage = open_storage(config.database_url)
+    try:
+        storage.sync_sources([("src", "http://127.0.0.1/f", None, True)])
+        storage.upsert_articles(
+            "src",
+            [RoutedArticle(article("Accumulo di energia e accumulo", "it"))],
+            datetime(2026, 11, 2, tzinfo=UTC),
+        )
+        assert reroute_stored(config, storage, load_term_base(config)) == 1
+        (stored,) = storage.articles_for_feed("it", "energy", 10)
+        weights = {m.term: m.weight for m in stored.mentions}
+        assert weights == {"accumulo di energia": 1.0, "accumulo": 0.5}  # accumulo: generic
+        with storage.engine.connect() as conn:
+            rows = conn.execute(sa.select(article_topics.c.reason, article_topics.c.score))
+            assert [tuple(r) for r in rows] == [("concept", 2.0)]
+    finally:
+        storage.close()
 
 
 def test_sources_check_routes_by_concepts(tmp_path: Path, httpserver: HTTPServer) -> None:
