@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from syndicate.terms.csvfile import read_csv
-from syndicate.terms.model import Concept, GlossaryProblem, Term, TermStatus
+from syndicate.terms.model import Concept, GlossaryProblem, Term, TermFlag, TermStatus
 from syndicate.terms.normalize import fold_term
 from syndicate.terms.tbx import read_tbx
 
@@ -49,6 +49,28 @@ def _where(term: Term) -> tuple[str, int]:
     return term.origin or ("?", 0)
 
 
+def _flag_problems(concept: Concept, term: Term) -> list[GlossaryProblem]:
+    """Flags that cannot do what they say."""
+    out = []
+    if TermFlag.BLOCKING in term.flags and term.status is TermStatus.PREFERRED:
+        out.append(
+            GlossaryProblem(
+                *_where(term),
+                f"blocking term {term.text!r} of {concept.id!r} is preferred; a blocking term "
+                "names what the concept is not: make it admitted or deprecated",
+            )
+        )
+    if TermFlag.NEEDS_CONTEXT in term.flags and not concept.domain:
+        out.append(
+            GlossaryProblem(
+                *_where(term),
+                f"needs-context term {term.text!r}: concept {concept.id!r} has no domain, "
+                "so no other concept can give it context",
+            )
+        )
+    return out
+
+
 def check_concepts(concepts: Iterable[Concept], languages: Sequence[str]) -> list[GlossaryProblem]:
     """The problems that need the whole term base to see."""
     problems: list[GlossaryProblem] = []
@@ -78,6 +100,7 @@ def check_concepts(concepts: Iterable[Concept], languages: Sequence[str]) -> lis
                     )
                 )
         for term in concept.terms:
+            problems += _flag_problems(concept, term)
             for form in term.forms:
                 names[(term.lang, fold_term(form, term.lang))].append((concept, term))
     for (lang, _), owners in sorted(names.items()):

@@ -91,3 +91,19 @@ def test_shipped_glossary_is_clean() -> None:
     shipped = sorted((Path(__file__).resolve().parents[2] / "locales" / "glossary").glob("*.csv"))
     assert shipped, "the shipped term base is missing"
     assert [str(p) for p in lint_files(shipped, ["it", "en", "ja"])] == []
+
+
+def test_flags_that_cannot_work_are_problems_at_their_line(tmp_path: Path) -> None:
+    path = tmp_path / "flags.csv"
+    path.write_text(
+        "concept,domain,definition,lang,term,status,pos,variants,dnt,flags,note\n"
+        "h,energy,Hydrogen.,it,idrogeno,preferred,noun,,,blocking,\n"
+        "h,,,en,hydrogen,preferred,noun,,,,\n"
+        "x,,Something.,it,cosa,preferred,noun,,,needs-context,\n"
+        "x,,,en,thing,preferred,noun,,,often,\n",
+        "utf-8",
+    )
+    problems = [str(p) for p in lint_files([path], ["it", "en"])]
+    assert any(":2: blocking term 'idrogeno'" in p for p in problems), problems
+    assert any(":4: needs-context term 'cosa'" in p for p in problems), problems
+    assert any(":5: unknown flag 'often'" in p for p in problems), problems
