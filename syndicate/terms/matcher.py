@@ -25,7 +25,7 @@ import gc
 import html
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 import ahocorasick
@@ -33,7 +33,7 @@ import ahocorasick
 from syndicate.terms.forms import plurals, with_prepositions
 from syndicate.terms.model import Concept, Glossary, PartOfSpeech, Term, TermFlag, TermStatus
 from syndicate.terms.normalize import Folded, fold, fold_term, strips_accents
-from syndicate.terms.segment import word_boundaries
+from syndicate.terms.segment import Boundaries
 
 try:  # the optional C helper (setup.py); the Python loops below give the same results
     from syndicate.terms import _scan
@@ -108,8 +108,8 @@ def _collector_paused() -> Iterator[None]:
 _new = tuple.__new__
 
 
-#: where words begin and end in a Japanese text: ``marks[i]`` is true at each boundary
-Segmenter = Callable[[str], bytes | bytearray]
+#: the word boundaries of a Japanese text, asked an offset at a time (``i in marks``)
+Segmenter = Callable[[str], Container[int]]
 
 
 class Matcher:
@@ -125,7 +125,7 @@ class Matcher:
         glossary: Glossary | Iterable[Concept],
         *,
         compiled: bool = True,
-        segmenter: Segmenter = word_boundaries,
+        segmenter: Segmenter = Boundaries,
     ) -> None:
         self._scan = _scan if compiled else None
         self._segmenter = segmenter
@@ -256,8 +256,8 @@ class Matcher:
 
         Every occurrence of every key is a candidate (``iter``, not ``iter_long``: a longer
         match refused at a boundary must leave the shorter one inside it its chance). The
-        analyser runs only when there is a candidate; no boundary falls inside a character
-        and its combining marks. A Latin-edged term must also not touch Latin text (``AI``
+        analyser runs only on what a candidate asks about; no boundary falls inside a
+        character and its combining marks. A Latin-edged term must also not touch Latin text (``AI``
         in ``EMAIL``), whatever the analyser made of it.
         """
         body = folded.text
@@ -269,17 +269,17 @@ class Matcher:
         candidates.sort(key=_by_start_then_longest)
         marks = segmenter(body)
         size = len(body)
-        if folded.starts is not None:  # inside one original cluster: no boundary
-            starts = folded.starts
-            marks = bytearray(marks)
-            for i in range(1, size):
-                if starts[i] == starts[i - 1]:
-                    marks[i] = 0
+        starts = folded.starts  # when not None: no boundary inside one original cluster
         out: list[TermMatch] = []
         reached = 0
         for start, minus_length, entry in candidates:
             end = start - minus_length
-            if start < reached or not (marks[start] and marks[end]):
+            if start < reached or start not in marks or end not in marks:
+                continue
+            if starts is not None and (
+                (start > 0 and starts[start] == starts[start - 1])
+                or (end < size and starts[end] == starts[end - 1])
+            ):
                 continue
             _, _, concept, term, status, latin_start, latin_end = entry
             if (latin_start and start > 0 and _LATIN.match(body[start - 1])) or (

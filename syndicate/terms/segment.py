@@ -1,39 +1,79 @@
-"""Where Japanese words begin and end, from a morphological analyser.
+"""Where Japanese words begin and end: script changes, and a morphological analyser.
 
 Japanese does not space words, so a term found anywhere would match inside longer words
 (ベンチ in ベンチャー, 京都 in 東京都). The matcher keeps a Japanese match only where it
-starts and ends on a boundary this module reports. The analyser is SudachiPy with its core
-dictionary (``sudachidict-core``), both installed by pip (nothing is downloaded at run
-time), in split mode A, the shortest units: a term may then span several units (電気自動車
-is 電気|自動|車) and match inside a compound whose parts it names (電池 in リチウムイオン電池,
-水素 in 水素エネルギー). A compound that is not the concept (硫化水素 is not 水素) is the
-glossary's to say, with a ``blocking`` term. Inside a word the dictionary does not know
-(Sudachi makes one such word of a run of unknown katakana: イノベーションハブ), every
-position counts as a boundary, as it did before the analyser: there is no telling. The
-choice, measured against fugashi with unidic-lite, is in ``bench/analysers.md``.
+starts and ends on a word boundary, as this module decides:
+
+- where the script changes (hiragana, katakana, kanji, Latin letters and digits, anything
+  else) there is a boundary: の|電池, リチウムイオン|電池, EV|の. Latin next to Latin is
+  the matcher's own rule (``AI`` is not in ``EMAIL``);
+- inside a run of one script (katakana in katakana, kanji in kanji, kana in kana), the
+  analyser decides, on that run: SudachiPy with its core dictionary (``sudachidict-core``,
+  both installed by pip, nothing downloaded at run time), in split mode A, the shortest
+  units, so a term may match inside a compound whose parts it names (水素 in 水素燃料,
+  太陽光 in 太陽光発電) but not inside a word (ベンチ in ベンチャー, 京都 in 東京都).
+  Inside a word the dictionary does not know (Sudachi makes one such word of a run of
+  unknown katakana: イノベーションハブ) every position counts as a boundary, as before
+  the analyser: there is no telling.
+
+A compound that is not the concept (硫化水素 is not 水素) is the glossary's to say, with
+a ``blocking`` term. Only the runs holding a candidate's edge go to the analyser, each
+once (bench/terms.py measures the cost). The choice of analyser, measured against fugashi
+with unidic-lite, is in ``bench/analysers.md``.
 
 The dictionary is loaded once per process, when Japanese text is first matched; each
-thread gets a tokenizer of its own. Text goes to the analyser in pieces under its input
-limit, cut after sentence ends or, in a piece without any, at a fixed size; a cut is a
-boundary.
+thread gets a tokenizer of its own. A run longer than ``MAX_RUN`` is cut into pieces for
+the analyser (Sudachi refuses inputs over about 49 KB): every multiple of ``MAX_RUN`` is
+a boundary.
 """
 
 from __future__ import annotations
 
 import functools
-import re
 import threading
+from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["MAX_PIECE", "word_boundaries"]
+__all__ = ["MAX_RUN", "Boundaries", "boundaries", "run_boundaries", "script_of"]
 
-#: the most characters given to the analyser at once (Sudachi refuses inputs over about
-#: 49 KB of UTF-8, and Japanese takes 3 bytes a character)
-MAX_PIECE = 8000
+#: the most characters given to the analyser at once
+MAX_RUN = 4000
 
-_SENTENCE_END = re.compile(r"[。！？!?\n]+")
+HIRAGANA, KATAKANA, KANJI, LATIN, OTHER = 1, 2, 3, 4, 0
 _local = threading.local()
-_ONES = b"\x01" * MAX_PIECE
+
+
+def _script_table() -> bytes:
+    table = bytearray(0x10000)
+    for code in range(0x10000):
+        char = chr(code)
+        if 0x3041 <= code <= 0x309F:
+            table[code] = HIRAGANA
+        elif (0x30A1 <= code <= 0x30FF and code != 0x30FB) or 0x31F0 <= code <= 0x31FF:
+            table[code] = KATAKANA  # with ー; the middle dot ・ is punctuation
+        elif 0xFF66 <= code <= 0xFF9F:
+            table[code] = KATAKANA  # half width (the text is NFKC-folded before, anyway)
+        elif (
+            0x4E00 <= code <= 0x9FFF
+            or 0x3400 <= code <= 0x4DBF
+            or 0xF900 <= code <= 0xFAFF
+            or code in (0x3005, 0x3006, 0x3007)  # 々 〆 〇
+        ):
+            table[code] = KANJI
+        elif char.isalnum():
+            table[code] = LATIN  # and every other letter or digit of a spaced script
+    return bytes(table)
+
+
+_SCRIPTS = _script_table()
+
+
+def script_of(char: str) -> int:
+    """The script class of one character (characters past the BMP: kanji or other)."""
+    code = ord(char)
+    if code < 0x10000:
+        return _SCRIPTS[code]
+    return KANJI if 0x20000 <= code <= 0x3134F else OTHER
 
 
 @functools.cache
@@ -43,46 +83,76 @@ def _dictionary() -> Any:
     return sudachipy.Dictionary(dict="core")
 
 
-def _tokenizer() -> Any:
+def _tokenize(text: str) -> Any:
     tokenizer = getattr(_local, "tokenizer", None)
     if tokenizer is None:
         import sudachipy
 
         tokenizer = _dictionary().tokenizer(mode=sudachipy.SplitMode.A)
         _local.tokenizer = tokenizer
-    return tokenizer
+    return tokenizer.tokenize(text)
 
 
-def _pieces(text: str) -> list[tuple[int, int]]:
-    """``[start, end)`` spans covering ``text``, each at most MAX_PIECE characters, cut
-    after a sentence end where there is one."""
-    spans = []
-    start, size = 0, len(text)
-    while start < size:
-        end = min(start + MAX_PIECE, size)
-        if end < size:
-            cut = None
-            for found in _SENTENCE_END.finditer(text, start, end):
-                cut = found.end()
-            if cut is not None and cut > start:
-                end = cut
-        spans.append((start, end))
-        start = end
-    return spans
+def run_boundaries(run: str) -> set[int]:
+    """The analyser's word boundaries inside ``run`` (offsets into it, its ends included):
+    every position inside a word it does not know."""
+    out = {0, len(run)}
+    for start in range(0, len(run), MAX_RUN):
+        piece = run[start : start + MAX_RUN]
+        out.add(start)
+        for morpheme in _tokenize(piece):
+            begin, end = start + morpheme.begin(), start + morpheme.end()
+            if morpheme.is_oov():
+                out.update(range(begin, end))
+            out.add(end)
+    return out
 
 
-def word_boundaries(text: str) -> bytearray:
-    """``marks[i]`` is 1 where a word begins or ends at offset ``i`` (``len(text) + 1``
-    marks; the text's start and end are boundaries)."""
-    marks = bytearray(len(text) + 1)
-    marks[0] = marks[len(text)] = 1
-    tokenize = _tokenizer().tokenize
-    for start, end in _pieces(text):
-        marks[start] = marks[end] = 1
-        for morpheme in tokenize(text[start:end]):
-            if morpheme.is_oov():  # a word it does not know: no telling where words are
-                marks[start + morpheme.begin() : start + morpheme.end()] = _ONES[
-                    : morpheme.end() - morpheme.begin()
-                ]
-            marks[start + morpheme.end()] = 1
-    return marks
+class Boundaries:
+    """The word boundaries of one text, asked one offset at a time (``i in boundaries``):
+    a run of one script goes to the analyser the first time an offset inside it is asked
+    about, and only then. Runs are cut at every multiple of ``MAX_RUN`` (a boundary), so
+    finding one costs at most ``MAX_RUN`` steps, and each is analysed once."""
+
+    __slots__ = ("_codes", "_owner", "_runs", "_size", "_text")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._codes = text.translate(_CODES)
+        self._size = len(text)
+        self._owner: dict[int, int] = {}  # an offset inside a run -> the run's start
+        self._runs: dict[int, set[int]] = {}  # a run's start -> its boundaries (own offsets)
+
+    def __contains__(self, i: object) -> bool:
+        assert isinstance(i, int)
+        codes = self._codes
+        if i <= 0 or i >= self._size or i % MAX_RUN == 0:
+            return True
+        code = codes[i]
+        if code != codes[i - 1] or code not in _IN_WORDS:
+            return True
+        start = self._owner.get(i)
+        if start is None:
+            block = i - i % MAX_RUN
+            start, end = i - 1, i + 1
+            while start > block and codes[start - 1] == code:
+                start -= 1
+            last = min(self._size, block + MAX_RUN)
+            while end < last and codes[end] == code:
+                end += 1
+            self._runs[start] = run_boundaries(self._text[start:end])
+            self._owner.update(dict.fromkeys(range(start + 1, end), start))
+        return i - start in self._runs[start]
+
+
+# Script classes as one character each, for str.translate: kana and kanji can hold a
+# boundary inside a run; Latin and other characters are boundaries themselves.
+_CODES = {code: chr(script) for code, script in enumerate(_SCRIPTS) if script != OTHER}
+_IN_WORDS = {chr(HIRAGANA), chr(KATAKANA), chr(KANJI)}
+
+
+def boundaries(text: str, edges: Iterable[int]) -> set[int]:
+    """Which of ``edges`` (offsets into ``text``, from 0 to ``len(text)``) are word
+    boundaries, by the rules of the module."""
+    marks = Boundaries(text)
+    return {i for i in edges if i in marks}

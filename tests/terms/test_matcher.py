@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 import string
@@ -16,7 +17,7 @@ from syndicate.terms import Concept, Glossary, Matcher, Term, TermMatch, TermSta
 from syndicate.terms.matcher import _other_forms, _scan
 from syndicate.terms.model import TermFlag
 from syndicate.terms.normalize import fold, fold_term
-from syndicate.terms.segment import word_boundaries
+from syndicate.terms.segment import HIRAGANA, KANJI, KATAKANA, MAX_RUN, run_boundaries, script_of
 
 A = TermStatus.ADMITTED
 D = TermStatus.DEPRECATED
@@ -257,6 +258,22 @@ def test_matching_never_raises_and_offsets_slice_back_to_a_form(
     MATCHER.match_html(text, lang)  # any text is acceptable HTML input too
 
 
+def japanese_boundaries(body: str) -> set[int]:
+    """Every word boundary of ``body``, the obvious way: the ends, every change of script,
+    every position next to a Latin letter, digit or other character, and, inside each run
+    of kana or kanji, where the analyser puts one."""
+    out = {0, len(body), *range(0, len(body), MAX_RUN)}
+    for i in range(1, len(body)):
+        a, b = script_of(body[i - 1]), script_of(body[i])
+        if a != b or a not in (KANJI, KATAKANA, HIRAGANA):
+            out.add(i)
+    runs = sorted(out)
+    for start, end in itertools.pairwise(runs):
+        if script_of(body[start]) in (KANJI, KATAKANA, HIRAGANA):
+            out |= {start + j for j in run_boundaries(body[start:end])}
+    return out
+
+
 def _splits_a_character(body: str, start: int, end: int) -> bool:
     """A span beginning or ending before a combining mark cuts a character in two."""
     return any(i < len(body) and unicodedata.combining(body[i]) for i in (start, end))
@@ -267,7 +284,7 @@ def reference(text: str, lang: str) -> list[tuple[str, int, int]]:
     in it/en; in ja, analyser word boundaries at both ends and no Latin letter touching a
     Latin end. Then blocking terms are dropped, and case-sensitive ones not as written."""
     body = fold(text, lang).text
-    marks = word_boundaries(body) if lang == "ja" else b""
+    marks = japanese_boundaries(body) if lang == "ja" else set()
     # Latin letters and digits (Basic Latin to Latin Extended-B)
     latin = re.compile(r"[0-9A-Za-z\u00aa\u00b5\u00ba\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")
     candidates = []
@@ -279,8 +296,8 @@ def reference(text: str, lang: str) -> list[tuple[str, int, int]]:
             spans = [
                 (a, a + len(form))
                 for a in found_at
-                if marks[a]
-                and marks[a + len(form)]
+                if a in marks
+                and a + len(form) in marks
                 and not _splits_a_character(body, a, a + len(form))
                 and not (latin.match(form[0]) and a > 0 and latin.match(body[a - 1]))
                 and not (

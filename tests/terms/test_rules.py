@@ -13,7 +13,7 @@ from syndicate.terms import Concept, Glossary, Matcher, Term, TermStatus
 from syndicate.terms.forms import plurals, with_prepositions
 from syndicate.terms.model import TermFlag
 from syndicate.terms.routing import concept_scores, mentions_of, route_article
-from syndicate.terms.segment import MAX_PIECE, word_boundaries
+from syndicate.terms.segment import MAX_RUN, boundaries
 
 A = TermStatus.ADMITTED
 BLOCKING = frozenset({TermFlag.BLOCKING})
@@ -157,10 +157,9 @@ def test_a_japanese_term_matches_only_on_word_boundaries(
     assert found(text, "ja") == expected
 
 
-def test_word_boundaries_cover_long_text_in_pieces() -> None:
-    text = "水素" * (MAX_PIECE // 2 + 10)  # over one piece, no sentence end to cut at
-    marks = word_boundaries(text)
-    assert len(marks) == len(text) + 1 and marks[0] and marks[len(text)]
+def test_a_long_run_goes_to_the_analyser_in_pieces() -> None:
+    text = "水素" * (MAX_RUN // 2 + 10)  # one run of kanji longer than the analyser takes
+    assert boundaries(text, [0, 2, MAX_RUN, len(text)]) == {0, 2, MAX_RUN, len(text)}
     assert len(MATCHER.match(text, "ja")) == len(text) // 2
 
 
