@@ -74,6 +74,8 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/ingest.py $(INGEST_ARGS)
 	$(BIN)/python bench/terms.py
+	$(BIN)/python bench/routing.py
+	$(BIN)/python bench/analysers.py
 	$(BIN)/python bench/translate.py
 	$(BIN)/python bench/publish.py
 	$(BIN)/python bench/serve.py
