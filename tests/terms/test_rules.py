@@ -303,3 +303,29 @@ def test_concept_scores_take_each_concepts_best_mention() -> None:
         Mention("grant", "助成金", "preferred", True, 1, 1.0),
     ]
     assert concept_scores(mentions) == {"trial": 1.0, "grant": 2.0}
+
+
+# -- glossary QA of Japanese output uses the same boundaries ----------------------------------
+
+
+def test_qa_does_not_fix_a_deprecated_japanese_term_inside_a_longer_word() -> None:
+    from syndicate.translate.qa import check_translation
+
+    glossary = Glossary(
+        (
+            concept(
+                "kyoto-city",
+                "city",
+                Term("ja", "京都市"),
+                Term("ja", "京都", TermStatus.DEPRECATED),
+                Term("it", "Kyoto"),
+            ),
+        )
+    )
+    matcher = Matcher(glossary)
+    kept = check_translation(
+        "Il piano di Tokyo", "東京都の新しい計画", "it", "ja", glossary, matcher
+    )
+    assert kept.text == "東京都の新しい計画" and kept.fixes == ()
+    fixed = check_translation("Kyoto", "京都の計画", "it", "ja", glossary, matcher)
+    assert fixed.text == "京都市の計画" and len(fixed.fixes) == 1
