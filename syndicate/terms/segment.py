@@ -29,7 +29,9 @@ a boundary.
 
 from __future__ import annotations
 
+import bisect
 import functools
+import re
 import threading
 from collections.abc import Iterable
 from typing import Any
@@ -93,35 +95,37 @@ def _tokenize(text: str) -> Any:
     return tokenizer.tokenize(text)
 
 
-def run_boundaries(run: str) -> set[int]:
-    """The analyser's word boundaries inside ``run`` (offsets into it, its ends included):
-    every position inside a word it does not know."""
-    out = {0, len(run)}
+def run_boundaries(run: str) -> bytearray:
+    """The analyser's word boundaries inside ``run``: ``marks[j]`` is 1 where a word
+    begins or ends at offset ``j`` (its ends included), and at every offset inside a word
+    it does not know."""
+    marks = bytearray(len(run) + 1)
+    marks[0] = marks[len(run)] = 1
     for start in range(0, len(run), MAX_RUN):
-        piece = run[start : start + MAX_RUN]
-        out.add(start)
-        for morpheme in _tokenize(piece):
+        marks[start] = 1
+        for morpheme in _tokenize(run[start : start + MAX_RUN]):
             begin, end = start + morpheme.begin(), start + morpheme.end()
             if morpheme.is_oov():
-                out.update(range(begin, end))
-            out.add(end)
-    return out
+                marks[begin:end] = b"\x01" * (end - begin)
+            marks[end] = 1
+    return marks
 
 
 class Boundaries:
     """The word boundaries of one text, asked one offset at a time (``i in boundaries``):
     a run of one script goes to the analyser the first time an offset inside it is asked
-    about, and only then. Runs are cut at every multiple of ``MAX_RUN`` (a boundary), so
-    finding one costs at most ``MAX_RUN`` steps, and each is analysed once."""
+    about, and only then. Runs are cut at every multiple of ``MAX_RUN`` (a boundary); the
+    runs of a block of ``MAX_RUN`` characters are found once, with one regular expression,
+    and each run is analysed once, so the memory held is a byte per character analysed."""
 
-    __slots__ = ("_codes", "_owner", "_runs", "_size", "_text")
+    __slots__ = ("_blocks", "_codes", "_marks", "_size", "_text")
 
     def __init__(self, text: str) -> None:
         self._text = text
         self._codes = text.translate(_CODES)
         self._size = len(text)
-        self._owner: dict[int, int] = {}  # an offset inside a run -> the run's start
-        self._runs: dict[int, set[int]] = {}  # a run's start -> its boundaries (own offsets)
+        self._blocks: dict[int, tuple[list[int], list[int]]] = {}  # block -> run starts, ends
+        self._marks: dict[int, bytearray] = {}  # a run's start -> its boundaries
 
     def __contains__(self, i: object) -> bool:
         assert isinstance(i, int)
@@ -131,24 +135,26 @@ class Boundaries:
         code = codes[i]
         if code != codes[i - 1] or code not in _IN_WORDS:
             return True
-        start = self._owner.get(i)
-        if start is None:
-            block = i - i % MAX_RUN
-            start, end = i - 1, i + 1
-            while start > block and codes[start - 1] == code:
-                start -= 1
-            last = min(self._size, block + MAX_RUN)
-            while end < last and codes[end] == code:
-                end += 1
-            self._runs[start] = run_boundaries(self._text[start:end])
-            self._owner.update(dict.fromkeys(range(start + 1, end), start))
-        return i - start in self._runs[start]
+        block = i // MAX_RUN
+        runs = self._blocks.get(block)
+        if runs is None:
+            low = block * MAX_RUN
+            found = list(_RUN.finditer(codes, low, min(self._size, low + MAX_RUN)))
+            runs = self._blocks[block] = ([m.start() for m in found], [m.end() for m in found])
+        starts, ends = runs
+        k = bisect.bisect_right(starts, i) - 1  # i - 1 and i are in the same run
+        start = starts[k]
+        marks = self._marks.get(start)
+        if marks is None:
+            marks = self._marks[start] = run_boundaries(self._text[start : ends[k]])
+        return bool(marks[i - start])
 
 
 # Script classes as one character each, for str.translate: kana and kanji can hold a
 # boundary inside a run; Latin and other characters are boundaries themselves.
 _CODES = {code: chr(script) for code, script in enumerate(_SCRIPTS) if script != OTHER}
 _IN_WORDS = {chr(HIRAGANA), chr(KATAKANA), chr(KANJI)}
+_RUN = re.compile(f"{chr(HIRAGANA)}+|{chr(KATAKANA)}+|{chr(KANJI)}+")
 
 
 def boundaries(text: str, edges: Iterable[int]) -> set[int]:

@@ -270,7 +270,8 @@ def japanese_boundaries(body: str) -> set[int]:
     runs = sorted(out)
     for start, end in itertools.pairwise(runs):
         if script_of(body[start]) in (KANJI, KATAKANA, HIRAGANA):
-            out |= {start + j for j in run_boundaries(body[start:end])}
+            marks = run_boundaries(body[start:end])
+            out |= {start + j for j, mark in enumerate(marks) if mark}
     return out
 
 
