@@ -8,9 +8,10 @@ yields whole-word matches only, with no check per candidate. Italian and English
 also match their regular plurals, and Italian multiword terms any articulated form of
 their prepositions (:mod:`syndicate.terms.forms`; the forms the glossary lists win).
 
-In Japanese a match must start and end where a morphological analyser puts word
-boundaries (:mod:`syndicate.terms.segment`), so ベンチ is not found in ベンチャー nor 京都
-in 東京都, and a term starting or ending with a Latin letter or digit must not touch
+In Japanese a match must start and end on word boundaries: where the script changes, and
+inside a run of one script where a morphological analyser puts them
+(:mod:`syndicate.terms.segment`), so ベンチ is not found in ベンチャー nor 京都 in 東京都;
+and a term starting or ending with a Latin letter or digit must not touch
 another one (``AI`` is not in ``EMAIL``). Where matches overlap, the leftmost wins, and of
 those the longest. A ``blocking`` term (a longer form that is not the concept, 硫化水素
 under 水素) competes like any term and is then left out; a ``case-sensitive`` term matches
