@@ -71,11 +71,10 @@ _SCRIPTS = _script_table()
 
 
 def script_of(char: str) -> int:
-    """The script class of one character (characters past the BMP: kanji or other)."""
+    """The script class of one character (any character past the BMP, the rare kanji of
+    the supplementary planes included, is OTHER: a boundary on both sides)."""
     code = ord(char)
-    if code < 0x10000:
-        return _SCRIPTS[code]
-    return KANJI if 0x20000 <= code <= 0x3134F else OTHER
+    return _SCRIPTS[code] if code < 0x10000 else OTHER
 
 
 @functools.cache
@@ -152,7 +151,9 @@ class Boundaries:
 
 # Script classes as one character each, for str.translate: kana and kanji can hold a
 # boundary inside a run; Latin and other characters are boundaries themselves.
-_CODES = {code: chr(script) for code, script in enumerate(_SCRIPTS) if script != OTHER}
+# Every BMP character is mapped (control characters too: chr(1) in a text must not pass
+# for hiragana); characters past it stay themselves, which is never a kana or kanji code.
+_CODES = {code: chr(script) for code, script in enumerate(_SCRIPTS)}
 _IN_WORDS = {chr(HIRAGANA), chr(KATAKANA), chr(KANJI)}
 _RUN = re.compile(f"{chr(HIRAGANA)}+|{chr(KATAKANA)}+|{chr(KANJI)}+")
 

@@ -13,7 +13,7 @@ from syndicate.terms import Concept, Glossary, Matcher, Term, TermStatus
 from syndicate.terms.forms import plurals, with_prepositions
 from syndicate.terms.model import TermFlag
 from syndicate.terms.routing import concept_scores, mentions_of, route_article
-from syndicate.terms.segment import MAX_RUN, boundaries
+from syndicate.terms.segment import MAX_RUN, Boundaries, boundaries
 
 A = TermStatus.ADMITTED
 BLOCKING = frozenset({TermFlag.BLOCKING})
@@ -155,6 +155,11 @@ def test_a_japanese_term_matches_only_on_word_boundaries(
     text: str, expected: list[tuple[str, str]]
 ) -> None:
     assert found(text, "ja") == expected
+
+
+def test_control_and_supplementary_characters_are_boundaries() -> None:
+    marks = Boundaries("\x01\x01水素𠮷")
+    assert [i in marks for i in range(6)] == [True, True, True, False, True, True]
 
 
 def test_a_long_run_goes_to_the_analyser_in_pieces() -> None:
