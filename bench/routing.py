@@ -25,7 +25,7 @@ import sys
 import time
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,8 +132,6 @@ def evaluate(set_path: Path = SET, config_path: Path = CONFIG) -> Report:
 
 def _concepts_only(config: Config) -> Config:
     """The configuration with topics decided by concepts alone."""
-    from dataclasses import replace
-
     topics = tuple(replace(t, categories=(), keywords=()) for t in config.topics)
     return replace(config, topics=topics, sources=())
 

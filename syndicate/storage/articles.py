@@ -242,16 +242,18 @@ def _write_links(
             involved |= set(conn.execute(old).scalars())
             conn.execute(article_topics.delete().where(article_topics.c.article_id.in_(chunk)))
             conn.execute(article_terms.delete().where(article_terms.c.article_id.in_(chunk)))
-    topics = [
-        {
-            "article_id": article_id,
-            "topic_id": topic,
-            "reason": reason.value,
-            "score": dict(item.scores).get(topic) if reason is TopicReason.CONCEPT else None,
-        }
-        for article_id, item in links
-        for topic, reason in dict(item.topics).items()
-    ]
+    topics = []
+    for article_id, item in links:
+        scores = dict(item.scores)
+        topics += [
+            {
+                "article_id": article_id,
+                "topic_id": topic,
+                "reason": reason.value,
+                "score": scores.get(topic) if reason is TopicReason.CONCEPT else None,
+            }
+            for topic, reason in dict(item.topics).items()
+        ]
     if topics:
         conn.execute(article_topics.insert(), topics)
     terms = [

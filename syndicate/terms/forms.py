@@ -25,6 +25,7 @@ first), so a generated form never takes a word from another concept.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 __all__ = ["MAX_FORMS", "PREPOSITIONS", "plurals", "with_prepositions"]
 
@@ -42,7 +43,7 @@ PREPOSITIONS: dict[str, tuple[str, ...]] = {
 _BASE = {form: base for base, forms in PREPOSITIONS.items() for form in forms}
 # Italian words that start a complement: the words after them do not agree with the noun
 _IT_STOPS = set(_BASE) | {"per", "con", "tra", "fra", "e", "o"}
-_IT_INVARIANT = {"auto", "moto", "foto", "radio", "bici", "eco", "smart", "hub", "e"}
+_IT_INVARIANT = {"auto", "moto", "foto", "radio", "bici", "eco", "smart", "hub"}
 _EN_NO_PLURAL = {"data", "energy", "research", "software", "hardware", "equipment"}
 
 
@@ -85,13 +86,14 @@ def _it_inflected_positions(words: list[str]) -> list[int]:
     return positions
 
 
-def _join_choices(words: list[str], positions: list[int], inflect: object) -> list[str]:
-    assert callable(inflect)
+def _join_choices(
+    words: list[str], positions: list[int], inflect: Callable[[str], tuple[str, ...]]
+) -> list[str]:
     choices: list[tuple[str, ...]] = [(w,) for w in words]
     changed = False
     for i in positions:
         if 0 <= i < len(words):
-            forms = tuple(inflect(words[i]))
+            forms = inflect(words[i])
             if forms:
                 choices[i] = forms
                 changed = True
@@ -127,11 +129,9 @@ def _it_plural(word: str) -> tuple[str, ...]:
 
 def _en_plural(word: str) -> tuple[str, ...]:
     """The plural of one English word; () when it has none by rule."""
-    if len(word) < 2 or not word.isalnum() or word in _EN_NO_PLURAL or word.endswith("ss"):
-        if word.endswith("ss"):
-            return (word + "es",)
-        return ()
-    if word.isdigit():
+    if word.endswith("ss"):
+        return (word + "es",)
+    if len(word) < 2 or not word.isalnum() or word.isdigit() or word in _EN_NO_PLURAL:
         return ()
     if word.endswith(("s", "x", "z", "ch", "sh")):
         return (word + "es",)

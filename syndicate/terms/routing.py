@@ -133,9 +133,18 @@ def route_article(
     mentions: Sequence[Mention] = (),
 ) -> list[tuple[str, TopicReason]]:
     """The topics of ``article`` with the first reason found for each, in config order."""
+    return _topics(article, topics, source_topics, topic_scores(topics, mentions))
+
+
+def _topics(
+    article: Article,
+    topics: Sequence[TopicConfig],
+    source_topics: Sequence[str],
+    scores: dict[str, float],
+) -> list[tuple[str, TopicReason]]:
+    """:func:`route_article`, given the topics' concept scores."""
     categories = {fold(c) for c in article.categories}
     text = fold(f"{article.title}\n{_strip_tags(article.summary)}")
-    scores = topic_scores(topics, mentions)
     routed: list[tuple[str, TopicReason]] = []
     for topic in topics:
         if topic.id in source_topics:
@@ -153,9 +162,9 @@ def route(article: Article, config: Config, matcher: Matcher | None) -> RoutedAr
     """Mentions and topics of an article, from the config and the glossary's matcher."""
     source_topics = next((s.topics for s in config.sources if s.id == article.source_id), ())
     mentions = mentions_of(article, matcher)
-    topics = route_article(article, config.topics, source_topics, mentions)
-    scores = tuple(sorted(topic_scores(config.topics, mentions).items()))
-    return RoutedArticle(article, tuple(topics), mentions, scores)
+    scores = topic_scores(config.topics, mentions)
+    topics = _topics(article, config.topics, source_topics, scores)
+    return RoutedArticle(article, tuple(topics), mentions, tuple(sorted(scores.items())))
 
 
 @dataclass(frozen=True)

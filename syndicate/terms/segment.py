@@ -33,10 +33,9 @@ import bisect
 import functools
 import re
 import threading
-from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["MAX_RUN", "Boundaries", "boundaries", "run_boundaries", "script_of"]
+__all__ = ["MAX_RUN", "Boundaries", "run_boundaries", "script_of"]
 
 #: the most characters given to the analyser at once
 MAX_RUN = 4000
@@ -156,10 +155,3 @@ class Boundaries:
 _CODES = {code: chr(script) for code, script in enumerate(_SCRIPTS)}
 _IN_WORDS = {chr(HIRAGANA), chr(KATAKANA), chr(KANJI)}
 _RUN = re.compile(f"{chr(HIRAGANA)}+|{chr(KATAKANA)}+|{chr(KANJI)}+")
-
-
-def boundaries(text: str, edges: Iterable[int]) -> set[int]:
-    """Which of ``edges`` (offsets into ``text``, from 0 to ``len(text)``) are word
-    boundaries, by the rules of the module."""
-    marks = Boundaries(text)
-    return {i for i in edges if i in marks}
