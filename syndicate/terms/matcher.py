@@ -34,7 +34,7 @@ import ahocorasick
 from syndicate.terms.forms import plurals, with_prepositions
 from syndicate.terms.model import Concept, Glossary, PartOfSpeech, Term, TermFlag, TermStatus
 from syndicate.terms.normalize import Folded, fold, fold_term, strips_accents
-from syndicate.terms.segment import Boundaries
+from syndicate.terms.segment import IN_WORDS, Boundaries, script_codes
 
 try:  # the optional C helper (setup.py); the Python loops below give the same results
     from syndicate.terms import _scan
@@ -109,7 +109,8 @@ def _collector_paused() -> Iterator[None]:
 _new = tuple.__new__
 
 
-#: the word boundaries of a Japanese text, asked an offset at a time (``i in marks``)
+#: the word boundaries of a Japanese text, asked an offset at a time (``i in marks``),
+#: and only about offsets inside a run of one script: a script change is a boundary anyway
 Segmenter = Callable[[str], Container[int]]
 
 
@@ -262,21 +263,31 @@ class Matcher:
         in ``EMAIL``), whatever the analyser made of it.
         """
         body = folded.text
+        # (start, -length, entry): sorted, the leftmost first and, at one start, the
+        # longest (two entries never tie on both: one key per string)
         candidates = [
             (last - entry[0] + 1, -entry[0], entry) for last, entry in automaton.iter(body)
         ]
         if not candidates:
             return []
-        candidates.sort(key=_by_start_then_longest)
-        marks = segmenter(body)
+        candidates.sort()
+        codes = script_codes(body)
+        marks = segmenter(body)  # asked only about offsets inside a run of one script
         size = len(body)
         starts = folded.starts  # when not None: no boundary inside one original cluster
         out: list[TermMatch] = []
         reached = 0
         for start, minus_length, entry in candidates:
-            end = start - minus_length
-            if start < reached or start not in marks or end not in marks:
+            if start < reached:
                 continue
+            end = start - minus_length
+            code = codes[start]
+            if start and code == codes[start - 1] and code in IN_WORDS and start not in marks:
+                continue
+            if end < size:
+                code = codes[end]
+                if code == codes[end - 1] and code in IN_WORDS and end not in marks:
+                    continue
             if starts is not None and (
                 (start > 0 and starts[start] == starts[start - 1])
                 or (end < size and starts[end] == starts[end - 1])
@@ -321,10 +332,6 @@ class Matcher:
             )
             for m in self.match(text, lang)
         ]
-
-
-def _by_start_then_longest(candidate: tuple[int, int, _Entry]) -> tuple[int, int]:
-    return candidate[0], candidate[1]
 
 
 def _other_forms(term: Term) -> list[str]:

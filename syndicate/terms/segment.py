@@ -35,7 +35,7 @@ import re
 import threading
 from typing import Any
 
-__all__ = ["MAX_RUN", "Boundaries", "run_boundaries", "script_of"]
+__all__ = ["IN_WORDS", "MAX_RUN", "Boundaries", "run_boundaries", "script_codes", "script_of"]
 
 #: the most characters given to the analyser at once
 MAX_RUN = 4000
@@ -88,7 +88,8 @@ def _tokenize(text: str) -> Any:
     if tokenizer is None:
         import sudachipy
 
-        tokenizer = _dictionary().tokenizer(mode=sudachipy.SplitMode.A)
+        # offsets and the unknown-word flag are all we read: no word fields are loaded
+        tokenizer = _dictionary().tokenizer(mode=sudachipy.SplitMode.A, fields=set())
         _local.tokenizer = tokenizer
     return tokenizer.tokenize(text)
 
@@ -102,11 +103,20 @@ def run_boundaries(run: str) -> bytearray:
     for start in range(0, len(run), MAX_RUN):
         marks[start] = 1
         for morpheme in _tokenize(run[start : start + MAX_RUN]):
-            begin, end = start + morpheme.begin(), start + morpheme.end()
-            if morpheme.is_oov():
-                marks[begin:end] = b"\x01" * (end - begin)
+            end = start + morpheme.end()
             marks[end] = 1
+            if morpheme.is_oov():
+                begin = start + morpheme.begin()
+                marks[begin:end] = b"\x01" * (end - begin)
     return marks
+
+
+def script_codes(text: str) -> str:
+    """``text`` with every character replaced by its script class, one character each
+    (``chr(script_of(c))``, but a character past the BMP stays itself, never a kana or
+    kanji code): ``codes[i] != codes[i - 1] or codes[i] not in IN_WORDS`` says that
+    offset ``i`` is a boundary by script alone."""
+    return text.translate(_CODES)
 
 
 class Boundaries:
@@ -114,24 +124,32 @@ class Boundaries:
     a run of one script goes to the analyser the first time an offset inside it is asked
     about, and only then. Runs are cut at every multiple of ``MAX_RUN`` (a boundary); the
     runs of a block of ``MAX_RUN`` characters are found once, with one regular expression,
-    and each run is analysed once, so the memory held is a byte per character analysed."""
+    and each run is analysed once, so the memory held is a byte per character analysed.
+    Nothing is computed before the first offset inside a run is asked about (the matcher
+    decides script changes itself, with :func:`script_codes`)."""
 
-    __slots__ = ("_blocks", "_codes", "_marks", "_size", "_text")
+    __slots__ = ("_blocks", "_codes", "_last", "_marks", "_size", "_text")
 
     def __init__(self, text: str) -> None:
         self._text = text
-        self._codes = text.translate(_CODES)
+        self._codes = ""
         self._size = len(text)
         self._blocks: dict[int, tuple[list[int], list[int]]] = {}  # block -> run starts, ends
         self._marks: dict[int, bytearray] = {}  # a run's start -> its boundaries
+        self._last = (0, 0, bytearray())  # the run asked about last: start, end, marks
 
     def __contains__(self, i: object) -> bool:
         assert isinstance(i, int)
-        codes = self._codes
+        start, end, marks = self._last
+        if start < i < end:  # asked in turn, offsets mostly fall in the run asked last
+            return bool(marks[i - start])
         if i <= 0 or i >= self._size or i % MAX_RUN == 0:
             return True
+        codes = self._codes
+        if not codes:
+            codes = self._codes = script_codes(self._text)
         code = codes[i]
-        if code != codes[i - 1] or code not in _IN_WORDS:
+        if code != codes[i - 1] or code not in IN_WORDS:
             return True
         block = i // MAX_RUN
         runs = self._blocks.get(block)
@@ -141,10 +159,12 @@ class Boundaries:
             runs = self._blocks[block] = ([m.start() for m in found], [m.end() for m in found])
         starts, ends = runs
         k = bisect.bisect_right(starts, i) - 1  # i - 1 and i are in the same run
-        start = starts[k]
-        marks = self._marks.get(start)
-        if marks is None:
-            marks = self._marks[start] = run_boundaries(self._text[start : ends[k]])
+        start, end = starts[k], ends[k]
+        if start in self._marks:
+            marks = self._marks[start]
+        else:
+            marks = self._marks[start] = run_boundaries(self._text[start:end])
+        self._last = (start, end, marks)
         return bool(marks[i - start])
 
 
@@ -153,5 +173,6 @@ class Boundaries:
 # Every BMP character is mapped (control characters too: chr(1) in a text must not pass
 # for hiragana); characters past it stay themselves, which is never a kana or kanji code.
 _CODES = {code: chr(script) for code, script in enumerate(_SCRIPTS)}
-_IN_WORDS = {chr(HIRAGANA), chr(KATAKANA), chr(KANJI)}
+#: the script codes of characters between which a word may go on
+IN_WORDS = frozenset((chr(HIRAGANA), chr(KATAKANA), chr(KANJI)))
 _RUN = re.compile(f"{chr(HIRAGANA)}+|{chr(KATAKANA)}+|{chr(KANJI)}+")
