@@ -32,6 +32,7 @@ from syndicate.terms.matcher import Matcher, TermMatch
 from syndicate.terms.model import TermFlag
 
 __all__ = [
+    "ROUTED_CHARS",
     "TITLE_WEIGHT",
     "ConceptScore",
     "Explanation",
@@ -49,8 +50,12 @@ __all__ = [
 #: a concept in the title scores this many times its weight; one in the text, once
 TITLE_WEIGHT = 2
 
+#: routing reads this many characters of an article's text at most (its title whole): a
+#: news story is far shorter, and an outsized entry must cost a bounded time
+ROUTED_CHARS = 100_000
+
 #: changes when the matching or scoring rules do, so stored articles are routed again
-_RULES = "2: distinct concepts, weights, needs-context, pairs, ja word boundaries, forms"
+_RULES = "3: distinct concepts, weights, needs-context, pairs, ja word boundaries, forms, head"
 
 _OPENING = frozenset("(（[［")
 _CLOSING = frozenset(")）]］")
@@ -69,7 +74,7 @@ def mentions_of(article: Article, matcher: Matcher | None) -> tuple[Mention, ...
     if matcher is None:
         return ()
     lang = article.language
-    body = article.content or article.summary
+    body = _head(article.content or article.summary)
     title = _once_per_pair(article.title, matcher.match(article.title, lang))
     in_title = {(m.concept, m.term, m.status) for m in title}
     counts: Counter[tuple[str, str, str]] = Counter((m.concept, m.term, m.status) for m in title)
@@ -94,6 +99,15 @@ def mentions_of(article: Article, matcher: Matcher | None) -> tuple[Mention, ...
         key = (concept, text, status)
         mentions.append(Mention(concept, text, str(status), key in in_title, count, weight))
     return tuple(mentions)
+
+
+def _head(markup: str) -> str:
+    """The first :data:`ROUTED_CHARS` characters of ``markup``, less a tag cut in two."""
+    if len(markup) <= ROUTED_CHARS:
+        return markup
+    head = markup[:ROUTED_CHARS]
+    opening = head.rfind("<")
+    return head[:opening] if opening > head.rfind(">") else head
 
 
 def _once_per_pair(text: str, matches: list[TermMatch]) -> list[TermMatch]:

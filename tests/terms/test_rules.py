@@ -12,7 +12,7 @@ from syndicate.models import Article, Mention, TopicReason
 from syndicate.terms import Concept, Glossary, Matcher, Term, TermStatus
 from syndicate.terms.forms import plurals, with_prepositions
 from syndicate.terms.model import TermFlag
-from syndicate.terms.routing import concept_scores, mentions_of, route_article
+from syndicate.terms.routing import ROUTED_CHARS, concept_scores, mentions_of, route_article
 from syndicate.terms.segment import MAX_RUN, Boundaries
 
 A = TermStatus.ADMITTED
@@ -202,6 +202,18 @@ def test_a_term_needing_context_counts_only_beside_its_domain() -> None:
     assert concepts_in("Utili record per Intesa", "La banca cresce.", "it") == {}
     with_context = concepts_in("Intesa tra Milano e Osaka", "Una delegazione a Osaka.", "it")
     assert with_context == {"agreement": 1, "delegation": 1}
+
+
+def test_routing_reads_a_bounded_head_of_the_text() -> None:
+    filler = "x" * (ROUTED_CHARS - 40)
+    assert concepts_in("", f"<p>{filler} hydrogen</p>", "en") == {"hydrogen": 1}
+    beyond = f"<p>{filler}{'y' * 100}</p><p>hydrogen</p>"
+    assert concepts_in("", beyond, "en") == {}
+    # a tag cut at the limit is dropped whole, never read as text
+    text = "<p>" + "z" * (ROUTED_CHARS - 30) + "</p>"
+    cut = text + "<a title='hydrogen hydrogen' class='" + "q" * 40 + "'>"
+    assert concepts_in("", cut, "en") == {}
+    assert concepts_in("hydrogen", beyond, "en") == {"hydrogen": 1}  # the title is read whole
 
 
 # -- a term and its abbreviation -------------------------------------------------------------
