@@ -7,6 +7,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from syndicate.cli import app
+from syndicate.terms import TermStatus
+from syndicate.terms.csvfile import read_csv
 from syndicate.terms.lint import lint_files
 
 from ..conftest import write_config
@@ -91,6 +93,15 @@ def test_shipped_glossary_is_clean() -> None:
     shipped = sorted((Path(__file__).resolve().parents[2] / "locales" / "glossary").glob("*.csv"))
     assert shipped, "the shipped term base is missing"
     assert [str(p) for p in lint_files(shipped, ["it", "en", "ja"])] == []
+
+
+def test_shipped_term_base_covers_over_400_concepts_in_three_languages() -> None:
+    shipped = sorted((Path(__file__).resolve().parents[2] / "locales" / "glossary").glob("*.csv"))
+    concepts = [c for path in shipped for c in read_csv(path)[0]]
+    assert len({c.id for c in concepts}) == len(concepts) >= 400
+    for concept in concepts:
+        preferred = {t.lang for t in concept.terms if t.status is TermStatus.PREFERRED}
+        assert preferred == {"it", "en", "ja"}, concept.id
 
 
 def test_flags_that_cannot_work_are_problems_at_their_line(tmp_path: Path) -> None:
