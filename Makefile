@@ -75,6 +75,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/ingest.py $(INGEST_ARGS)
 	$(BIN)/python bench/terms.py
 	$(BIN)/python bench/routing.py
+	$(BIN)/python bench/routing.py --set bench/data/routing_holdout.toml
 	$(BIN)/python bench/analysers.py
 	$(BIN)/python bench/translate.py
 	$(BIN)/python bench/publish.py

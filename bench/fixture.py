@@ -5,7 +5,10 @@ Feed i behaves by ``i % 10``:
 - 7–8 (20%): the same body every time, without ETag or Last-Modified;
 - 9   (10%): a new item at the top on every request, with a new ETag.
 
-Run: python bench/fixture.py --port 8765 --feeds 1000   (stops on SIGTERM/SIGINT)
+Items are Italian and English words (``--language en``, the default) or Japanese news
+phrases of our own (``--language ja``).
+
+Run: python bench/fixture.py --port 8765 --feeds 1000 [--language ja]   (stops on SIGTERM/SIGINT)
 """
 
 from __future__ import annotations
@@ -54,10 +57,44 @@ WORDS = [
 ]
 
 
-def item(feed: int, number: int, rng: random.Random) -> str:
-    words = " ".join(rng.choice(WORDS) for _ in range(120))
+# Phrases of Japanese news on our subjects, our own writing; items join them at random.
+PHRASES = [
+    "市は来年度から",
+    "電気自動車の充電スタンドを増やし、",
+    "太陽光パネルと蓄電池を組み合わせた設備を整える。",
+    "大学の研究チームは",
+    "新しい全固体電池の試作に成功したと発表した。",
+    "水素を燃料とする路線バスが",
+    "駅前のロータリーで実証運行を始めた。",
+    "スタートアップ企業が",
+    "ベンチャーキャピタルなどから資金を調達し、",
+    "人工知能（AI）を使った需要予測のサービスを広げる。",
+    "イタリアの都市と東京都は",
+    "脱炭素に向けた協力協定を結んだ。",
+    "担当者は「市民の暮らしに役立てたい」と話した。",
+    "再生可能エネルギーの比率を高める狙いだ。",
+    "炭素繊維を再利用した部材は、",
+    "従来品より軽く、自動車メーカーの関心も高い。",
+    "交差点の信号機にセンサーを取り付け、",
+    "渋滞の緩和につなげる計画だ。",
+    "国の補助金を活用し、",
+    "三年間で実用化を目指す。",
+    "会見では今後の課題として",
+    "費用の負担や人材の確保を挙げた。",
+    "ベンチに座って休む高齢者の姿も見られた。",
+    "硫化水素の発生を防ぐ対策も進める。",
+]
+
+
+def item(feed: int, number: int, rng: random.Random, language: str = "en") -> str:
+    if language == "ja":
+        words = "".join(rng.choice(PHRASES) for _ in range(40))
+        title = "".join(rng.choice(PHRASES) for _ in range(2))
+    else:
+        words = " ".join(rng.choice(WORDS) for _ in range(120))
+        title = " ".join(rng.choice(WORDS) for _ in range(8))
     return (
-        f"<item><title>Feed {feed} item {number}: {' '.join(rng.choice(WORDS) for _ in range(8))}"
+        f"<item><title>Feed {feed} item {number}: {title}"
         f"</title><link>https://bench.example/{feed}/{number}</link>"
         f'<guid isPermaLink="false">bench-{feed}-{number}</guid>'
         f"<pubDate>Mon, {1 + number % 28:02d} Sep 2026 10:{number % 60:02d}:00 GMT</pubDate>"
@@ -66,15 +103,16 @@ def item(feed: int, number: int, rng: random.Random) -> str:
 
 
 class Feeds:
-    def __init__(self, count: int, seed: int) -> None:
+    def __init__(self, count: int, seed: int, language: str = "en") -> None:
         rng = random.Random(seed)
+        self.language = language
         self.items: list[list[str]] = []
         for feed in range(count):
             target = rng.randint(5 * 1024, 300 * 1024)
             items: list[str] = []
             size = 0
             while size < target:
-                items.append(item(feed, len(items), rng))
+                items.append(item(feed, len(items), rng, language))
                 size += len(items[-1])
             self.items.append(items[::-1])  # newest first
         self.served = [0] * count
@@ -84,7 +122,8 @@ class Feeds:
         head = (
             f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
             f"<title>Bench feed {feed}</title><link>https://bench.example/{feed}</link>"
-            "<description>A feed for the ingest benchmark</description><language>en</language>"
+            "<description>A feed for the ingest benchmark</description>"
+            f"<language>{self.language}</language>"
         )
         return (head + "".join(self.items[feed]) + "</channel></rss>").encode()
 
@@ -101,7 +140,8 @@ class Feeds:
             return
         if kind == 9:  # changes on every request
             self.served[feed] += 1
-            self.items[feed].insert(0, item(feed, 10_000 + self.served[feed], self.rng))
+            number = 10_000 + self.served[feed]
+            self.items[feed].insert(0, item(feed, number, self.rng, self.language))
         body = self.body(feed)
         headers = [(b"content-type", b"application/rss+xml")]
         if kind <= 6 or kind == 9:
@@ -127,8 +167,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--feeds", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--language", choices=["en", "ja"], default="en")
     args = parser.parse_args()
-    app = Feeds(args.feeds, args.seed)
+    app = Feeds(args.feeds, args.seed, args.language)
     uvicorn.run(
         app,
         host="127.0.0.1",

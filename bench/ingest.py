@@ -9,6 +9,9 @@ change on every request. Each variant runs in its own process, measured with wai
   (b) limit: raw concurrent httpx GETs of the same URLs, bodies read and dropped;
   (c) syndicate poll --once --force: the first cycle (everything new), then the second.
 Prints wall time, CPU time (user+sys) and peak RSS, and the ratios c/a and c/b.
+``--language ja`` serves Japanese items; ``--glossary`` gives syndicate the shipped term
+base (locales/glossary), so every new article is matched and routed (for Japanese, with
+the analyser): run with and without it to see what term matching costs a cycle.
 Everything stays on 127.0.0.1; the fixture server is stopped at the end.
 """
 
@@ -88,11 +91,13 @@ def wait_ready(url: str, seconds: float = 120) -> None:
     sys.exit("the fixture server did not start")
 
 
-def config_text(directory: Path, urls: list[str]) -> str:
+def config_text(directory: Path, urls: list[str], language: str, glossary: bool) -> str:
     sources = "".join(f'[[sources]]\nid = "f{i:04d}"\nurl = "{u}"\n' for i, u in enumerate(urls))
+    terms = f'[glossary]\nfiles = ["{HERE.parent / "locales" / "glossary"}/*.csv"]\n'
     return f"""
+{terms if glossary else ""}
 [service]
-languages = ["en"]
+languages = ["{language}"]
 database = "sqlite:///{directory / "bench.db"}"
 output_dir = "{directory / "feeds"}"
 
@@ -114,6 +119,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="syndicate ingest benchmark")
     parser.add_argument("--feeds", type=int, default=1000)
     parser.add_argument("--profile", action="store_true", help="profile one more second cycle")
+    parser.add_argument("--language", choices=["en", "ja"], default="en", help="of the items")
+    parser.add_argument("--glossary", action="store_true", help="match the shipped term base")
     parser.add_argument("--raw", type=Path, help=argparse.SUPPRESS)  # child mode for (b)
     args = parser.parse_args()
     if args.raw:
@@ -122,7 +129,16 @@ def main() -> None:
 
     port = free_port()
     fixture = subprocess.Popen(
-        [sys.executable, str(HERE / "fixture.py"), "--port", str(port), "--feeds", str(args.feeds)]
+        [
+            sys.executable,
+            str(HERE / "fixture.py"),
+            "--port",
+            str(port),
+            "--feeds",
+            str(args.feeds),
+            "--language",
+            args.language,
+        ]
     )
     try:
         base = f"http://127.0.0.1:{port}/feeds"
@@ -133,7 +149,7 @@ def main() -> None:
             url_file = directory / "urls.txt"
             url_file.write_text("\n".join(urls))
             config = directory / "config.toml"
-            config.write_text(config_text(directory, urls))
+            config.write_text(config_text(directory, urls, args.language, args.glossary))
             env = dict(os.environ)
             env.pop("SYNDICATE_DATABASE_URL", None)
             # --force: the second cycle polls every source again at once, not after its interval
@@ -148,7 +164,9 @@ def main() -> None:
                 "--force",
             ]
             print(
-                f"{args.feeds} feeds on 127.0.0.1:{port}; running (a) naive sequential …",
+                f"{args.feeds} feeds ({args.language}"
+                f"{', shipped term base' if args.glossary else ''}) on 127.0.0.1:{port}; "
+                "running (a) naive sequential …",
                 flush=True,
             )
             naive = measure(
