@@ -6,7 +6,10 @@ Columns (header required, in this order)::
 
 Rows of one concept share ``concept``; ``domain`` and ``definition`` are given once (on
 any of its rows). ``status`` is preferred, admitted or deprecated; ``pos`` a TBX-Basic part
-of speech; ``variants`` other forms separated by ``|``; ``dnt`` is ``yes`` for a name never
+of speech; ``variants`` other forms separated by ``|``; the term and each variant may end in
+a form tag, its grammar in brackets (``turbina eolica[f]``, ``turbine eoliche[f pl]``,
+``mulini a vento[pl]``: ``sg``/``pl``, ``m``/``f``/``n``), which glossary QA needs to fix a
+deprecated term without breaking agreement; ``dnt`` is ``yes`` for a name never
 to be translated; ``flags`` any of ``case-sensitive``, ``needs-context``, ``blocking`` and
 ``generic`` separated by ``|`` (:class:`~syndicate.terms.model.TermFlag`). A file with the
 earlier header, without ``flags``, is read as before. UTF-8, with or without a byte-order
@@ -21,12 +24,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
 from syndicate.terms.model import (
     Concept,
     GlossaryProblem,
+    Grammar,
     PartOfSpeech,
     Term,
     TermFlag,
@@ -50,6 +55,9 @@ COLUMNS = (
 )
 #: the header before ``flags``: still read
 _COLUMNS_WITHOUT_FLAGS = tuple(c for c in COLUMNS if c != "flags")
+#: a form and its tag: ``batterie solide[f pl]``
+#: (so a term cannot itself end in lower-case words in brackets)
+_TAGGED = re.compile(r"^(.*\S)\s*\[([a-z ]*[a-z][a-z ]*)\]$")
 _YES = {"yes", "true", "1", "y", "x"}
 _NO = {"", "no", "false", "0", "n"}
 
@@ -168,7 +176,27 @@ def _term(
     if dnt not in _YES | _NO:
         bad(f"dnt must be yes or empty, got {cells['dnt']!r}")
         return None
-    variants = tuple(v.strip() for v in cells["variants"].split("|") if v.strip())
+    grammar: list[tuple[str, Grammar]] = []
+
+    def untagged(cell: str) -> str | None:
+        """``cell`` without its form tag (the tag's grammar noted), None when it is bad."""
+        found = _TAGGED.match(cell)
+        if found is None:
+            return cell
+        form, tag = found.group(1).strip(), found.group(2)
+        try:
+            stated = Grammar.parse(tag)
+        except ValueError as exc:
+            bad(f"form tag of {form!r}: {exc}")
+            return None
+        if stated.tag:
+            grammar.append((form, stated))
+        return form
+
+    text = untagged(cells["term"])
+    variants = tuple(untagged(v.strip()) for v in cells["variants"].split("|") if v.strip())
+    if text is None or None in variants:
+        return None
     flags: set[TermFlag] = set()
     for word in (f.strip().lower() for f in cells.get("flags", "").split("|")):
         if not word:
@@ -180,14 +208,15 @@ def _term(
             return None
     return Term(
         lang=cells["lang"],
-        text=cells["term"],
+        text=text,
         status=status,
         part_of_speech=pos,
-        variants=variants,
+        variants=tuple(v for v in variants if v is not None),
         do_not_translate=dnt in _YES,
         note=cells["note"],
         flags=frozenset(flags),
         origin=(path, line),
+        grammar=tuple(grammar),
     )
 
 
@@ -204,13 +233,19 @@ def write_csv(concepts: Iterable[Concept]) -> str:
                     concept.domain if i == 0 else "",
                     concept.definition if i == 0 else "",
                     t.lang,
-                    t.text,
+                    _tagged(t, t.text),
                     t.status.value,
                     t.part_of_speech.value if t.part_of_speech else "",
-                    "|".join(t.variants),
+                    "|".join(_tagged(t, v) for v in t.variants),
                     "yes" if t.do_not_translate else "",
                     "|".join(sorted(t.flags)),
                     t.note,
                 ]
             )
     return out.getvalue()
+
+
+def _tagged(term: Term, form: str) -> str:
+    """``form`` with its form tag, as the CSV writes it."""
+    tag = term.stated(form).tag
+    return f"{form}[{tag}]" if tag else form

@@ -11,7 +11,13 @@ from syndicate.terms.model import Concept, GlossaryProblem, Term, TermFlag, Term
 from syndicate.terms.normalize import fold_term
 from syndicate.terms.tbx import read_tbx
 
-__all__ = ["check_concepts", "lint_files", "read_glossary_file", "read_glossary_files"]
+__all__ = [
+    "check_concepts",
+    "grammar_problems",
+    "lint_files",
+    "read_glossary_file",
+    "read_glossary_files",
+]
 
 
 def read_glossary_file(path: Path) -> tuple[list[Concept], list[GlossaryProblem]]:
@@ -39,10 +45,54 @@ def read_glossary_files(paths: Sequence[Path]) -> tuple[list[Concept], list[Glos
 
 
 def lint_files(paths: Sequence[Path], languages: Sequence[str]) -> list[GlossaryProblem]:
-    """Every problem in ``paths``, read together (a term may clash across files)."""
+    """Every problem in ``paths``, read together (a term may clash across files), and what
+    glossary QA needs that the files do not say (:func:`grammar_problems`)."""
     concepts, problems = read_glossary_files(paths)
     problems += check_concepts(concepts, languages)
+    problems += grammar_problems(concepts)
     return sorted(set(problems))
+
+
+#: languages whose nouns have a grammatical gender that articles and adjectives follow
+GENDERED = frozenset({"it"})
+#: languages without grammatical number or gender in their terms
+UNINFLECTED = frozenset({"ja", "zh", "ko"})
+
+
+def grammar_problems(concepts: Iterable[Concept]) -> list[GlossaryProblem]:
+    """Form tags that cannot mean anything (a gender in Japanese), and Italian deprecated
+    terms whose gender, or whose concept's preferred term's gender, is not stated: glossary
+    QA never fixes one with the other without both (a lint finding; import does not refuse
+    a file for it)."""
+    out = []
+    for concept in concepts:
+        for term in concept.terms:
+            if term.grammar and term.lang.split("-")[0] in UNINFLECTED:
+                out.append(
+                    GlossaryProblem(
+                        *_where(term),
+                        f"{term.text!r} ({term.lang}): form tags mean nothing in this language",
+                    )
+                )
+            if term.status is not TermStatus.DEPRECATED or term.lang not in GENDERED:
+                continue
+            preferred = concept.preferred(term.lang)
+            missing = [
+                t.text
+                for t in (term, preferred)
+                if t is not None and t.stated(t.text).gender is None
+            ]
+            if preferred is not None and missing:
+                out.append(
+                    GlossaryProblem(
+                        *_where(term),
+                        f"deprecated {term.text!r} ({term.lang}) of {concept.id!r}: QA fixes it "
+                        f"with {preferred.text!r} only when both genders are known; tag "
+                        + " and ".join(f"{m!r}" for m in missing)
+                        + " with [m] or [f]",
+                    )
+                )
+    return out
 
 
 def _where(term: Term) -> tuple[str, int]:

@@ -9,8 +9,11 @@ from enum import StrEnum
 
 __all__ = [
     "Concept",
+    "Gender",
     "Glossary",
     "GlossaryProblem",
+    "Grammar",
+    "Number",
     "PartOfSpeech",
     "Term",
     "TermFlag",
@@ -69,6 +72,53 @@ class TermFlag(StrEnum):
     GENERIC = "generic"
 
 
+class Number(StrEnum):
+    """Grammatical number of a form (TBX grammaticalNumber)."""
+
+    SINGULAR = "sg"
+    PLURAL = "pl"
+
+
+class Gender(StrEnum):
+    """Grammatical gender of a form (TBX grammaticalGender)."""
+
+    MASCULINE = "m"
+    FEMININE = "f"
+    NEUTER = "n"
+
+
+@dataclass(frozen=True)
+class Grammar:
+    """What a form agrees in: its number and gender, each unknown when None."""
+
+    number: Number | None = None
+    gender: Gender | None = None
+
+    @classmethod
+    def parse(cls, tag: str) -> Grammar:
+        """``"f pl"``, ``"pl"``, ``"m"``: the words of a form tag, in any order.
+        Raises ValueError on an unknown word or two of one kind."""
+        number: Number | None = None
+        gender: Gender | None = None
+        for word in tag.split():
+            if word in {n.value for n in Number}:
+                if number is not None:
+                    raise ValueError(f"two numbers in [{tag}]")
+                number = Number(word)
+            elif word in {g.value for g in Gender}:
+                if gender is not None:
+                    raise ValueError(f"two genders in [{tag}]")
+                gender = Gender(word)
+            else:
+                raise ValueError(f"unknown word {word!r} in [{tag}] (sg, pl, m, f, n)")
+        return cls(number, gender)
+
+    @property
+    def tag(self) -> str:
+        """The tag as written after a form (``"f pl"``), empty when nothing is known."""
+        return " ".join(v.value for v in (self.gender, self.number) if v is not None)
+
+
 #: a term's weight in topic scores, unless flagged ``generic``
 WEIGHT = 1.0
 #: the weight of a ``generic`` term
@@ -92,11 +142,19 @@ class Term:
     flags: frozenset[TermFlag] = frozenset()
     #: where it was read (file, line), for messages; not part of the term's identity
     origin: tuple[str, int] | None = field(default=None, compare=False)
+    #: the forms whose grammar the glossary states: (form, grammar); a variant without one
+    #: takes the term's gender, and its number when a rule can tell
+    #: (:mod:`syndicate.translate.agreement`)
+    grammar: tuple[tuple[str, Grammar], ...] = ()
 
     @property
     def forms(self) -> tuple[str, ...]:
         """The term and its variants."""
         return (self.text, *self.variants)
+
+    def stated(self, form: str) -> Grammar:
+        """The grammar the glossary states for ``form`` (nothing known when none)."""
+        return next((g for f, g in self.grammar if f == form), Grammar())
 
     @property
     def weight(self) -> float:
@@ -163,17 +221,16 @@ class Glossary:
         for concept in self.concepts:
             digest.update(repr((concept.id, concept.domain, concept.definition)).encode())
             for t in concept.terms:
-                digest.update(
-                    repr(
-                        (
-                            t.lang,
-                            t.text,
-                            t.status.value,
-                            t.variants,
-                            t.do_not_translate,
-                            t.part_of_speech,
-                            sorted(t.flags),
-                        )
-                    ).encode()
+                identity: tuple[object, ...] = (
+                    t.lang,
+                    t.text,
+                    t.status.value,
+                    t.variants,
+                    t.do_not_translate,
+                    t.part_of_speech,
+                    sorted(t.flags),
                 )
+                if t.grammar:  # so a glossary without form tags keeps its version
+                    identity += ([(f, g.tag) for f, g in t.grammar],)
+                digest.update(repr(identity).encode())
         return digest.hexdigest()[:16]

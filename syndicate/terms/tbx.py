@@ -6,7 +6,9 @@ Conventions for what TBX-Basic has no field for: a term's variants are written a
 ``tig``/``termSec`` right after it with ``termType`` ``variant``; a do-not-translate term
 carries ``<note>do-not-translate</note>``, and each of a term's flags a note of its own
 (``<note>case-sensitive</note>``, ``needs-context``, ``blocking``, ``generic``): TBX-Basic
-has no data category for them. Other tools read all of these as ordinary data.
+has no data category for them. Other tools read all of these as ordinary data. A form's
+grammar (the CSV's form tags) is TBX-Basic's own ``grammaticalGender`` (masculine,
+feminine, neuter) and ``grammaticalNumber`` (singular, plural) on its ``tig``.
 
 A file that declares entities (``<!ENTITY …>`` in its DOCTYPE) is refused, with the line of
 the declaration: TBX needs none (the five predefined entities and character references
@@ -25,7 +27,10 @@ from xml.sax.saxutils import escape, quoteattr
 
 from syndicate.terms.model import (
     Concept,
+    Gender,
     GlossaryProblem,
+    Grammar,
+    Number,
     PartOfSpeech,
     Term,
     TermFlag,
@@ -87,6 +92,13 @@ def _tig(term: Term, text: str, *, variant: bool) -> str:
     if term.part_of_speech:
         parts.append(f'<termNote type="partOfSpeech">{term.part_of_speech.value}</termNote>')
     parts.append(f'<termNote type="administrativeStatus">{_STATUS_TO_TBX[term.status]}</termNote>')
+    stated = term.stated(text)
+    if stated.gender is not None:
+        gender = _GENDER_TO_TBX[stated.gender]
+        parts.append(f'<termNote type="grammaticalGender">{gender}</termNote>')
+    if stated.number is not None:
+        number = _NUMBER_TO_TBX[stated.number]
+        parts.append(f'<termNote type="grammaticalNumber">{number}</termNote>')
     if not variant:
         if term.do_not_translate:
             parts.append(f"<note>{DNT_NOTE}</note>")
@@ -227,6 +239,24 @@ def _first(values: list[str]) -> str:
     return values[0] if values else ""
 
 
+_GENDER_TO_TBX = {
+    Gender.MASCULINE: "masculine",
+    Gender.FEMININE: "feminine",
+    Gender.NEUTER: "neuter",
+}
+_NUMBER_TO_TBX = {Number.SINGULAR: "singular", Number.PLURAL: "plural"}
+_TBX_TO_GENDER = {v: k for k, v in _GENDER_TO_TBX.items()}
+_TBX_TO_NUMBER = {v: k for k, v in _NUMBER_TO_TBX.items()}
+
+
+def _grammar(tig: _Node) -> Grammar:
+    """The grammaticalGender and grammaticalNumber of a ``tig`` (values TBX-Basic does not
+    define for these languages, such as ``otherGender``, count as unknown)."""
+    gender = _TBX_TO_GENDER.get(_first(tig.typed("termNote", "grammaticalGender")).strip())
+    number = _TBX_TO_NUMBER.get(_first(tig.typed("termNote", "grammaticalNumber")).strip())
+    return Grammar(number, gender)
+
+
 def _add_term(
     tig: _Node, lang: str, terms: list[Term], path: str, problems: list[GlossaryProblem]
 ) -> None:
@@ -234,9 +264,11 @@ def _add_term(
     if not text:
         problems.append(GlossaryProblem(path, tig.line, "empty term"))
         return
+    stated = _grammar(tig)
+    grammar = ((text, stated),) if stated.tag else ()
     if _first(tig.typed("termNote", "termType")) == "variant" and terms and terms[-1].lang == lang:
         base = terms.pop()
-        terms.append(replace(base, variants=(*base.variants, text)))
+        terms.append(replace(base, variants=(*base.variants, text), grammar=base.grammar + grammar))
         return
     raw_status = _first(tig.typed("termNote", "administrativeStatus")) or "preferredTerm-admn-sts"
     status = _TBX_TO_STATUS.get(raw_status)
@@ -262,5 +294,6 @@ def _add_term(
             "\n".join(n for n in notes if n != DNT_NOTE and n not in _FLAGS),
             flags,
             (path, tig.line),
+            grammar,
         )
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -9,7 +10,7 @@ from hypothesis import strategies as st
 
 from syndicate.terms import Concept, Term, TermStatus
 from syndicate.terms.csvfile import read_csv, write_csv
-from syndicate.terms.model import PartOfSpeech
+from syndicate.terms.model import Gender, Grammar, Number, PartOfSpeech, TermFlag
 from syndicate.terms.tbx import read_tbx, write_tbx
 
 CSV = """concept,domain,definition,lang,term,status,pos,variants,dnt,note
@@ -135,6 +136,20 @@ def test_csv_row_the_csv_module_cannot_read_is_a_problem_at_its_first_line() -> 
     assert problem.message.startswith("unreadable row: field larger than field limit")
 
 
+def test_form_tags_are_read_and_a_bad_one_is_a_problem_at_its_line() -> None:
+    header = "concept,domain,definition,lang,term,status,pos,variants,dnt,flags,note\n"
+    good = "wt,energy,,it,turbina eolica[f],preferred,noun,turbine eoliche[f pl]|pale[pl],,,\n"
+    bad = "wm,energy,,it,mulino a vento[x],deprecated,noun,,,,\n"
+    concepts, problems = read_csv("g.csv", (header + good + bad).encode())
+    (term,) = concepts[0].terms
+    assert term.text == "turbina eolica" and term.variants == ("turbine eoliche", "pale")
+    assert term.stated("turbine eoliche") == Grammar(Number.PLURAL, Gender.FEMININE)
+    assert term.stated("pale") == Grammar(Number.PLURAL)
+    assert [(p.line, p.message) for p in problems] == [
+        (3, "form tag of 'mulino a vento': unknown word 'x' in [x] (sg, pl, m, f, n)")
+    ]
+
+
 # -- CSV -> TBX -> CSV, for any glossary ------------------------------------------------------
 
 TEXT = (
@@ -151,16 +166,30 @@ TEXT = (
 IDENT = st.from_regex(r"[a-z][a-z0-9-]{0,15}", fullmatch=True)
 
 
+# a form ending in lower-case words in brackets would read as a form tag (documented)
+FORM = TEXT.filter(lambda t: re.search(r"\[[a-z ]+\]$", t) is None)
+GRAMMAR = st.builds(
+    Grammar, st.none() | st.sampled_from(list(Number)), st.none() | st.sampled_from(list(Gender))
+).filter(lambda g: bool(g.tag))
+
+
 @st.composite
 def terms(draw: st.DrawFn) -> Term:
+    text = draw(FORM)
+    variants = tuple(draw(st.lists(FORM.filter(lambda v: v != text), max_size=3, unique=True)))
+    tagged = draw(st.lists(st.sampled_from((text, *variants)), unique=True))
     return Term(
         lang=draw(st.sampled_from(["it", "en", "ja", "fr", "pt-BR"])),
-        text=draw(TEXT),
+        text=text,
         status=draw(st.sampled_from(list(TermStatus))),
         part_of_speech=draw(st.none() | st.sampled_from(list(PartOfSpeech))),
-        variants=tuple(draw(st.lists(TEXT, max_size=3))),
+        variants=variants,
         do_not_translate=draw(st.booleans()),
-        note=draw(st.just("") | TEXT.filter(lambda n: n != "do-not-translate")),
+        note=draw(st.just("") | TEXT.filter(lambda n: n not in {"do-not-translate", *TermFlag})),
+        flags=frozenset(draw(st.lists(st.sampled_from(list(TermFlag)), max_size=2))),
+        grammar=tuple(
+            (form, draw(GRAMMAR)) for form in sorted(tagged, key=(text, *variants).index)
+        ),
     )
 
 
