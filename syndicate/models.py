@@ -319,7 +319,9 @@ class Translation:
     title: str | None = None
     summary: str | None = None
     content: str | None = None
-    #: the glossary QA outcome: fixes applied and problems flagged, as sentences
+    #: the glossary QA outcome, as sentences: deprecated terms fixed in place, fields the
+    #: engine was asked to translate again (a fix in place would have broken agreement),
+    #: and problems flagged for a human
     fixes: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()
     chars_billed: int = 0
@@ -328,6 +330,7 @@ class Translation:
     error_kind: str | None = None
     error: str | None = None
     next_attempt_at: datetime | None = None
+    retranslated: tuple[str, ...] = ()
     updated_at: datetime | None = None
 
 

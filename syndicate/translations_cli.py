@@ -55,6 +55,9 @@ def translations_status(
             f"(attempts {w.attempts}{when}): {w.kind or '-'}: {w.reason or 'not tried yet'}"
         )
         typer.echo(f"    {w.title}")
+    for target, outcomes in sorted(report.qa.items()):
+        parts = ", ".join(f"{n} {outcome}" for outcome, n in outcomes.items())
+        typer.echo(f"glossary QA into {target}, newest translations: {parts}")
     for source_id, title, target, flags in report.flagged:
         typer.echo(f"QA: {source_id} -> {target}: {title}")
         for flag in flags:

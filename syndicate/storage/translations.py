@@ -184,7 +184,13 @@ class TranslationStore(StoreBase):
             "title": done.title,
             "summary": done.summary,
             "content": done.content,
-            "qa": json.dumps({"fixes": list(done.fixes), "flags": list(done.flags)}),
+            "qa": json.dumps(
+                {
+                    "fixes": list(done.fixes),
+                    "retranslated": list(done.retranslated),
+                    "flags": list(done.flags),
+                }
+            ),
             "chars_billed": done.chars_billed,
             "tokens": done.tokens,
             "error": None,
@@ -439,6 +445,7 @@ def _translation(row: Any) -> Translation:
         content=row["content"],
         fixes=tuple(qa.get("fixes", ())),
         flags=tuple(qa.get("flags", ())),
+        retranslated=tuple(qa.get("retranslated", ())),
         chars_billed=row["chars_billed"],
         tokens=row["tokens"],
         attempts=row["attempts"],

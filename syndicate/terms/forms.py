@@ -128,7 +128,11 @@ def _it_plural(word: str) -> tuple[str, ...]:
 
 
 def _en_plural(word: str) -> tuple[str, ...]:
-    """The plural of one English word; () when it has none by rule."""
+    """The plural of one English word; () when it has none by rule. A hyphenated word
+    inflects its last part (*e-car* → *e-cars*)."""
+    head, hyphen, last = word.rpartition("-")
+    if hyphen and head and last:
+        return tuple(f"{head}-{plural}" for plural in _en_plural(last))
     if word.endswith("ss"):
         return (word + "es",)
     if len(word) < 2 or not word.isalnum() or word.isdigit() or word in _EN_NO_PLURAL:

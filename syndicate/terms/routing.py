@@ -55,7 +55,7 @@ TITLE_WEIGHT = 2
 ROUTED_CHARS = 100_000
 
 #: changes when the matching or scoring rules do, so stored articles are routed again
-_RULES = "3: distinct concepts, weights, needs-context, pairs, ja word boundaries, forms, head"
+_RULES = "4: distinct concepts, weights, needs-context, pairs, ja word boundaries, forms, head"
 
 _OPENING = frozenset("(（[［")
 _CLOSING = frozenset(")）]］")

@@ -40,6 +40,10 @@ class TranslationRequest:
     glossary: tuple[GlossaryEntry, ...] = ()
     #: the term base's version (engines with remote glossaries key them by it)
     glossary_version: str = ""
+    #: (use, avoid): terms the translation must use instead of deprecated ones, asked when
+    #: glossary QA found a deprecated term it could not replace without breaking agreement
+    #: (only to an engine that ``retranslates``)
+    insist: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,13 @@ class Engine(Protocol):
     @property
     def max_texts(self) -> int:
         """The most texts one request may carry."""
+        ...
+
+    @property
+    def retranslates(self) -> bool:
+        """Whether the engine follows ``TranslationRequest.insist``: asked again to use a
+        term, it can inflect it and rebuild the sentence around it (an LLM can; DeepL's
+        glossary already holds the preferred terms, LibreTranslate has no way to ask)."""
         ...
 
     async def translate(self, request: TranslationRequest) -> EngineReply:

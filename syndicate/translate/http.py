@@ -53,6 +53,10 @@ class HttpEngine:
     def max_texts(self) -> int:
         return min(self._config.batch_size, self.provider_max_texts)
 
+    @property
+    def retranslates(self) -> bool:
+        return False
+
     async def aclose(self) -> None:
         await self._client.aclose()
 

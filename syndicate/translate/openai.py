@@ -5,7 +5,9 @@ structured JSON (``response_format`` with a JSON schema), HTML tags are kept.
 The user message is one JSON document, so the model and any test server read the same
 contract: ``{"source_lang", "target_lang", "glossary": [{"source", "target"}],
 "do_not_translate": [...], "segments": [...]}``; the answer is ``{"translations": [...]}``,
-one per segment, in order.
+one per segment, in order. A second request after glossary QA found a deprecated term it
+could not replace safely adds ``"required_terms": [{"use", "avoid"}]`` and one sentence to
+the system prompt: use each term, inflected as the sentence needs, never the other.
 """
 
 from __future__ import annotations
@@ -31,6 +33,12 @@ SYSTEM_PROMPT = (
     'with JSON only: {{"translations": [one translated string per segment, in order]}}.'
 )
 
+INSIST_PROMPT = (
+    ' For every entry of "required_terms", the translation must use the "use" term, '
+    "inflected and with the articles and adjectives around it agreeing as the sentence "
+    'needs, and must never use the "avoid" term.'
+)
+
 RESPONSE_FORMAT = {
     "type": "json_schema",
     "json_schema": {
@@ -51,6 +59,10 @@ class OpenAIEngine(HttpEngine):
     def name(self) -> str:
         return f"{NAME}:{self._config.model}"
 
+    @property
+    def retranslates(self) -> bool:
+        return True
+
     async def translate(self, request: TranslationRequest) -> EngineReply:
         self._require_key()
         document = {
@@ -67,6 +79,9 @@ class OpenAIEngine(HttpEngine):
         system = SYSTEM_PROMPT.format(
             source=language_name(request.source, "en"), target=language_name(request.target, "en")
         )
+        if request.insist:
+            document["required_terms"] = [{"use": u, "avoid": a} for u, a in request.insist]
+            system += INSIST_PROMPT
         body = {
             "model": self._config.model,
             "temperature": 0,

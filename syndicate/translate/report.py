@@ -49,6 +49,9 @@ class TranslationStatusReport:
     waiting: list[Waiting] = field(default_factory=list)
     #: done translations whose QA flagged something, newest first: (source, title, target, flags)
     flagged: list[tuple[str, str, str, tuple[str, ...]]] = field(default_factory=list)
+    #: glossary QA outcomes in the newest done translations: target -> outcome -> count
+    #: (``fixed`` in place, ``re-translated`` by asking the engine again, ``flagged``)
+    qa: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -81,7 +84,12 @@ class TranslationStatusReport:
                 {"source": s, "title": t, "target": g, "flags": list(f)}
                 for s, t, g, f in self.flagged
             ],
+            "qa": self.qa,
         }
+
+
+#: what glossary QA did about a term, in the order status prints it
+QA_OUTCOMES = ("fixed", "re-translated", "flagged")
 
 
 def usage_by_source(storage: Storage, now: datetime) -> dict[str, tuple[int, int, int]]:
@@ -128,11 +136,14 @@ def translation_status(
         )
         for source_id, title, t in storage.translation_rows(["pending", "failed"], limit)
     ]
+    done = storage.translation_rows(["done"], limit)
     flagged = [
-        (source_id, title, t.target_lang, t.flags)
-        for source_id, title, t in storage.translation_rows(["done"], limit)
-        if t.flags
+        (source_id, title, t.target_lang, t.flags) for source_id, title, t in done if t.flags
     ]
+    qa: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(QA_OUTCOMES, 0))
+    for _, _, t in done:
+        for outcome, entries in zip(QA_OUTCOMES, (t.fixes, t.retranslated, t.flags), strict=True):
+            qa[t.target_lang][outcome] += len(entries)
     return TranslationStatusReport(
         engine=engine,
         counts=dict(counts),
@@ -144,4 +155,5 @@ def translation_status(
         tokens_month=sum(r[4] for r in rows if r[0] in names),
         waiting=waiting,
         flagged=flagged,
+        qa=dict(qa),
     )

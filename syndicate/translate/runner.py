@@ -13,6 +13,10 @@ One pass (:meth:`Translator.run_once`):
 5. an article whose every piece of every requested field came back is joined, checked
    against the glossary (fixes applied, problems flagged) and saved as done; any other
    stays pending with the reason and a time to try again, or fails after max_attempts.
+   A deprecated term QA cannot replace without breaking agreement is sent back once to an
+   engine that ``retranslates`` (the pieces that hold it, with the term to use and the one
+   to avoid); the translation with fewer such terms is kept, and what happened recorded
+   (``fixes``, ``retranslated``, ``flags``). Other engines get a flag.
 
 Until an article is done, feeds show it under the untranslated policy. Nothing is saved
 as translated unless every requested field is.
@@ -40,7 +44,7 @@ from syndicate.translate.budget import Budget, day_start, month_start
 from syndicate.translate.circuit import CircuitBreaker
 from syndicate.translate.engine import Engine, EngineReply, TranslationRequest
 from syndicate.translate.entries import batch_entries
-from syndicate.translate.qa import check_translation
+from syndicate.translate.qa import QAResult, check_translation
 from syndicate.translate.segments import split_html
 
 __all__ = ["TranslateReport", "Translator", "cache_key"]
@@ -344,7 +348,7 @@ class _Pass:
         t, now = self.t, self.t.clock()
         pieces = job.pieces()
         if all(p.result is not None for p in pieces):
-            done = self._translation(job)
+            done = await self._translation(job)
             saved = await asyncio.to_thread(t.storage.save_translation, job.job, done, t.owner, now)
             outcome.translated += int(saved)
             return
@@ -379,14 +383,18 @@ class _Pass:
         else:
             outcome.postponed += 1
 
-    def _translation(self, job: _Job) -> Translation:
+    async def _translation(self, job: _Job) -> Translation:
         fixes: list[str] = []
         flags: list[str] = []
+        retranslated: list[str] = []
         values: dict[str, str] = {}
         src, tgt = job.job.source_lang, job.job.target_lang
         for f in job.fields:
             joined = f.join([p.result or "" for p in f.pieces])
-            qa = check_translation(f.source, joined, src, tgt, self.terms.glossary, self.matcher)
+            qa = self._check(f.source, joined, src, tgt)
+            if qa.unsafe:
+                qa, note, better = await self._again(job, f, qa)
+                (retranslated if better else flags).append(f"{f.name}: {note}")
             # An engine's output is hostile like a feed's (an LLM can be steered by the text
             # it translates): sanitized exactly as source HTML is.
             if f.name == "title":  # sent as escaped HTML, kept as plain text
@@ -407,7 +415,80 @@ class _Pass:
             fixes=tuple(fixes),
             flags=tuple(flags),
             chars_billed=sum(len(p.text) for p in job.pieces() if p.paid),
+            retranslated=tuple(retranslated),
         )
+
+    def _check(self, source: str, translated: str, src: str, tgt: str) -> QAResult:
+        return check_translation(source, translated, src, tgt, self.terms.glossary, self.matcher)
+
+    async def _again(self, job: _Job, f: _Field, qa: QAResult) -> tuple[QAResult, str, bool]:
+        """Ask the engine once more for the pieces of ``f`` that hold a deprecated term QA
+        left (see ``qa.unsafe``), insisting on the preferred terms: the better of the two
+        translations, a note on what happened, and whether the second one is kept."""
+        insist = tuple(dict.fromkeys((u.use, u.avoid) for u in qa.unsafe))
+        wanted = ", ".join(f"“{use}” instead of “{avoid}”" for use, avoid in insist)
+        if not self.t.engine.retranslates:
+            return qa, f"{self.t.engine.name} cannot be asked for {wanted}; left to a human", False
+        redo = [p for p in f.pieces if any(u.written in (p.result or "") for u in qa.unsafe)]
+        texts = [p.text for p in (redo or f.pieces)]
+        results = await self._send_again(job, texts, insist)
+        if results is None:
+            return qa, f"asking the engine again for {wanted} failed; left to a human", False
+        again = dict(zip([id(p) for p in (redo or f.pieces)], results, strict=True))
+        joined = f.join([again.get(id(p), p.result or "") for p in f.pieces])
+        second = self._check(f.source, joined, job.job.source_lang, job.job.target_lang)
+        if _left(second) < _left(qa):
+            return (
+                second,
+                f"asked the engine again for {wanted}; the second translation is kept",
+                True,
+            )
+        return qa, f"asked the engine again for {wanted}; it did no better, first kept", False
+
+    async def _send_again(
+        self, job: _Job, texts: list[str], insist: tuple[tuple[str, str], ...]
+    ) -> list[str] | None:
+        """One more request for ``texts`` with the terms to insist on (not cached: the
+        answer depends on the instruction), paid and counted like any; None if it fails
+        or the budget or the circuit does not allow it."""
+        src, tgt, now = job.job.source_lang, job.job.target_lang, self.t.clock()
+        chars = sum(len(t) for t in texts)
+        if self.stopped or not self.t.breaker.allows(now) or not self.budget.allows(chars):
+            return None
+        request = TranslationRequest(
+            tuple(texts),
+            src,
+            tgt,
+            batch_entries(texts, src, tgt, self.terms.glossary, self.matcher),
+            self.terms.version,
+            insist,
+        )
+        try:
+            reply = await self._call(request)
+        except TranslationError as exc:
+            log.warning("translation %s->%s, asked again: %s", src, tgt, exc)
+            self.t.breaker.failed(self.t.clock(), exc.reason)
+            return None
+        self.t.breaker.succeeded()
+        self.requests += 1
+        self.chars_billed += reply.chars_billed
+        self.budget.spend(reply.chars_billed)
+        await asyncio.to_thread(
+            self.t.storage.record_usage,
+            self.t.engine.name,
+            job.job.source_id,
+            day_start(now),
+            reply.chars_billed,
+            reply.tokens or 0,
+            1,
+        )
+        return list(reply.texts)
+
+
+def _left(qa: QAResult) -> tuple[int, int]:
+    """How far a checked translation is from the glossary: deprecated terms left, then
+    flags (fewer is better)."""
+    return len(qa.unsafe), len(qa.flags)
 
 
 def _batches(items: list[list[_Piece]], max_chars: int, max_texts: int) -> list[list[list[_Piece]]]:

@@ -271,6 +271,8 @@ def test_plural_rules() -> None:
     assert plurals("bus", "it") == []
     assert plurals("memorandum of understanding", "en") == ["memorandums of understanding"]
     assert plurals("battery", "en") == ["batteries"]
+    assert plurals("e-car", "en") == ["e-cars"]  # a hyphenated word inflects its last part
+    assert plurals("start-up", "en") == ["start-ups"]
 
 
 def test_listed_forms_win_over_generated_ones() -> None:

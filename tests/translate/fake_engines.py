@@ -1129,7 +1129,11 @@ class FakeOpenAI(FakeServer):
     "do_not_translate": [...], "segments": [...]}``; the reply's message content is
     ``{"translations": [...]}`` (a JSON string), with the prompt glossary applied.
     Usage: prompt tokens = ceil(request body characters / 4), completion tokens =
-    ceil(content characters / 4). Extra knob: ``model`` (what ``/v1/models`` lists).
+    ceil(content characters / 4). Extra knobs: ``model`` (what ``/v1/models`` lists), and
+    ``script`` and ``script_insisted``: segment -> the translation to answer as written (a
+    model's own output, for benchmarks of what we do with it), the second used when the
+    request carries ``required_terms`` (we asked again, insisting on terms); a segment in
+    neither is translated by :func:`fake_translate`. ``insisted`` counts those requests.
     """
 
     NOT_JSON_CONTENT = "Sure! Here is your translation:"
@@ -1144,6 +1148,9 @@ class FakeOpenAI(FakeServer):
         model: str = "local-model",
     ) -> None:
         self.model = model
+        self.script: dict[str, str] = {}
+        self.script_insisted: dict[str, str] = {}
+        self.insisted = 0
         super().__init__(api_key=api_key, delay=delay, substitutions=substitutions, port=port)
 
     @staticmethod
@@ -1209,11 +1216,18 @@ class FakeOpenAI(FakeServer):
             return contract
         target, pairs, segments = contract
         self._count(sum(len(segment) for segment in segments))
+        insisted = '"required_terms"' in str(user[-1].get("content"))
+        if insisted:
+            with self._lock:
+                self.insisted += 1
         if self.malformed == "not-json":
             content = self.NOT_JSON_CONTENT
         else:
             translations = [
-                fake_translate(segment, target, pairs, self.substitutions) for segment in segments
+                (self.script_insisted.get(segment) if insisted else None)
+                or self.script.get(segment)
+                or fake_translate(segment, target, pairs, self.substitutions)
+                for segment in segments
             ]
             content = json.dumps({"translations": self._spoil(translations)}, ensure_ascii=False)
         prompt_tokens = math.ceil(len(record.body.decode("utf-8", "replace")) / 4)

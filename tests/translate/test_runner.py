@@ -4,6 +4,7 @@ cache, glossary, budget, failures, QA, and nothing marked translated that is not
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import replace
@@ -19,6 +20,7 @@ from syndicate.parse import article_hash
 from syndicate.storage import SqlStorage, open_storage
 from syndicate.terms import Concept, Glossary, Matcher, Term, TermStatus
 from syndicate.terms.load import TermBase
+from syndicate.terms.model import Gender, Grammar
 from syndicate.translate import Translator, make_engine
 from syndicate.translate.report import translation_status
 
@@ -26,6 +28,8 @@ from ..conftest import make_config
 from .fake_engines import Failure, FakeDeepL, FakeLibreTranslate, FakeOpenAI
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+MASCULINE = Grammar(None, Gender.MASCULINE)
+FEMININE = (("turbina eolica", Grammar(None, Gender.FEMININE)),)
 
 GLOSSARY = Glossary(
     (
@@ -35,8 +39,13 @@ GLOSSARY = Glossary(
             "",
             (
                 Term("en", "energy storage"),
-                Term("it", "accumulo di energia"),
-                Term("it", "stoccaggio energetico", TermStatus.DEPRECATED),
+                Term("it", "accumulo di energia", grammar=(("accumulo di energia", MASCULINE),)),
+                Term(
+                    "it",
+                    "stoccaggio energetico",
+                    TermStatus.DEPRECATED,
+                    grammar=(("stoccaggio energetico", MASCULINE),),
+                ),
                 Term("ja", "エネルギー貯蔵"),
             ),
         ),
@@ -48,6 +57,22 @@ GLOSSARY = Glossary(
                 Term("en", "smart grid"),
                 Term("it", "rete intelligente"),
                 Term("ja", "スマートグリッド"),
+            ),
+        ),
+        Concept(
+            "wind-turbine",
+            "energy",
+            "",
+            (
+                Term("en", "wind turbine", variants=("wind turbines",)),
+                Term("it", "turbina eolica", variants=("turbine eoliche",), grammar=FEMININE),
+                Term(
+                    "it",
+                    "mulino a vento",
+                    TermStatus.DEPRECATED,
+                    variants=("mulini a vento",),
+                    grammar=(("mulino a vento", Grammar(None, Gender.MASCULINE)),),
+                ),
             ),
         ),
         Concept(
@@ -195,6 +220,67 @@ def test_openai_translates_with_the_glossary_in_the_prompt_and_qa_fixes_deprecat
     assert "rete intelligente" in (done.content or "") and "stoccaggio" not in (done.content or "")
     assert any("deprecated “stoccaggio energetico” replaced" in f for f in done.fixes)
     assert done.engine == "openai:local-model" and done.chars_billed > 0
+
+
+REPLACED = "<p>The old wind turbines were replaced.</p>"
+UNSAFE = "<p>I vecchi mulini a vento sono stati sostituiti.</p>"
+REDONE = "<p>Le vecchie turbine eoliche sono state sostituite.</p>"
+
+
+def test_a_fix_that_would_break_agreement_goes_back_to_the_engine_once(
+    tmp_path: Path, storage: SqlStorage
+) -> None:
+    with FakeOpenAI() as fake:
+        fake.script[REPLACED] = UNSAFE  # the "model" picks the deprecated term
+        fake.script_insisted[REPLACED] = REDONE  # and follows the instruction when asked
+        config = config_for(tmp_path, "openai", fake.url)
+        store(storage, article("a1", "Wind", REPLACED))
+        report = run(translator(config, storage))
+        asked = [r.json for r in fake.requests if "required_terms" in str(r.json)]
+    assert fake.insisted == 1 and report.requests == 2  # type: ignore[attr-defined]
+    document = json.loads(asked[0]["messages"][-1]["content"])
+    assert document["required_terms"] == [{"use": "turbina eolica", "avoid": "mulino a vento"}]
+    assert document["segments"] == [REPLACED]  # only the piece that holds the term
+    assert "must never use" in asked[0]["messages"][0]["content"]
+    done = storage.translations_for([1], "it")[1]
+    assert done.content == REDONE
+    assert done.retranslated and "second translation is kept" in done.retranslated[0]
+    assert not any("mulini" in f for f in done.flags)
+    # the second request is paid and counted like the first
+    assert storage.chars_used("openai:local-model", NOW.date()) >= 2 * len(REPLACED)
+    assert translation_status(config, storage, NOW).qa["it"] == {
+        "fixed": 0,
+        "re-translated": 1,
+        "flagged": 0,
+    }
+
+
+def test_an_engine_that_does_no_better_keeps_its_first_translation_flagged(
+    tmp_path: Path, storage: SqlStorage
+) -> None:
+    with FakeOpenAI() as fake:
+        fake.script[REPLACED] = UNSAFE
+        fake.script_insisted[REPLACED] = UNSAFE
+        config = config_for(tmp_path, "openai", fake.url)
+        store(storage, article("a1", "Wind", REPLACED))
+        run(translator(config, storage))
+    done = storage.translations_for([1], "it")[1]
+    assert done.content == UNSAFE and done.retranslated == ()
+    assert any("did no better" in f for f in done.flags)
+    assert any("“mulini a vento” (wind-turbine) left as written" in f for f in done.flags)
+
+
+def test_deepl_is_not_asked_again_an_unsafe_term_is_flagged(
+    tmp_path: Path, storage: SqlStorage
+) -> None:
+    with FakeDeepL(api_key="k", substitutions={"turbina eolica": "mulino a vento"}) as fake:
+        config = config_for(tmp_path, "deepl", fake.url)
+        store(storage, article("a1", "Wind", REPLACED))
+        run(translator(config, storage, {"DEEPL_TEST_KEY": "k"}))
+        translate_calls = sum(1 for r in fake.requests if r.path == "/v2/translate")
+    done = storage.translations_for([1], "it")[1]
+    assert "mulino a vento" in (done.content or "") and translate_calls == 1
+    assert any("cannot be asked" in f for f in done.flags), done.flags
 
 
 def test_a_cached_text_is_never_paid_for_twice(tmp_path: Path, storage: SqlStorage) -> None:
