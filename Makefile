@@ -78,6 +78,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/routing.py --set bench/data/routing_holdout.toml
 	$(BIN)/python bench/analysers.py
 	$(BIN)/python bench/translate.py
+	$(BIN)/python bench/qa.py
 	$(BIN)/python bench/publish.py
 	$(BIN)/python bench/serve.py
 	$(BIN)/python bench/splitter.py
