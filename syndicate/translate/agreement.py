@@ -11,13 +11,16 @@ engine again, or flags):
   :mod:`syndicate.terms.forms` (a variant that is the rule's plural of the term is plural);
 - the preferred term is used in the same number, in a form the glossary lists (never a
   generated one: a wrong plural would be printed); none listed, no fix;
-- Italian: the two terms must have known genders. The determiner right before the term
-  (article, articulated preposition, demonstrative, quantifier) is inflected again for
-  the new gender, number and first sound (*il mulino* → *la turbina*, *gli* before a vowel).
-  When the gender changes, anything else that may agree makes the fix unsafe: a word
-  between determiner and term or right after it that may be an adjective, a gendered
-  word before the determiner (*tutti i*), a past participle or a predicate after a copula
-  in the rest of the clause (*sono stati sostituiti*);
+- Italian: the two terms must have known genders. The determiner before the term
+  (article, articulated preposition, demonstrative, quantifier), and one adjective of a
+  short list between them (*nuovo*, *vecchio*, *ultimo*…), are inflected again for the new
+  gender, number and first sound (*il nuovo mulino* → *la nuova turbina*, *gli* before a
+  vowel); a determiner that does not agree with the old term is not trusted. When the
+  gender changes, anything else that may agree makes the fix unsafe: any other word right
+  before the term or right after it that may be an adjective, a gendered word before the
+  determiner (*tutti i*), *stato* or the word after a form of *essere* or *venire* in the
+  rest of the clause (*sono stati sostituiti*, *è cresciuta*). A complement coordinated
+  after the term shares its noun (*batterie al litio e al sodio*): never fixed;
 - English: *a*/*an* before the term follows the new term's first sound;
 - the first letter keeps its case (sentence start); Japanese is replaced as written.
 """
