@@ -430,11 +430,14 @@ class _Pass:
         if not self.t.engine.retranslates:
             return qa, f"{self.t.engine.name} cannot be asked for {wanted}; left to a human", False
         redo = [p for p in f.pieces if any(u.written in (p.result or "") for u in qa.unsafe)]
-        texts = [p.text for p in (redo or f.pieces)]
-        results = await self._send_again(job, texts, insist)
-        if results is None:
-            return qa, f"asking the engine again for {wanted} failed; left to a human", False
-        again = dict(zip([id(p) for p in (redo or f.pieces)], results, strict=True))
+        again: dict[int, str] = {}
+        engine = self.t.engine
+        for batch in _batches([[p] for p in redo or f.pieces], engine.max_chars, engine.max_texts):
+            pieces = [same[0] for same in batch]
+            results = await self._send_again(job, [p.text for p in pieces], insist)
+            if results is None:
+                return qa, f"asking the engine again for {wanted} failed; left to a human", False
+            again.update(zip([id(p) for p in pieces], results, strict=True))
         joined = f.join([again.get(id(p), p.result or "") for p in f.pieces])
         second = self._check(f.source, joined, job.job.source_lang, job.job.target_lang)
         if _left(second) < _left(qa):

@@ -255,6 +255,23 @@ def test_a_fix_that_would_break_agreement_goes_back_to_the_engine_once(
     }
 
 
+def test_only_the_pieces_that_hold_the_term_are_sent_again(
+    tmp_path: Path, storage: SqlStorage
+) -> None:
+    other = "<p>" + "Energy storage keeps growing in every district of the city. " * 4 + "</p>"
+    with FakeOpenAI() as fake:
+        fake.script[REPLACED] = UNSAFE
+        fake.script_insisted[REPLACED] = REDONE
+        config = config_for(tmp_path, "openai", fake.url, extra="max_chars = 200")
+        store(storage, article("a1", "Wind", REPLACED + other))
+        run(translator(config, storage))
+        asked = [r.json for r in fake.requests if "required_terms" in str(r.json)]
+    (request,) = asked
+    assert json.loads(request["messages"][-1]["content"])["segments"] == [REPLACED]
+    done = storage.translations_for([1], "it")[1]
+    assert (done.content or "").startswith(REDONE) and "accumulo di energia" in (done.content or "")
+
+
 def test_an_engine_that_does_no_better_keeps_its_first_translation_flagged(
     tmp_path: Path, storage: SqlStorage
 ) -> None:
