@@ -4,6 +4,7 @@ the glossary's preferred Italian terms."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import feedparser
@@ -77,3 +78,8 @@ def test_italian_feed_carries_english_articles_translated_with_our_terms(
     status = service.cli("translations", "status", "--json")
     assert status.returncode == 0, status.stderr
     assert '"failed"' not in status.stdout and '"chars_month": 0' not in status.stdout
+    # ... and what glossary QA did about the deprecated terms the engine wrote
+    report = json.loads(status.stdout)
+    assert report["qa"]["it"]["fixed"] > 0, report["qa"]
+    text = service.cli("translations", "status")
+    assert re.search(r"glossary QA into it, newest translations: \d+ fixed", text.stdout)
