@@ -56,8 +56,8 @@ COLUMNS = (
 #: the header before ``flags``: still read
 _COLUMNS_WITHOUT_FLAGS = tuple(c for c in COLUMNS if c != "flags")
 #: a form and its tag: ``batterie solide[f pl]``
-#: (so a term cannot itself end in lower-case words in brackets)
-_TAGGED = re.compile(r"^(.*\S)\s*\[([a-z ]*[a-z][a-z ]*)\]$")
+#: (so a term cannot itself end in words in brackets; the tag is read in any case)
+_TAGGED = re.compile(r"^(.*\S)\s*\[([A-Za-z ]*[A-Za-z][A-Za-z ]*)\]$")
 _YES = {"yes", "true", "1", "y", "x"}
 _NO = {"", "no", "false", "0", "n"}
 
@@ -185,7 +185,7 @@ def _term(
             return cell
         form, tag = found.group(1).strip(), found.group(2)
         try:
-            stated = Grammar.parse(tag)
+            stated = Grammar.parse(tag.lower())
         except ValueError as exc:
             bad(f"form tag of {form!r}: {exc}")
             return None
