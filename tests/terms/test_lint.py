@@ -118,3 +118,21 @@ def test_flags_that_cannot_work_are_problems_at_their_line(tmp_path: Path) -> No
     assert any(":2: blocking term 'idrogeno'" in p for p in problems), problems
     assert any(":4: needs-context term 'cosa'" in p for p in problems), problems
     assert any(":5: unknown flag 'often'" in p for p in problems), problems
+
+
+def test_what_glossary_qa_needs_from_form_tags_is_linted(tmp_path: Path) -> None:
+    path = tmp_path / "tags.csv"
+    path.write_text(
+        "concept,domain,definition,lang,term,status,pos,variants,dnt,flags,note\n"
+        "wt,energy,Wind turbine.,it,turbina eolica[f],preferred,noun,,,,\n"
+        "wt,,,it,mulino a vento,deprecated,noun,,,,\n"
+        "wt,,,ja,風力発電機[n],preferred,noun,,,,\n"
+        "ev,mobility,Electric vehicle.,it,veicolo elettrico[m],preferred,noun,,,,\n"
+        "ev,,,it,macchina elettrica[f],deprecated,noun,,,,\n",
+        "utf-8",
+    )
+    problems = [str(p) for p in lint_files([path], ["it"])]
+    assert len(problems) == 2, problems
+    assert ":3: deprecated 'mulino a vento' (it) of 'wt'" in problems[0]
+    assert "tag 'mulino a vento' with [m] or [f]" in problems[0]
+    assert ":4: '風力発電機' (ja): form tags mean nothing in this language" in problems[1]
