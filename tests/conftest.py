@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 import sqlalchemy as sa
@@ -130,3 +133,15 @@ timeout = "5s"
 {sources}
 """
     return load_config(write_config(directory, body), env={})
+
+
+def bench_module(name: str) -> ModuleType:
+    """``bench/NAME.py``, loaded by path (the benchmarks are scripts, not a package), for
+    the tests that keep a floor under their figures."""
+    path = Path(__file__).resolve().parent.parent / "bench" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module

@@ -18,12 +18,11 @@ base that lowers one fails here. Raise them as the figures rise.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+
+from ..conftest import bench_module
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,19 +34,10 @@ FLOORS = {
 }
 
 
-def bench_routing() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_routing", ROOT / "bench" / "routing.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module", params=sorted(FLOORS))
 def report(request: pytest.FixtureRequest) -> tuple[str, object]:
     name = request.param
-    return name, bench_routing().evaluate(ROOT / "bench" / "data" / name)
+    return name, bench_module("routing").evaluate(ROOT / "bench" / "data" / name)
 
 
 def test_the_three_versions_of_a_story_get_the_same_topics(report: tuple[str, object]) -> None:

@@ -10,28 +10,14 @@ this set in view, so these are figures on text the rules have seen."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def bench_qa() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_qa", ROOT / "bench" / "qa.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+from ..conftest import bench_module
 
 
 @pytest.fixture(scope="module")
 def results() -> list[object]:
-    return list(bench_qa().evaluate())
+    return list(bench_module("qa").evaluate())
 
 
 def test_no_fix_breaks_a_sentence(results: list[object]) -> None:
