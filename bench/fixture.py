@@ -5,7 +5,8 @@ Feed i behaves by ``i % 10``:
 - 7–8 (20%): the same body every time, without ETag or Last-Modified;
 - 9   (10%): a new item at the top on every request, with a new ETag.
 
-Items are Italian and English words (``--language en``, the default) or Japanese news
+``--entries N`` gives every feed exactly N items instead (bench/backlog.py). Items are
+Italian and English words (``--language en``, the default) or Japanese news
 phrases of our own (``--language ja``).
 
 Run: python bench/fixture.py --port 8765 --feeds 1000 [--language ja]   (stops on SIGTERM/SIGINT)
@@ -103,7 +104,7 @@ def item(feed: int, number: int, rng: random.Random, language: str = "en") -> st
 
 
 class Feeds:
-    def __init__(self, count: int, seed: int, language: str = "en") -> None:
+    def __init__(self, count: int, seed: int, language: str = "en", entries: int = 0) -> None:
         rng = random.Random(seed)
         self.language = language
         self.items: list[list[str]] = []
@@ -111,7 +112,7 @@ class Feeds:
             target = rng.randint(5 * 1024, 300 * 1024)
             items: list[str] = []
             size = 0
-            while size < target:
+            while (len(items) < entries) if entries else (size < target):
                 items.append(item(feed, len(items), rng, language))
                 size += len(items[-1])
             self.items.append(items[::-1])  # newest first
@@ -168,8 +169,9 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--language", choices=["en", "ja"], default="en")
+    parser.add_argument("--entries", type=int, default=0, help="per feed (default: by size)")
     args = parser.parse_args()
-    app = Feeds(args.feeds, args.seed, args.language)
+    app = Feeds(args.feeds, args.seed, args.language, args.entries)
     uvicorn.run(
         app,
         host="127.0.0.1",

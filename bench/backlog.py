@@ -1,0 +1,144 @@
+"""Backlog benchmark: the first cycle over many new articles, as an operator onboarding many
+sources sees it (issue 18).
+
+    .venv/bin/python bench/backlog.py [--sizes 10000,30000,100000] [--entries 30]
+
+For each size, a local fixture server (bench/fixture.py, on 127.0.0.1) serves size/30
+feeds of exactly 30 English items each, all dated in one past month, and
+``syndicate poll --once --force`` runs its first cycle over them with the demo's
+languages (it, en, ja), topics and shipped term base, into a fresh SQLite database and
+output directory. Printed per size: wall time, CPU time per article, peak RSS (wait4), the
+largest file written, the files and bytes under the output directory and per 1,000
+articles. The RSS column is the one to watch: the goal is a flat line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from ingest import Run, free_port, measure, wait_ready  # noqa: E402
+
+ROOT = HERE.parent
+CONCURRENCY = 50
+
+
+@dataclass(frozen=True)
+class Row:
+    articles: int
+    run: Run
+    largest: tuple[str, int]
+    files: int
+    disk: int
+
+
+def demo_topics() -> str:
+    """The ``[[topics]]`` tables of the demo configuration, as written there."""
+    text = (ROOT / "config.toml").read_text("utf-8")
+    return "".join(re.findall(r"^\[\[topics\]\]\n.*?(?=^\[|\Z)", text, re.M | re.S))
+
+
+def config_text(directory: Path, urls: list[str]) -> str:
+    sources = "".join(f'[[sources]]\nid = "f{i:05d}"\nurl = "{u}"\n' for i, u in enumerate(urls))
+    return f"""
+[service]
+languages = ["it", "en", "ja"]
+database = "sqlite:///{directory / "backlog.db"}"
+output_dir = "{directory / "feeds"}"
+
+[glossary]
+files = ["{ROOT / "locales" / "glossary"}/*.csv"]
+
+[fetch]
+allow_private_networks = true
+concurrency = {CONCURRENCY}
+per_host = {CONCURRENCY}   # one fixture host stands for many publishers
+timeout = "120s"
+total_timeout = "120s"
+
+[schedule]
+adaptive = false
+jitter = 0
+
+{demo_topics()}
+{sources}"""
+
+
+def run_size(articles: int, entries: int) -> Row:
+    feeds = max(1, articles // entries)
+    port = free_port()
+    fixture = subprocess.Popen(
+        [
+            sys.executable,
+            str(HERE / "fixture.py"),
+            "--port",
+            str(port),
+            "--feeds",
+            str(feeds),
+            "--entries",
+            str(entries),
+        ]
+    )
+    try:
+        base = f"http://127.0.0.1:{port}/feeds"
+        wait_ready(f"{base}/0.xml")
+        with tempfile.TemporaryDirectory() as tmp:
+            directory = Path(tmp)
+            config = directory / "config.toml"
+            config.write_text(config_text(directory, [f"{base}/{i}.xml" for i in range(feeds)]))
+            env = dict(os.environ)
+            env.pop("SYNDICATE_DATABASE_URL", None)
+            argv = [sys.executable, "-m", "syndicate", "--config", str(config)]
+            run = measure(f"{feeds * entries} articles", [*argv, "poll", "--once", "--force"], env)
+            largest, files, disk = ("-", 0), 0, 0
+            for path in (directory / "feeds").rglob("*"):
+                if path.is_file():
+                    size = path.stat().st_size
+                    files += 1
+                    disk += size
+                    if size > largest[1]:
+                        largest = (str(path.relative_to(directory / "feeds")), size)
+            return Row(feeds * entries, run, largest, files, disk)
+    finally:
+        fixture.send_signal(signal.SIGTERM)
+        try:
+            fixture.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            fixture.kill()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="first cycle over a backlog")
+    parser.add_argument("--sizes", default="10000,30000,100000", help="articles, comma-separated")
+    parser.add_argument("--entries", type=int, default=30, help="items per feed")
+    args = parser.parse_args()
+    rows = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        print(f"{size} articles …", flush=True)
+        rows.append(run_size(size, args.entries))
+    print(
+        f"\n{'articles':>9} {'wall s':>8} {'CPU ms/art':>11} {'peak RSS MB':>12} "
+        f"{'largest file':>40} {'MB':>7} {'files':>7} {'disk MB':>8} {'MB/1k art':>10}"
+    )
+    for r in rows:
+        print(
+            f"{r.articles:>9} {r.run.wall:>8.1f} {r.run.cpu / r.articles * 1000:>11.2f} "
+            f"{r.run.rss_mb:>12.0f} {r.largest[0][-40:]:>40} {r.largest[1] / 1e6:>7.1f} "
+            f"{r.files:>7} {r.disk / 1e6:>8.0f} {r.disk / 1e6 / r.articles * 1000:>10.1f}"
+        )
+    smallest, largest = rows[0].run.rss_mb, rows[-1].run.rss_mb
+    print(f"\npeak RSS from the smallest to the largest: {largest / smallest:.2f}x (goal: 1.5x)")
+
+
+if __name__ == "__main__":
+    main()
