@@ -287,6 +287,19 @@ def test_an_engine_that_does_no_better_keeps_its_first_translation_flagged(
     assert any("“mulini a vento” (wind-turbine) left as written" in f for f in done.flags)
 
 
+def test_libretranslate_is_not_asked_again_an_unsafe_term_is_flagged(
+    tmp_path: Path, storage: SqlStorage
+) -> None:
+    with FakeLibreTranslate(substitutions={"wind turbines": "mulini a vento"}) as fake:
+        config = config_for(tmp_path, "libretranslate", fake.url)
+        store(storage, article("a1", "Wind", REPLACED))
+        run(translator(config, storage))
+        translate_calls = sum(1 for r in fake.requests if r.path == "/translate")
+    done = storage.translations_for([1], "it")[1]
+    assert "mulini a vento" in (done.content or "") and translate_calls == 1
+    assert any("cannot be asked" in f for f in done.flags), done.flags
+
+
 def test_deepl_is_not_asked_again_an_unsafe_term_is_flagged(
     tmp_path: Path, storage: SqlStorage
 ) -> None:
