@@ -32,7 +32,7 @@ import importlib.util
 import sys
 import tempfile
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
@@ -199,8 +199,6 @@ def _article(case: Case, lang: str) -> Article:
         published=NOW,
         language=lang,
     )
-    from dataclasses import replace
-
     return replace(a, content_hash=article_hash(a))
 
 

@@ -94,8 +94,8 @@ def check_translation(
 
     # 2. Each source concept needs its target term (preferred, or admitted: acceptable by
     #    definition); names must survive, as written or as the glossary names them in the
-    #    target language. A source word that needs context to mean the
-    #    concept (Italian "rete": a grid, a network, a goal) asks for nothing.
+    #    target language. A source word that needs context to mean the concept (Italian
+    #    "rete": a grid, a network, a goal) asks for nothing.
     found = _find(matcher, text, target_lang, html)
     statuses: dict[str, set[TermStatus]] = {}
     for m in found:
