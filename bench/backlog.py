@@ -17,8 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import signal
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -27,10 +25,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from ingest import Run, free_port, measure, wait_ready  # noqa: E402
+from ingest import Run, fetch_and_schedule, fixture_feeds, measure  # noqa: E402
 
 ROOT = HERE.parent
-CONCURRENCY = 50
 
 
 @dataclass(frozen=True)
@@ -59,62 +56,33 @@ output_dir = "{directory / "feeds"}"
 [glossary]
 files = ["{ROOT / "locales" / "glossary"}/*.csv"]
 
-[fetch]
-allow_private_networks = true
-concurrency = {CONCURRENCY}
-per_host = {CONCURRENCY}   # one fixture host stands for many publishers
-timeout = "120s"
-total_timeout = "120s"
-
-[schedule]
-adaptive = false
-jitter = 0
-
+{fetch_and_schedule(timeout="120s")}
 {demo_topics()}
 {sources}"""
 
 
 def run_size(articles: int, entries: int) -> Row:
     feeds = max(1, articles // entries)
-    port = free_port()
-    fixture = subprocess.Popen(
-        [
-            sys.executable,
-            str(HERE / "fixture.py"),
-            "--port",
-            str(port),
-            "--feeds",
-            str(feeds),
-            "--entries",
-            str(entries),
-        ]
-    )
-    try:
-        base = f"http://127.0.0.1:{port}/feeds"
-        wait_ready(f"{base}/0.xml")
-        with tempfile.TemporaryDirectory() as tmp:
-            directory = Path(tmp)
-            config = directory / "config.toml"
-            config.write_text(config_text(directory, [f"{base}/{i}.xml" for i in range(feeds)]))
-            env = dict(os.environ)
-            env.pop("SYNDICATE_DATABASE_URL", None)
-            argv = [sys.executable, "-m", "syndicate", "--config", str(config)]
-            run = measure(f"{feeds * entries} articles", [*argv, "poll", "--once", "--force"], env)
-            largest, files, disk = ("-", 0), 0, 0
-            for path in (directory / "feeds").rglob("*"):
-                if path.is_file():
-                    size = path.stat().st_size
-                    files += 1
-                    disk += size
-                    if size > largest[1]:
-                        largest = (str(path.relative_to(directory / "feeds")), size)
-            return Row(feeds * entries, run, largest, files, disk)
-    finally:
-        fixture.send_signal(signal.SIGTERM)
-        try:
-            fixture.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            fixture.kill()
+    with (
+        fixture_feeds(feeds, "--entries", str(entries)) as base,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        directory = Path(tmp)
+        config = directory / "config.toml"
+        config.write_text(config_text(directory, [f"{base}/{i}.xml" for i in range(feeds)]))
+        env = dict(os.environ)
+        env.pop("SYNDICATE_DATABASE_URL", None)
+        argv = [sys.executable, "-m", "syndicate", "--config", str(config)]
+        run = measure(f"{feeds * entries} articles", [*argv, "poll", "--once", "--force"], env)
+        largest, files, disk = ("-", 0), 0, 0
+        for path in (directory / "feeds").rglob("*"):
+            if path.is_file():
+                size = path.stat().st_size
+                files += 1
+                disk += size
+                if size > largest[1]:
+                    largest = (str(path.relative_to(directory / "feeds")), size)
+        return Row(feeds * entries, run, largest, files, disk)
 
 
 def main() -> None:

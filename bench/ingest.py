@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import pstats
 import signal
@@ -27,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,6 +93,43 @@ def wait_ready(url: str, seconds: float = 120) -> None:
     sys.exit("the fixture server did not start")
 
 
+def fetch_and_schedule(timeout: str = "60s") -> str:
+    """The ``[fetch]`` and ``[schedule]`` tables of a benchmark: every feed polled at once,
+    one fixture host standing for many publishers."""
+    return f"""
+[fetch]
+allow_private_networks = true
+concurrency = {CONCURRENCY}
+per_host = {CONCURRENCY}   # one fixture host stands for many publishers
+timeout = "{timeout}"
+total_timeout = "120s"
+
+[schedule]
+adaptive = false
+jitter = 0
+"""
+
+
+@contextlib.contextmanager
+def fixture_feeds(feeds: int, *options: str) -> Iterator[str]:
+    """bench/fixture.py serving ``feeds`` feeds on 127.0.0.1 (``options`` passed on) for the
+    time of the block: yields the URL the feeds hang from (``{base}/{i}.xml``), and stops
+    the server at the end."""
+    port = free_port()
+    command = [sys.executable, str(HERE / "fixture.py"), "--port", str(port)]
+    fixture = subprocess.Popen([*command, "--feeds", str(feeds), *options])
+    try:
+        base = f"http://127.0.0.1:{port}/feeds"
+        wait_ready(f"{base}/0.xml")
+        yield base
+    finally:
+        fixture.send_signal(signal.SIGTERM)
+        try:
+            fixture.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            fixture.kill()
+
+
 def config_text(directory: Path, urls: list[str], language: str, glossary: bool) -> str:
     sources = "".join(f'[[sources]]\nid = "f{i:04d}"\nurl = "{u}"\n' for i, u in enumerate(urls))
     terms = f'[glossary]\nfiles = ["{HERE.parent / "locales" / "glossary"}/*.csv"]\n'
@@ -100,18 +139,7 @@ def config_text(directory: Path, urls: list[str], language: str, glossary: bool)
 languages = ["{language}"]
 database = "sqlite:///{directory / "bench.db"}"
 output_dir = "{directory / "feeds"}"
-
-[fetch]
-allow_private_networks = true
-concurrency = {CONCURRENCY}
-per_host = {CONCURRENCY}   # one fixture host stands for many publishers
-timeout = "60s"
-total_timeout = "120s"
-
-[schedule]
-adaptive = false
-jitter = 0
-
+{fetch_and_schedule()}
 {sources}"""
 
 
@@ -127,22 +155,7 @@ def main() -> None:
         asyncio.run(raw_gets(args.raw.read_text().split()))
         return
 
-    port = free_port()
-    fixture = subprocess.Popen(
-        [
-            sys.executable,
-            str(HERE / "fixture.py"),
-            "--port",
-            str(port),
-            "--feeds",
-            str(args.feeds),
-            "--language",
-            args.language,
-        ]
-    )
-    try:
-        base = f"http://127.0.0.1:{port}/feeds"
-        wait_ready(f"{base}/0.xml")
+    with fixture_feeds(args.feeds, "--language", args.language) as base:
         urls = [f"{base}/{i}.xml" for i in range(args.feeds)]
         with tempfile.TemporaryDirectory() as tmp:
             directory = Path(tmp)
@@ -165,7 +178,7 @@ def main() -> None:
             ]
             print(
                 f"{args.feeds} feeds ({args.language}"
-                f"{', shipped term base' if args.glossary else ''}) on 127.0.0.1:{port}; "
+                f"{', shipped term base' if args.glossary else ''}) on {base}; "
                 "running (a) naive sequential …",
                 flush=True,
             )
@@ -183,12 +196,6 @@ def main() -> None:
             print_table(runs, naive, raw)
             if args.profile:
                 profile(directory, poll, env)
-    finally:
-        fixture.send_signal(signal.SIGTERM)
-        try:
-            fixture.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            fixture.kill()
 
 
 def print_table(runs: list[Run], naive: Run, raw: Run) -> None:
