@@ -131,7 +131,7 @@ def _cased(form: str, surface: str) -> str:
 
 # -- English ----------------------------------------------------------------------------------
 
-_WORD_BEFORE = re.compile(r"(\w+)(\s+)$")
+_WORD_CHAR = re.compile(r"\w")
 # first letters read with a consonant sound, and those read with a vowel sound
 _AN_EXCEPTIONS = re.compile(r"^(?:hour|honest|honou?r|heir)", re.IGNORECASE)
 _A_EXCEPTIONS = re.compile(r"^(?:uni|use|usu|eu|one|once|ur[aeiou])", re.IGNORECASE)
@@ -139,13 +139,20 @@ _VOWEL_LETTER_NAMES = set("AEFHILMNORSX")  # initialisms read letter by letter: 
 
 
 def _english(text: str, start: int, end: int, form: str) -> Edit:
-    before = _WORD_BEFORE.search(text, 0, start)
-    if before is None or before.group(1).lower() not in {"a", "an"}:
+    # the word before the term and the spaces after it, read backwards from the term
+    spaces = start
+    while spaces and text[spaces - 1].isspace():
+        spaces -= 1
+    word = spaces
+    while word and _WORD_CHAR.match(text[word - 1]):
+        word -= 1
+    written = text[word:spaces]
+    if spaces == start or written.lower() not in {"a", "an"}:
         return Edit(start, end, form)
     article = "an" if _takes_an(form) else "a"
-    if before.group(1)[:1].isupper():
+    if written[:1].isupper():
         article = article.capitalize()
-    return Edit(before.start(), end, article + before.group(2) + form)
+    return Edit(word, end, article + text[spaces:start] + form)
 
 
 def _takes_an(word: str) -> bool:
@@ -464,7 +471,8 @@ def _nothing_after_agrees(text: str, end: int) -> bool:
     """No word of the rest of the clause may agree with the term: no adjective right after
     it, no predicate or participle after a form of essere or venire (*sono stati
     sostituiti*, *è cresciuta*); adverbs and prepositions in between are skipped."""
-    clause = _CLAUSE_END.split(text[end:], maxsplit=1)[0]
+    stop = _CLAUSE_END.search(text, end)
+    clause = text[end : stop.start() if stop else len(text)]
     words = [w.lower() for w in _WORD.findall(clause)]
     if words and clause[:1].isspace() and _may_agree(words[0]):
         return False  # right after the term: may be an adjective
