@@ -28,17 +28,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import html
-import importlib.util
 import sys
 import tempfile
 import tomllib
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+from translate import fake_engines  # noqa: E402  (bench/translate.py)
 
 from syndicate.config import load_config  # noqa: E402
 from syndicate.models import Article, RoutedArticle, Translation  # noqa: E402
@@ -50,15 +50,6 @@ from syndicate.translate.runner import Translator  # noqa: E402
 
 SET = ROOT / "bench" / "data" / "qa_eval.toml"
 NOW = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
-
-
-def fakes() -> ModuleType:
-    path = ROOT / "tests" / "translate" / "fake_engines.py"
-    spec = importlib.util.spec_from_file_location("fake_engines", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @dataclass(frozen=True)
@@ -122,7 +113,7 @@ def _plain(markup: str) -> str:
 
 def run_target(cases: list[Case], target: str, directory: Path) -> list[Result]:
     """Translate every case into ``target`` through the runner, against a local server."""
-    module = fakes()
+    module = fake_engines()
     with module.FakeOpenAI() as server:
         for case in cases:
             server.script[_markup(case.source)] = _markup(case.output)
