@@ -57,6 +57,8 @@ __all__ = [
 
 CONFIG_ENV = "SYNDICATE_CONFIG"
 DATABASE_ENV = "SYNDICATE_DATABASE_URL"
+#: the most publish.archive_page_entries may be (pages also stop at 2 MiB, archives.py)
+MAX_ARCHIVE_PAGE_ENTRIES = 5000
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,8 @@ class PublishConfig:
     hub: str | None = None
     #: how many past months get RFC 5005 archive documents (older articles are not archived)
     archive_months: int = 24
+    #: the most entries one archive page holds (a month takes as many pages as it needs)
+    archive_page_entries: int = 200
 
 
 @dataclass(frozen=True)
@@ -293,7 +297,9 @@ def _build(check: Checker, path: Path, data: dict[str, Any], env: dict[str, str]
             f"({fetch.total_timeout:g}s), or a slow fetch could be taken over by "
             "another worker while it still runs",
         )
-    t = check.table(data, ("publish",), {"max_entries", "hub", "archive_months"})
+    t = check.table(
+        data, ("publish",), {"max_entries", "hub", "archive_months", "archive_page_entries"}
+    )
     hub = check.optional_string(t, ("publish", "hub"))
     if hub is not None and not hub.startswith(("http://", "https://")):
         check.problem(("publish", "hub"), f"expected an http(s) URL, got {hub!r}")
@@ -302,6 +308,13 @@ def _build(check: Checker, path: Path, data: dict[str, Any], env: dict[str, str]
         hub=hub,
         archive_months=check.integer(
             t, ("publish", "archive_months"), PublishConfig.archive_months, low=0
+        ),
+        archive_page_entries=check.integer(
+            t,
+            ("publish", "archive_page_entries"),
+            PublishConfig.archive_page_entries,
+            low=1,
+            high=MAX_ARCHIVE_PAGE_ENTRIES,
         ),
     )
     translation = read_translation(

@@ -283,6 +283,26 @@ class FeedSpec:
         return f"{self.lang}/{self.topic}.{self.format.value}"
 
 
+@dataclass(frozen=True)
+class ArchivePage:
+    """One page of a feed's RFC 5005 archive of a month, as recorded before it is written:
+    which articles it holds, so that a page is never written twice with different content.
+    Sent by the publisher to storage and back."""
+
+    lang: str
+    topic: str
+    #: "YYYY-MM"
+    month: str
+    #: 1, 2, ...: page 1 holds the month's oldest entries
+    page: int
+    #: entries on the page
+    entries: int
+    #: (sort date, article id) of the page's newest entry; None for an empty month's page
+    last: tuple[datetime, int] | None
+    #: whether a later page of the same month follows (its next-archive link)
+    more: bool
+
+
 class TranslationStatus(StrEnum):
     PENDING = "pending"  # waiting for an engine (new, retrying, over budget, circuit open)
     DONE = "done"  # every requested field translated and checked

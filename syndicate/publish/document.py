@@ -82,6 +82,10 @@ class FeedDocument:
     archive_links: dict[str, str] = field(default_factory=dict)
     #: an RFC 5005 archive document (Atom gets <fh:archive/>)
     is_archive: bool = False
+    #: when the entries are rendered apart (an archive page): their newest change, and
+    #: whether any has an image; else both are read from ``entries``
+    entries_changed: datetime | None = None
+    entries_images: bool | None = None
 
     def metadata(self) -> tuple[object, ...]:
         """Everything but the entries that shapes the file, in a fixed order (hashable, and
@@ -103,4 +107,13 @@ class FeedDocument:
     @property
     def updated(self) -> datetime:
         """When the feed's content last changed: the newest change among its entries."""
+        if self.entries_changed is not None:
+            return self.entries_changed
         return max((e.last_changed for e in self.entries), default=EPOCH)
+
+    @property
+    def images(self) -> bool:
+        """Whether an entry has a main image (the feed then declares Media RSS)."""
+        if self.entries_images is not None:
+            return self.entries_images
+        return any(s.article.image for s in self.entries)

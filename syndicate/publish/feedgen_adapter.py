@@ -31,7 +31,7 @@ from syndicate.publish.document import FeedDocument, LeftOut, render_entries
 from syndicate.publish.fragments import FragmentCache
 from syndicate.safe import default_entry_id
 
-__all__ = ["entry_id", "entry_tags", "render_feed"]
+__all__ = ["assemble_feed", "entry_id", "entry_tags", "render_entry", "render_feed"]
 
 GENERATOR = ("syndicate", "0.1", "https://example.org/syndicate")
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -65,20 +65,26 @@ def render_feed(doc: FeedDocument, left_out: list[LeftOut] | None = None) -> byt
     again); the entries go in before the closing tag, indented as a pretty-printed whole
     document would have them. An entry that cannot be rendered is left out (``left_out``).
     """
+    names = tuple(sorted(doc.topic_names.items()))
+
+    def entry(stored: StoredArticle) -> bytes:
+        if doc.is_archive:  # written once and never again: caching would only evict
+            return render_entry(doc, stored)
+        key = (doc.format, doc.language, names, stored)
+        return ENTRIES.get(key, partial(render_entry, doc, stored))
+
+    return assemble_feed(doc, render_entries(doc, entry, left_out))
+
+
+def assemble_feed(doc: FeedDocument, entries: Sequence[bytes]) -> bytes:
+    """The document: its head, then ``entries`` (each from :func:`render_entry` for this
+    document's format and language), then its closing tag."""
     atom = doc.format is FeedFormat.ATOM
     head = _head(doc)
     closing = _ATOM_CLOSE if atom else _RSS_CLOSE
     if not head.endswith(closing):  # feedgen's layout is what the splice relies on
         raise ValueError(f"unexpected end of a rendered {doc.format.value} feed: {head[-40:]!r}")
-    names = tuple(sorted(doc.topic_names.items()))
-
-    def entry(stored: StoredArticle) -> bytes:
-        if doc.is_archive:  # written once and never again: caching would only evict
-            return _render_entry(stored, doc)
-        key = (doc.format, doc.language, names, stored)
-        return ENTRIES.get(key, partial(_render_entry, stored, doc))
-
-    return b"".join([head[: -len(closing)], *render_entries(doc, entry, left_out), closing])
+    return b"".join([head[: -len(closing)], *entries, closing])
 
 
 def _head(doc: FeedDocument) -> bytes:
@@ -87,7 +93,7 @@ def _head(doc: FeedDocument) -> bytes:
     a stand-in date whose text is then replaced by the real one's, as feedgen writes it."""
     if doc.is_archive:
         return _render_head(doc, doc.updated)
-    key = (doc.metadata(), any(s.article.image for s in doc.entries))
+    key = (doc.metadata(), doc.images)
     template = HEADS.get(key, partial(_render_head, doc, _STAND_IN))
     atom = doc.format is FeedFormat.ATOM
     stand_in, real = (
@@ -106,7 +112,7 @@ def _render_head(doc: FeedDocument, updated: datetime) -> bytes:
     fg = FeedGenerator()
     if not atom:
         fg.load_extension("dc", atom=False, rss=True)
-    if any(s.article.image for s in doc.entries):
+    if doc.images:
         fg.load_extension("media", atom=True, rss=True)
     fg.register_extension("syndicate", _FeedExtras, None, atom=True, rss=True)
     fg.syndicate.doc = doc
@@ -213,9 +219,10 @@ class _EntryExtras:
         return item
 
 
-def _render_entry(stored: StoredArticle, doc: FeedDocument) -> bytes:
+def render_entry(doc: FeedDocument, stored: StoredArticle) -> bytes:
     """One ``<entry>`` or ``<item>``, indented for its place in the document, namespace
-    declarations left to the document's root (which declares every prefix used here)."""
+    declarations left to the document's root (which declares every prefix used here).
+    Raises what feedgen or lxml raise for data they refuse."""
     fe = _entry(stored, doc)
     atom = doc.format is FeedFormat.ATOM
     element = fe.atom_entry() if atom else fe.rss_entry()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from functools import partial
 from html.parser import HTMLParser
@@ -20,7 +21,7 @@ from syndicate.publish.document import FeedDocument, LeftOut, render_entries
 from syndicate.publish.feedgen_adapter import GENERATOR, entry_id, entry_tags
 from syndicate.publish.fragments import FragmentCache
 
-__all__ = ["VERSION", "render_json_feed"]
+__all__ = ["VERSION", "assemble_json_feed", "render_item", "render_json_feed"]
 
 VERSION = "https://jsonfeed.org/version/1.1"
 #: an attachment's MIME type is required; this one when the source did not say
@@ -33,6 +34,19 @@ _EMPTY_ITEMS = b'"items": []\n}'
 def render_json_feed(doc: FeedDocument, left_out: list[LeftOut] | None = None) -> bytes:
     """The JSON Feed 1.1 document as UTF-8 bytes (two-space indent, trailing newline). An
     item that cannot be rendered is left out (``left_out``)."""
+    # As json.dumps(indent=2) of the whole would write it, each item rendered once (ITEMS).
+    names = tuple(sorted(doc.topic_names.items()))
+
+    def item(stored: StoredArticle) -> bytes:
+        if doc.is_archive:  # an archive is written once: caching would only evict
+            return render_item(doc, stored)
+        return ITEMS.get((doc.language, names, stored), partial(render_item, doc, stored))
+
+    return assemble_json_feed(doc, render_entries(doc, item, left_out) if doc.entries else [])
+
+
+def assemble_json_feed(doc: FeedDocument, items: Sequence[bytes]) -> bytes:
+    """The document: its own fields, then ``items`` (each from :func:`render_item`)."""
     feed: dict[str, Any] = {"version": VERSION, "title": doc.title}
     # Optional strings are left out when empty: "" is neither a URL nor a language tag.
     _put(feed, "home_page_url", doc.home_url)
@@ -48,17 +62,6 @@ def render_json_feed(doc: FeedDocument, left_out: list[LeftOut] | None = None) -
     feed["authors"] = [{"name": GENERATOR[0]}]
     feed["items"] = []
     head = json.dumps(feed, ensure_ascii=False, indent=2).encode("utf-8")
-    if not doc.entries:
-        return head + b"\n"
-    # As json.dumps(indent=2) of the whole would write it, each item rendered once (ITEMS).
-    names = tuple(sorted(doc.topic_names.items()))
-
-    def item(stored: StoredArticle) -> bytes:
-        if doc.is_archive:  # an archive is written once: caching would only evict
-            return _item_json(stored, doc)
-        return ITEMS.get((doc.language, names, stored), partial(_item_json, stored, doc))
-
-    items = render_entries(doc, item, left_out)
     if not items:
         return head + b"\n"
     if not head.endswith(_EMPTY_ITEMS):
@@ -66,7 +69,7 @@ def render_json_feed(doc: FeedDocument, left_out: list[LeftOut] | None = None) -
     return head[: -len(_EMPTY_ITEMS)] + b'"items": [\n' + b",\n".join(items) + b"\n  ]\n}\n"
 
 
-def _item_json(stored: StoredArticle, doc: FeedDocument) -> bytes:
+def render_item(doc: FeedDocument, stored: StoredArticle) -> bytes:
     """One item as its lines in the document (JSON strings hold no raw newline)."""
     text = json.dumps(_item(stored, doc), ensure_ascii=False, indent=2)
     return "\n".join("    " + line for line in text.split("\n")).encode("utf-8")

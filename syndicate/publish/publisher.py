@@ -20,28 +20,26 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from syndicate.config import Config, UntranslatedPolicy
-from syndicate.i18n import (
-    all_feeds_title,
-    archive_title,
-    feed_subtitle,
-    language_label,
-    opml_title,
-)
-from syndicate.models import FeedFormat, FeedSpec, StoredArticle
-from syndicate.publish.atomic import AtomicWriter, write_files_atomic
+from syndicate.config import Config
+from syndicate.i18n import language_label, opml_title
+from syndicate.models import FeedSpec, StoredArticle
+from syndicate.publish.archives import ArchiveWriter
+from syndicate.publish.atomic import AtomicWriter
 from syndicate.publish.document import FeedDocument, LeftOut
-from syndicate.publish.feedgen_adapter import render_feed
-from syndicate.publish.jsonfeed import render_json_feed
+from syndicate.publish.entries import FeedEntries, next_month
+from syndicate.publish.layout import (
+    archive_relpath,
+    feed_document,
+    feed_specs,
+    feed_url,
+)
 from syndicate.publish.opml import OpmlFeed, OpmlGroup, render_opml
-from syndicate.publish.translated import translated_article
+from syndicate.publish.render import render
 from syndicate.storage import Storage
-from syndicate.terms.gloss import gloss_article
 from syndicate.terms.model import Glossary
 
 __all__ = ["PublishReport", "archive_relpath", "feed_specs", "publish_feeds"]
 
-FORMATS = (FeedFormat.ATOM, FeedFormat.RSS, FeedFormat.JSON)
 #: the feed_state row that remembers what the OPML lists were written from
 _OPML_KEY = ("", "index", "opml")
 log = logging.getLogger("syndicate.publish")
@@ -62,23 +60,6 @@ class PublishReport:
     #: (path, reason) of files that could not be rendered: their previous version stays,
     #: and the next publish tries again
     failed: tuple[tuple[str, str], ...] = ()
-
-
-def feed_specs(config: Config) -> list[FeedSpec]:
-    """Every feed the config asks for: per language, ``all`` and each topic, in each format."""
-    specs: list[FeedSpec] = []
-    for lang in config.service.languages:
-        topics = [("all", all_feeds_title(lang))]
-        topics += [(t.id, t.title_in(lang)) for t in config.topics]
-        for topic, title in topics:
-            subtitle = feed_subtitle(lang, title)
-            specs.extend(FeedSpec(lang, topic, fmt, title, subtitle) for fmt in FORMATS)
-    return specs
-
-
-def archive_relpath(lang: str, topic: str, month: str, fmt: FeedFormat) -> str:
-    """Where a month's archive document lives: ``it/archive/energy/2026-10.atom``."""
-    return f"{lang}/archive/{topic}/{month}.{fmt.value}"
 
 
 def publish_feeds(
@@ -109,6 +90,7 @@ def publish_feeds(
     unarchived = storage.missing_archives(
         [(s.lang, s.topic, s.format.value) for s in specs], months
     )
+    pages = storage.archive_page_counts(months)
     salt = (
         f"{config.translation.untranslated.value}:{glossary.version}:"
         f"{config.translation.output.value}"
@@ -122,39 +104,49 @@ def publish_feeds(
     unchanged = 0
     left_out: list[LeftOut] = []
     failed: list[tuple[str, str]] = []
-    read = _Reader(config, storage, glossary)
+    read = FeedEntries(config, storage, glossary)
+    archiver = ArchiveWriter(config, storage, read, now, left_out, failed)
     with AtomicWriter() as writer:
         for (lang, topic), group in _by_feed(specs):
-            missing = [
-                (month, spec)
-                for month in months
-                for spec in group
-                if (lang, topic, spec.format.value, month) in unarchived
-            ]
+            missing = False
+            # Oldest month first: each month's first page links to the last page before it.
+            for index, month in enumerate(months):
+                todo = [s for s in group if (lang, topic, s.format.value, month) in unarchived]
+                if not todo:
+                    continue
+                missing = True
+                before = months[index - 1] if index else None
+                prev_links = {
+                    s.format: _archive_url(config, s, before, pages) for s in todo if before
+                }
+                count, paths = archiver.write_month(todo, month, prev_links)
+                archives += paths
+                pages.update({(lang, topic, s.format.value, month): count for s in todo})
             # A month that just ended changes every feed's prev-archive link: no skipping.
             if topics is not None and topic != "all" and topic not in topics and not missing:
                 unchanged += len(group)
-            else:
-                entries = read.entries(lang, topic)
-                entries_digest = _entries_digest(entries, salt)  # the same in every format
-                for spec in group:
-                    doc = _document(config, spec, entries, _prev_archive(config, spec, months))
-                    digest = _digest(doc, entries_digest)
-                    key = (spec.lang, spec.topic, spec.format.value)
-                    if not force and hashes.get(key) == digest and _exists(config, spec.relpath):
-                        unchanged += 1
-                        continue
-                    data = _render_or_report(doc, spec.relpath, left_out, failed)
-                    if data is None:
-                        continue
-                    writer.add(config.output_dir / spec.relpath, data, gzip_twin=True)
-                    saved.append((key, digest))
-                    written.append(spec.relpath)
-                    changed_urls.append(doc.self_url)
-            if missing:
-                archives += _write_archives(
-                    config, storage, read, missing, months, now, left_out, failed
+                continue
+            entries = read.newest(lang, topic)
+            entries_digest = _entries_digest(entries, salt)  # the same in every format
+            for spec in group:
+                links = (
+                    {"prev-archive": _archive_url(config, spec, months[-1], pages)}
+                    if months
+                    else {}
                 )
+                doc = feed_document(config, spec, entries, links)
+                digest = _digest(doc, entries_digest)
+                key = (spec.lang, spec.topic, spec.format.value)
+                if not force and hashes.get(key) == digest and _exists(config, spec.relpath):
+                    unchanged += 1
+                    continue
+                data = _render_or_report(doc, spec.relpath, left_out, failed)
+                if data is None:
+                    continue
+                writer.add(config.output_dir / spec.relpath, data, gzip_twin=True)
+                saved.append((key, digest))
+                written.append(spec.relpath)
+                changed_urls.append(doc.self_url)
         opml = _opml_documents(config, specs)
         opml_digest = _hash(repr(opml))  # plain frozen dataclasses and strings: a stable repr
         if hashes.get(_OPML_KEY) != opml_digest or not all(_exists(config, p) for p, _, _ in opml):
@@ -175,7 +167,7 @@ def _render_or_report(
 ) -> bytes | None:
     """The file's bytes, or None when it cannot be rendered (reported in ``failed``)."""
     try:
-        return _render(doc, left_out)
+        return render(doc, left_out)
     except Exception as exc:  # a bug or bad data in one feed must not stop the others
         log.exception("feed %s not written: it could not be rendered", relpath)
         failed.append((relpath, f"{type(exc).__name__}: {exc}"[:300]))
@@ -186,41 +178,13 @@ def _exists(config: Config, relpath: str) -> bool:
     return (config.output_dir / relpath).exists()
 
 
-def _prev_archive(config: Config, spec: FeedSpec, months: Sequence[str]) -> dict[str, str]:
-    """A feed's RFC 5005 link to the newest archive document, if there is one."""
-    if not months:
-        return {}
-    return {
-        "prev-archive": _url(
-            config, archive_relpath(spec.lang, spec.topic, months[-1], spec.format)
-        )
-    }
-
-
-def _write_archives(
-    config: Config,
-    storage: Storage,
-    read: _Reader,
-    missing: Sequence[tuple[str, FeedSpec]],
-    months: Sequence[str],
-    now: datetime,
-    left_out: list[LeftOut],
-    failed: list[tuple[str, str]],
-) -> list[str]:
-    """The missing (month, spec) archive documents of one feed, read in one query; those
-    that cannot be rendered are reported in ``failed`` and tried again next time."""
-    lang, topic = missing[0][1].lang, missing[0][1].topic
-    span = (missing[0][0], max(month for month, _ in missing))
-    by_month: dict[str, list[StoredArticle]] = {}
-    for entry in read.entries(lang, topic, months=span):
-        by_month.setdefault(f"{entry.sort_date.astimezone(UTC):%Y-%m}", []).append(entry)
-    written = (
-        _write_archive(
-            config, storage, spec, month, months, by_month.get(month, []), now, left_out, failed
-        )
-        for month, spec in missing
-    )
-    return [relpath for relpath in written if relpath is not None]
+def _archive_url(
+    config: Config, spec: FeedSpec, month: str, pages: dict[tuple[str, str, str, str], int]
+) -> str:
+    """The URL of the last page of a feed's archive of ``month`` (the first, until the
+    month is written: it is written before any document links to it)."""
+    last = pages.get((spec.lang, spec.topic, spec.format.value, month), 1)
+    return feed_url(config, archive_relpath(spec.lang, spec.topic, month, spec.format, last))
 
 
 def _by_feed(specs: Sequence[FeedSpec]) -> Iterator[tuple[tuple[str, str], list[FeedSpec]]]:
@@ -229,16 +193,6 @@ def _by_feed(specs: Sequence[FeedSpec]) -> Iterator[tuple[tuple[str, str], list[
     for spec in specs:
         groups.setdefault((spec.lang, spec.topic), []).append(spec)
     yield from groups.items()
-
-
-def _render(doc: FeedDocument, left_out: list[LeftOut] | None = None) -> bytes:
-    if doc.format is FeedFormat.JSON:
-        return render_json_feed(doc, left_out)
-    return render_feed(doc, left_out)
-
-
-def _url(config: Config, relpath: str) -> str:
-    return f"{config.service.base_url}/feeds/{relpath}"
 
 
 def _closed_months(config: Config, storage: Storage, now: datetime) -> list[str]:
@@ -255,154 +209,12 @@ def _closed_months(config: Config, storage: Storage, now: datetime) -> list[str]
     month = max(_month_start(oldest), earliest)
     while month < current:
         months.append(f"{month:%Y-%m}")
-        month = _next_month(month)
+        month = next_month(month)
     return months
 
 
 def _month_start(when: datetime) -> date:
     return when.astimezone(UTC).date().replace(day=1)
-
-
-def _next_month(month: date) -> date:
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
-
-
-class _Reader:
-    """Reads feeds' entries: a language's articles, the others' translations where done,
-    and the rest under the untranslated policy (glossed, original, or left out). Feeds of
-    different languages often read the same newest rows; that query runs once per publish."""
-
-    def __init__(self, config: Config, storage: Storage, glossary: Glossary) -> None:
-        self.config = config
-        self.storage = storage
-        self.glossary = glossary
-        self._rows: dict[tuple[tuple[str, ...], str], list[StoredArticle]] = {}
-
-    def entries(
-        self, lang: str, topic: str, *, months: tuple[str, str] | None = None
-    ) -> list[StoredArticle]:
-        """A feed's entries. With ``months`` (first and last ``YYYY-MM``), every entry of
-        those months (for archives); else the newest ``publish.max_entries``."""
-        config = self.config
-        policy = config.translation.untranslated
-        translating = config.translation.enabled and lang in config.translation.targets
-        everyone = policy is not UntranslatedPolicy.SKIP or translating
-        languages = tuple(config.service.languages if everyone else [lang])
-        stored = self._read(languages, topic, months)
-        others = [s.id for s in stored if s.article.language != lang]
-        done = self.storage.translations_for(others, lang) if translating and others else {}
-        entries: list[StoredArticle] = []
-        for s in stored:
-            if s.article.language == lang:
-                entries.append(s)
-            elif s.id in done:
-                entries.append(translated_article(s, done[s.id], config.translation.output))
-            elif policy is UntranslatedPolicy.GLOSS:
-                entries.append(gloss_article(s, lang, self.glossary))
-            elif policy is UntranslatedPolicy.ORIGINAL:
-                entries.append(s)
-        return entries
-
-    def _read(
-        self, languages: tuple[str, ...], topic: str, months: tuple[str, str] | None
-    ) -> list[StoredArticle]:
-        """The newest rows of a feed, kept for the other languages' feeds of this publish;
-        a span of months (archives, possibly most of the table) is read and let go."""
-        if months is not None:
-            return self._query(languages, topic, months)
-        key = (languages, topic)
-        if key not in self._rows:
-            self._rows[key] = self._query(languages, topic, None)
-        return self._rows[key]
-
-    def _query(
-        self, languages: tuple[str, ...], topic: str, months: tuple[str, str] | None
-    ) -> list[StoredArticle]:
-        window: dict[str, datetime] = {}
-        if months is not None:
-            start = datetime.strptime(months[0], "%Y-%m").replace(tzinfo=UTC)
-            end = _next_month(datetime.strptime(months[1], "%Y-%m").date())
-            window = {"since": start, "before": datetime(end.year, end.month, 1, tzinfo=UTC)}
-        private = [t.id for t in self.config.topics if t.private]
-        return self.storage.articles_for_feed(
-            list(languages),
-            None if topic == "all" else topic,
-            None if months else self.config.publish.max_entries,
-            # a private topic's articles stay out of the public feeds, "all" included
-            exclude_topics=[] if topic in private else private,
-            **window,
-        )
-
-
-def _write_archive(
-    config: Config,
-    storage: Storage,
-    spec: FeedSpec,
-    month: str,
-    months: Sequence[str],
-    entries: Sequence[StoredArticle],
-    now: datetime,
-    left_out: list[LeftOut],
-    failed: list[tuple[str, str]],
-) -> str | None:
-    """One month's immutable archive document (RFC 5005), linked to the feed and to the
-    months before and after (the next month's URL is known before it is written); None
-    when it cannot be rendered."""
-    index = months.index(month)
-    following = _next_month(datetime.strptime(month, "%Y-%m").date())
-    links = {"current": _url(config, spec.relpath)}
-    if index > 0:
-        links["prev-archive"] = _url(
-            config, archive_relpath(spec.lang, spec.topic, months[index - 1], spec.format)
-        )
-    links["next-archive"] = _url(
-        config, archive_relpath(spec.lang, spec.topic, f"{following:%Y-%m}", spec.format)
-    )
-    relpath = archive_relpath(spec.lang, spec.topic, month, spec.format)
-    title = archive_title(spec.lang, spec.title, datetime.strptime(month, "%Y-%m").date())
-    archive_spec = FeedSpec(spec.lang, spec.topic, spec.format, title, spec.subtitle)
-    doc = _document(config, archive_spec, entries, links, relpath=relpath, is_archive=True)
-    data = _render_or_report(doc, relpath, left_out, failed)
-    if data is None:
-        return None
-    write_files_atomic({config.output_dir / relpath: data}, gzip_twins=True)
-    storage.save_archive(
-        (spec.lang, spec.topic, spec.format.value, month), hashlib.sha256(data).hexdigest(), now
-    )
-    return relpath
-
-
-def _document(
-    config: Config,
-    spec: FeedSpec,
-    entries: Sequence[StoredArticle],
-    archive_links: dict[str, str],
-    *,
-    relpath: str | None = None,
-    is_archive: bool = False,
-) -> FeedDocument:
-    base = config.service.base_url
-    url = _url(config, relpath or spec.relpath)
-    others = [lang for lang in config.service.languages if lang != spec.lang]
-    return FeedDocument(
-        format=spec.format,
-        id=url,
-        title=spec.title,
-        subtitle=spec.subtitle,
-        language=spec.lang,
-        self_url=url,
-        home_url=f"{base}/",
-        alternates=()
-        if is_archive
-        else tuple(
-            (lang, _url(config, f"{lang}/{spec.topic}.{spec.format.value}")) for lang in others
-        ),
-        entries=tuple(entries),
-        topic_names={t.id: t.title_in(spec.lang) for t in config.topics},
-        hub=config.publish.hub,
-        archive_links=archive_links,
-        is_archive=is_archive,
-    )
 
 
 def _opml_documents(
@@ -416,7 +228,7 @@ def _opml_documents(
         feeds = tuple(
             OpmlFeed(
                 title=spec.title,
-                xml_url=_url(config, spec.relpath),
+                xml_url=feed_url(config, spec.relpath),
                 html_url=f"{config.service.base_url}/",
                 language=lang,
                 format=spec.format.value,

@@ -7,11 +7,12 @@ each, on ``common.py``), combined in ``repository.py`` as :class:`SqlStorage`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Protocol
 
 from syndicate.models import (
+    ArchivePage,
     Mention,
     RoutedArticle,
     SourceState,
@@ -104,6 +105,20 @@ class Storage(Protocol):
     def oldest_article_date(self, languages: Sequence[str]) -> datetime | None:
         """The earliest sort date among the articles in ``languages``."""
 
+    def stream_articles_for_feed(
+        self,
+        languages: Sequence[str],
+        topic: str | None,
+        *,
+        since: datetime,
+        before: datetime,
+        after: tuple[datetime, int] | None = None,
+        upto: tuple[datetime, int] | None = None,
+        exclude_topics: Sequence[str] = (),
+    ) -> Iterator[StoredArticle]:
+        """The articles of a sort-date span, oldest first (sort date, then id), read in
+        bounded batches; ``after``/``upto`` bound the (sort date, id) keys."""
+
     # Publishing (storage/feeds.py)
 
     # Workers' cycles (storage/cycles.py)
@@ -121,8 +136,19 @@ class Storage(Protocol):
         ``months`` not written yet."""
 
     def save_archive(
-        self, key: tuple[str, str, str, str], content_hash: str, now: datetime
-    ) -> None: ...
+        self, key: tuple[str, str, str, str], content_hash: str, now: datetime, pages: int = 1
+    ) -> None:
+        """Mark a month's archive (all its ``pages``) written in one format."""
+
+    def archive_page_counts(self, months: Sequence[str]) -> dict[tuple[str, str, str, str], int]:
+        """(lang, topic, format, month) -> pages, of the archives written in ``months``."""
+
+    def archive_pages(self, lang: str, topic: str, month: str) -> list[ArchivePage]:
+        """The pages recorded for a feed's month, in order."""
+
+    def record_archive_page(self, page: ArchivePage, now: datetime) -> ArchivePage:
+        """Record a page before its files are written; if that page is recorded already,
+        the recorded one."""
 
     def queue_pings(self, hub: str, feed_urls: Iterable[str], now: datetime) -> None:
         """Ask for one WebSub publish ping per feed URL."""

@@ -1,4 +1,4 @@
-"""Storage for publishing: RFC 5005 archive documents written, WebSub pings to send."""
+"""Storage for publishing: RFC 5005 archive documents and their pages, WebSub pings to send."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from syndicate.storage.common import StoreBase, errors, insert
-from syndicate.storage.schema import feed_archives, hub_pings
+from syndicate.models import ArchivePage
+from syndicate.storage.common import StoreBase, as_utc, errors, insert
+from syndicate.storage.schema import feed_archive_pages, feed_archives, hub_pings
 
 __all__ = ["FeedStore"]
 
@@ -52,7 +53,10 @@ class FeedStore(StoreBase):
                 missing.update((lang, topic, fmt, month) for month in wanted - done)
         return missing
 
-    def save_archive(self, key: ArchiveKey, content_hash: str, now: datetime) -> None:
+    def save_archive(
+        self, key: ArchiveKey, content_hash: str, now: datetime, pages: int = 1
+    ) -> None:
+        """Mark a month's archive (all its ``pages``) written in one format."""
         lang, topic, fmt, month = key
         with errors("save archive"), self._write() as conn:
             conn.execute(
@@ -64,9 +68,69 @@ class FeedStore(StoreBase):
                     month=month,
                     content_hash=content_hash,
                     written_at=now,
+                    pages=pages,
                 )
                 .on_conflict_do_nothing(index_elements=["lang", "topic", "format", "month"])
             )
+
+    def archive_page_counts(self, months: Sequence[str]) -> dict[ArchiveKey, int]:
+        """(lang, topic, format, month) -> pages, of the archives written in ``months``."""
+        if not months:
+            return {}
+        c = feed_archives.c
+        query = sa.select(c.lang, c.topic, c.format, c.month, c.pages).where(
+            c.month.in_(list(months))
+        )
+        with errors("read archives"), self.engine.connect() as conn:
+            return {(r[0], r[1], r[2], r[3]): int(r[4]) for r in conn.execute(query)}
+
+    def archive_pages(self, lang: str, topic: str, month: str) -> list[ArchivePage]:
+        """The pages recorded for a feed's month, in order."""
+        c = feed_archive_pages.c
+        query = (
+            sa.select(feed_archive_pages)
+            .where((c.lang == lang) & (c.topic == topic) & (c.month == month))
+            .order_by(c.page)
+        )
+        with errors("read archives"), self.engine.connect() as conn:
+            return [
+                ArchivePage(
+                    r.lang,
+                    r.topic,
+                    r.month,
+                    int(r.page),
+                    int(r.entries),
+                    None
+                    if r.last_sort_date is None
+                    else (as_utc(r.last_sort_date), int(r.last_id)),
+                    bool(r.more),
+                )
+                for r in conn.execute(query)
+            ]
+
+    def record_archive_page(self, page: ArchivePage, now: datetime) -> ArchivePage:
+        """Record a page before its files are written, unless one is recorded already: then
+        the recorded one (another writer got there first) is returned, to be written as it
+        says."""
+        values = {
+            "lang": page.lang,
+            "topic": page.topic,
+            "month": page.month,
+            "page": page.page,
+            "entries": page.entries,
+            "last_sort_date": page.last[0] if page.last else None,
+            "last_id": page.last[1] if page.last else None,
+            "more": page.more,
+            "written_at": now,
+        }
+        with errors("save archive"), self._write() as conn:
+            conn.execute(
+                insert(conn, feed_archive_pages)
+                .values(**values)
+                .on_conflict_do_nothing(index_elements=["lang", "topic", "month", "page"])
+            )
+        recorded = self.archive_pages(page.lang, page.topic, page.month)
+        return next((p for p in recorded if p.page == page.page), page)
 
     def queue_pings(self, hub: str, feed_urls: Iterable[str], now: datetime) -> None:
         """Ask for a publish ping of each feed (one pending ping per feed: a feed that changes

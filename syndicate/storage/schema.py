@@ -31,6 +31,7 @@ __all__ = [
     "article_topics",
     "articles",
     "engine_glossaries",
+    "feed_archive_pages",
     "feed_archives",
     "feed_state",
     "hub_pings",
@@ -254,7 +255,28 @@ feed_archives = Table(
     Column("month", String(7), nullable=False),
     Column("content_hash", String(64), nullable=False),
     Column("written_at", UTCDateTime, nullable=False),
+    #: how many pages the month's archive has (publish.archive_page_entries)
+    Column("pages", Integer, nullable=False, server_default="1"),
     PrimaryKeyConstraint("lang", "topic", "format", "month", name="pk_feed_archives"),
+)
+
+#: each archive page's articles, recorded before the page's files are written: a page
+#: interrupted by a crash is written again from the same span, a written one never again
+feed_archive_pages = Table(
+    "feed_archive_pages",
+    metadata,
+    Column("lang", String(35), nullable=False),
+    Column("topic", String(200), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("page", Integer, nullable=False),
+    Column("entries", Integer, nullable=False),
+    #: the page's newest entry (sort date, id); NULL for an empty month's only page
+    Column("last_sort_date", UTCDateTime),
+    Column("last_id", Integer),
+    #: a later page of the same month follows
+    Column("more", Boolean, nullable=False),
+    Column("written_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("lang", "topic", "month", "page", name="pk_feed_archive_pages"),
 )
 
 #: WebSub publish pings waiting to be sent (or retried) to the hub

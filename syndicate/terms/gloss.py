@@ -61,8 +61,11 @@ def key_terms(
     return out
 
 
-def gloss_article(stored: StoredArticle, reader: str, glossary: Glossary) -> StoredArticle:
-    """The article with the header and key-terms box before its original content."""
+def gloss_article(
+    stored: StoredArticle, reader: str, glossary: Glossary, *, brief: bool = False
+) -> StoredArticle:
+    """The article with the header and key-terms box before its original content (with
+    ``brief``, before its summary only: an archive's copy, whose link leads to the rest)."""
     article = stored.article
     own = html.escape(article.language)
     parts = [
@@ -82,6 +85,8 @@ def gloss_article(stored: StoredArticle, reader: str, glossary: Glossary) -> Sto
         )
         parts.append(f"<p><strong>{html.escape(label)}</strong></p><ul>{items}</ul>")
     parts.append("</div>")
-    body = article.content or article.summary
+    body = (article.summary or article.content) if brief else (article.content or article.summary)
     content = "".join(parts) + f'<div lang="{own}">{body}</div>'
-    return replace(stored, article=replace(article, content=content))
+    # brief: the summary is in the content already, once is enough
+    summary = "" if brief else article.summary
+    return replace(stored, article=replace(article, content=content, summary=summary))

@@ -1,0 +1,324 @@
+"""RFC 5005 archives of past months, in pages of bounded size, each written once.
+
+A feed's month becomes pages 1, 2, …: page 1 holds the month's oldest entries and keeps the
+URL a month's single document always had (``it/archive/energy/2026-10.atom``), page 2 is
+``…/2026-10-p2.atom`` (``layout.archive_relpath``). A page holds at most
+``publish.archive_page_entries`` entries and at most :data:`PAGE_BYTES` bytes, newest first.
+Its links: ``current`` (the subscription document), ``prev-archive`` (the page before, or the
+previous month's last page) and ``next-archive`` (the page after, or the next month's first
+page, whose URL is known in advance). The three formats of a feed share their page breaks.
+
+Entries stream from the database oldest first, and memory holds one page's rendered
+entries per format. Before a page's files are written, the span of articles it holds is
+recorded (``feed_archive_pages``): a crash after that leaves a recorded page without its
+files, written from the same span next time, while a page whose files exist is never
+written again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from syndicate.config import Config
+from syndicate.i18n import archive_title
+from syndicate.models import ArchivePage, FeedFormat, FeedSpec, StoredArticle
+from syndicate.parse import plain_text
+from syndicate.publish.atomic import write_files_atomic
+from syndicate.publish.document import EPOCH, FeedDocument, LeftOut
+from syndicate.publish.entries import FeedEntries, month_span, next_month
+from syndicate.publish.layout import archive_relpath, feed_document, feed_url
+from syndicate.publish.render import assemble, render_one
+from syndicate.storage import Storage
+
+__all__ = ["ENTRY_BYTES", "PAGE_BYTES", "ArchiveWriter", "shortened"]
+
+#: no archive page is larger than this (bytes, in any format)
+PAGE_BYTES = 2 * 1024 * 1024
+#: an entry larger than this in any format is shortened in archives (its summary cut to
+#: :data:`EXCERPT` characters of text, its link leading to the rest); left out if even
+#: that is larger
+ENTRY_BYTES = 256 * 1024
+#: characters of text a shortened entry keeps
+EXCERPT = 1000
+#: what a page's own elements (title, links, dates) may take besides its entries
+_HEAD_ROOM = 32 * 1024
+#: characters of an article's text looked at to cut an excerpt
+_EXCERPT_SOURCE = 50_000
+#: tries to write a month whose pages another writer records at the same time
+_TRIES = 3
+log = logging.getLogger("syndicate.publish")
+
+
+@dataclass
+class _Page:
+    """A page being filled: its entries rendered in each format, newest last."""
+
+    number: int
+    formats: tuple[FeedFormat, ...]
+    parts: dict[FeedFormat, list[bytes]] = field(default_factory=dict)
+    sizes: dict[FeedFormat, int] = field(default_factory=dict)
+    entries: int = 0
+    last: tuple[datetime, int] | None = None
+    changed: datetime = EPOCH
+    images: bool = False
+
+    def __post_init__(self) -> None:
+        self.parts = {f: [] for f in self.formats}
+        self.sizes = dict.fromkeys(self.formats, 0)
+
+    def fits(self, rendered: dict[FeedFormat, bytes], most: int) -> bool:
+        return self.entries < most and all(
+            self.sizes[f] + len(data) + 2 <= PAGE_BYTES - _HEAD_ROOM for f, data in rendered.items()
+        )
+
+    def add(self, stored: StoredArticle, rendered: dict[FeedFormat, bytes]) -> None:
+        """Add an entry (``rendered`` is empty when it was left out: it still counts, so
+        that the page's span is the same when it is written again)."""
+        for fmt, data in rendered.items():
+            self.parts[fmt].append(data)
+            self.sizes[fmt] += len(data) + 2
+        self.entries += 1
+        self.last = (stored.sort_date, stored.id)
+        if rendered:
+            self.changed = max(self.changed, stored.last_changed)
+            self.images = self.images or bool(stored.article.image)
+
+
+class _Conflict(Exception):
+    """Another writer recorded the page first, with another span."""
+
+
+class ArchiveWriter:
+    """Writes the missing archive months of feeds, page by page."""
+
+    def __init__(
+        self,
+        config: Config,
+        storage: Storage,
+        entries: FeedEntries,
+        now: datetime,
+        left_out: list[LeftOut],
+        failed: list[tuple[str, str]],
+    ) -> None:
+        self.config = config
+        self.storage = storage
+        self.entries = entries
+        self.now = now
+        self.left_out = left_out
+        self.failed = failed
+
+    def write_month(
+        self, specs: Sequence[FeedSpec], month: str, prev_links: dict[FeedFormat, str]
+    ) -> tuple[int, list[str]]:
+        """Write the pages of one feed's ``month`` in the formats of ``specs`` (one
+        language and topic) whose files are missing; ``prev_links``: each format's URL of
+        the previous month's last page. Each format's month is marked written (with its
+        number of pages) unless one of its pages could not be rendered. Returns the pages
+        and the paths written."""
+        for _ in range(_TRIES):
+            try:
+                return self._month(specs, month, prev_links)
+            except _Conflict:
+                log.info(
+                    "archive %s of %s/%s: pages recorded meanwhile, written as recorded",
+                    month,
+                    specs[0].lang,
+                    specs[0].topic,
+                )
+        return self._month(specs, month, prev_links)
+
+    def _month(
+        self, specs: Sequence[FeedSpec], month: str, prev_links: dict[FeedFormat, str]
+    ) -> tuple[int, list[str]]:
+        lang, topic = specs[0].lang, specs[0].topic
+        docs = {spec.format: self._entry_document(spec, month) for spec in specs}
+        written: list[str] = []
+        broken: set[FeedFormat] = set()
+        digests = {spec.format: hashlib.sha256() for spec in specs}
+        after: tuple[datetime, int] | None = None
+        number, more = 0, True
+        for recorded in self.storage.archive_pages(lang, topic, month):
+            number, more = recorded.page, recorded.more
+            missing = [s for s in specs if not self._exists(s, month, number)]
+            if missing:  # recorded, but a crash came before its files: from the same span
+                stream: Iterable[StoredArticle] = (
+                    self.entries.month(lang, topic, month, after=after, upto=recorded.last)
+                    if recorded.last
+                    else ()
+                )
+                page = _Page(number, tuple(s.format for s in missing))
+                for stored in stream:
+                    rendered = self._rendered([docs[s.format] for s in missing], stored)
+                    if not page.fits(rendered, max(recorded.entries, 1)):
+                        log.warning(
+                            "archive %s of %s/%s page %d: more entries than recorded "
+                            "in its span now, the rest left out",
+                            month,
+                            lang,
+                            topic,
+                            number,
+                        )
+                        break
+                    page.add(stored, rendered)
+                written += self._write(
+                    missing, month, page, recorded.more, prev_links, broken, digests
+                )
+            for spec in specs:
+                if spec not in missing:
+                    path = self.config.output_dir / archive_relpath(
+                        lang, topic, month, spec.format, number
+                    )
+                    digests[spec.format].update(hashlib.sha256(path.read_bytes()).digest())
+            after = recorded.last or after
+            if not more:
+                break
+        if more:
+            formats = tuple(s.format for s in specs)
+            page = _Page(number + 1, formats)
+            most = self.config.publish.archive_page_entries
+            for stored in self.entries.month(lang, topic, month, after=after):
+                rendered = self._rendered(list(docs.values()), stored)
+                if not page.fits(rendered, most):
+                    written += self._close(specs, month, page, True, prev_links, broken, digests)
+                    page = _Page(page.number + 1, formats)
+                page.add(stored, rendered)
+            written += self._close(specs, month, page, False, prev_links, broken, digests)
+            number = page.number
+        for spec in specs:
+            if spec.format not in broken:
+                key = (lang, topic, spec.format.value, month)
+                digest = digests[spec.format].hexdigest()
+                self.storage.save_archive(key, digest, self.now, pages=number)
+        return number, written
+
+    def _close(
+        self,
+        specs: Sequence[FeedSpec],
+        month: str,
+        page: _Page,
+        more: bool,
+        prev_links: dict[FeedFormat, str],
+        broken: set[FeedFormat],
+        digests: dict[FeedFormat, hashlib._Hash],
+    ) -> list[str]:
+        """Record a full page (or the month's last), then write its files."""
+        lang, topic = specs[0].lang, specs[0].topic
+        ours = ArchivePage(lang, topic, month, page.number, page.entries, page.last, more)
+        if self.storage.record_archive_page(ours, self.now) != ours:
+            raise _Conflict
+        return self._write(specs, month, page, more, prev_links, broken, digests)
+
+    def _write(
+        self,
+        specs: Sequence[FeedSpec],
+        month: str,
+        page: _Page,
+        more: bool,
+        prev_links: dict[FeedFormat, str],
+        broken: set[FeedFormat],
+        digests: dict[FeedFormat, hashlib._Hash],
+    ) -> list[str]:
+        """The page's files, in one atomic batch; a format that cannot be rendered is
+        reported and its month left unmarked (tried again next time)."""
+        files = {}
+        for spec in specs:
+            relpath = archive_relpath(spec.lang, spec.topic, month, spec.format, page.number)
+            doc = self._document(spec, month, page, more, prev_links)
+            try:
+                data = assemble(doc, page.parts[spec.format][::-1])  # newest first
+            except Exception as exc:  # a bug or bad data must not stop the other pages
+                log.exception("archive page %s not written: it could not be rendered", relpath)
+                self.failed.append((relpath, f"{type(exc).__name__}: {exc}"[:300]))
+                broken.add(spec.format)
+                continue
+            digests[spec.format].update(hashlib.sha256(data).digest())
+            files[self.config.output_dir / relpath] = data
+        write_files_atomic(files, gzip_twins=True)
+        return [str(path.relative_to(self.config.output_dir)) for path in files]
+
+    def _document(
+        self,
+        spec: FeedSpec,
+        month: str,
+        page: _Page,
+        more: bool,
+        prev_links: dict[FeedFormat, str],
+    ) -> FeedDocument:
+        lang, topic, fmt = spec.lang, spec.topic, spec.format
+        links = {"current": feed_url(self.config, spec.relpath)}
+        if page.number > 1:
+            links["prev-archive"] = self._url(lang, topic, month, fmt, page.number - 1)
+        elif fmt in prev_links:
+            links["prev-archive"] = prev_links[fmt]
+        if more:
+            links["next-archive"] = self._url(lang, topic, month, fmt, page.number + 1)
+        else:
+            following = next_month(month_span(month)[0].date())
+            links["next-archive"] = self._url(lang, topic, f"{following:%Y-%m}", fmt, 1)
+        title = archive_title(lang, spec.title, month_span(month)[0].date())
+        doc = feed_document(
+            self.config,
+            replace(spec, title=title),
+            (),
+            links,
+            relpath=archive_relpath(lang, topic, month, fmt, page.number),
+            is_archive=True,
+        )
+        return replace(doc, entries_changed=page.changed, entries_images=page.images)
+
+    def _rendered(
+        self, docs: Sequence[FeedDocument], stored: StoredArticle
+    ) -> dict[FeedFormat, bytes]:
+        """The entry in each of ``docs``' formats, shortened when too large; those that
+        cannot be rendered (or are too large even shortened) are left out and reported."""
+        rendered = self._render(docs, stored)
+        if any(len(data) > ENTRY_BYTES for data in rendered.values()):
+            rendered = self._render(docs, shortened(stored))
+            for doc in docs:
+                if len(rendered.get(doc.format, b"")) > ENTRY_BYTES:
+                    self._leave_out(doc, stored, f"larger than {ENTRY_BYTES} bytes, even shortened")
+                    del rendered[doc.format]
+        return rendered
+
+    def _render(
+        self, docs: Sequence[FeedDocument], stored: StoredArticle
+    ) -> dict[FeedFormat, bytes]:
+        out = {}
+        for doc in docs:
+            try:
+                out[doc.format] = render_one(doc, stored)
+            except Exception as exc:  # lxml, feedgen or an encoder refusing this entry's data
+                self._leave_out(doc, stored, f"{type(exc).__name__}: {exc}"[:300])
+        return out
+
+    def _leave_out(self, doc: FeedDocument, stored: StoredArticle, reason: str) -> None:
+        note = LeftOut(stored.id, doc.self_url, reason)
+        log.warning("%s", note)
+        self.left_out.append(note)
+
+    def _entry_document(self, spec: FeedSpec, month: str) -> FeedDocument:
+        """What rendering an entry reads of its document (format, language, topic names)."""
+        relpath = archive_relpath(spec.lang, spec.topic, month, spec.format)
+        return feed_document(self.config, spec, (), {}, relpath=relpath, is_archive=True)
+
+    def _exists(self, spec: FeedSpec, month: str, page: int) -> bool:
+        relpath = archive_relpath(spec.lang, spec.topic, month, spec.format, page)
+        return (self.config.output_dir / relpath).exists()
+
+    def _url(self, lang: str, topic: str, month: str, fmt: FeedFormat, page: int) -> str:
+        return feed_url(self.config, archive_relpath(lang, topic, month, fmt, page))
+
+
+def shortened(stored: StoredArticle) -> StoredArticle:
+    """The article with its text cut to an excerpt of :data:`EXCERPT` characters, for an
+    archive that cannot carry it whole; its link leads to the rest."""
+    article = stored.article
+    source = (article.summary or article.content)[:_EXCERPT_SOURCE]
+    excerpt = plain_text(source, EXCERPT)
+    summary = f"<p>{html.escape(excerpt, quote=False)}</p>" if excerpt else ""
+    return replace(stored, article=replace(article, summary=summary, content=summary))
