@@ -11,9 +11,10 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from syndicate.models import Article, RoutedArticle, SourceUpdate, TopicReason
+from syndicate.models import ArchivePage, Article, RoutedArticle, SourceUpdate, TopicReason
 from syndicate.parse import article_hash
 from syndicate.storage import SqlStorage, open_storage
+from syndicate.storage import articles as articles_module
 from syndicate.storage.database import create_engine, current_revision, head_revision, upgrade
 from syndicate.storage.schema import metadata
 
@@ -288,6 +289,54 @@ def test_missing_archives(storage: SqlStorage) -> None:
         ("en", "energy", "rss", "2026-10"),
     }
     assert storage.missing_archives(feeds, []) == set() == storage.missing_archives([], months)
+
+
+def test_streaming_a_month_reads_every_article_once_in_key_order(
+    storage: SqlStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Small batches and groups, so that the keyset paging and size grouping both turn."""
+    monkeypatch.setattr(articles_module, "STREAM_BATCH", 3)
+    monkeypatch.setattr(articles_module, "STREAM_CHARS", 40)
+    storage.sync_sources([("s1", "http://a/feed", None, True)])
+    september = datetime(2026, 9, 1, tzinfo=UTC)
+    same = september + timedelta(days=3)  # several articles at one instant: ids break ties
+    routed = [
+        RoutedArticle(
+            article(f"a{i}", published=same if i % 3 == 0 else september + timedelta(hours=7 * i)),
+            (("energy", TopicReason.CATEGORY),) if i % 2 else (),
+        )
+        for i in range(11)
+    ]
+    routed.append(RoutedArticle(article("october", published=datetime(2026, 10, 1, tzinfo=UTC))))
+    routed.append(RoutedArticle(article("august", published=september - timedelta(seconds=1))))
+    storage.upsert_articles("s1", routed, NOW)
+    span = {"since": september, "before": datetime(2026, 10, 1, tzinfo=UTC)}
+    streamed = list(storage.stream_articles_for_feed(["en"], None, **span))
+    keys = [(s.sort_date, s.id) for s in streamed]
+    assert keys == sorted(keys) and len(set(keys)) == 11
+    assert {s.article.guid for s in streamed} == {f"a{i}" for i in range(11)}
+    energy = [s.article.guid for s in storage.stream_articles_for_feed(["en"], "energy", **span)]
+    assert sorted(energy) == sorted(f"a{i}" for i in range(11) if i % 2)
+    # A span of keys: after the 4th, up to and including the 8th.
+    middle = storage.stream_articles_for_feed(["en"], None, after=keys[3], upto=keys[7], **span)
+    assert [(s.sort_date, s.id) for s in middle] == keys[4:8]
+    assert list(storage.stream_articles_for_feed(["it"], None, **span)) == []
+
+
+def test_archive_pages_are_recorded_once(storage: SqlStorage) -> None:
+    first = ArchivePage("it", "all", "2026-09", 1, 4, (NOW, 7), True)
+    assert storage.record_archive_page(first, NOW) == first
+    other = ArchivePage("it", "all", "2026-09", 1, 2, (NOW, 3), False)
+    assert storage.record_archive_page(other, NOW) == first  # the first record stands
+    empty = ArchivePage("it", "all", "2026-10", 1, 0, None, False)
+    assert storage.record_archive_page(empty, NOW) == empty
+    assert storage.archive_pages("it", "all", "2026-09") == [first]
+    storage.save_archive(("it", "all", "atom", "2026-09"), "h", NOW, pages=3)
+    storage.save_archive(("it", "all", "atom", "2026-10"), "h", NOW)
+    assert storage.archive_page_counts(["2026-09", "2026-10"]) == {
+        ("it", "all", "atom", "2026-09"): 3,
+        ("it", "all", "atom", "2026-10"): 1,
+    }
 
 
 def test_concurrent_writers_do_not_duplicate(database_url: str) -> None:

@@ -23,12 +23,13 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
-from syndicate.config import Config
+from syndicate.config import MAX_ARCHIVE_PAGE_ENTRIES, Config
 from syndicate.i18n import archive_title
 from syndicate.models import ArchivePage, FeedFormat, FeedSpec, StoredArticle
 from syndicate.parse import plain_text
-from syndicate.publish.atomic import write_files_atomic
+from syndicate.publish.atomic import AtomicWriter
 from syndicate.publish.document import EPOCH, FeedDocument, LeftOut
 from syndicate.publish.entries import FeedEntries, month_span, next_month
 from syndicate.publish.layout import archive_relpath, feed_document, feed_url
@@ -49,6 +50,8 @@ EXCERPT = 1000
 _HEAD_ROOM = 32 * 1024
 #: characters of an article's text looked at to cut an excerpt
 _EXCERPT_SOURCE = 50_000
+#: rendered bytes waiting to be written at most, while rendering goes on
+_PENDING_BYTES = 64 * 1024 * 1024
 #: tries to write a month whose pages another writer records at the same time
 _TRIES = 3
 log = logging.getLogger("syndicate.publish")
@@ -93,8 +96,40 @@ class _Conflict(Exception):
     """Another writer recorded the page first, with another span."""
 
 
+@dataclass
+class _Chain:
+    """One feed's archive of the month being written: its formats' specs and progress."""
+
+    specs: list[FeedSpec]
+    #: each format's URL of the previous month's last page
+    prev_links: dict[FeedFormat, str]
+    written: list[str] = field(default_factory=list)
+    #: formats with a page that could not be rendered: their month stays unmarked
+    broken: set[FeedFormat] = field(default_factory=set)
+    digests: dict[FeedFormat, Any] = field(default_factory=dict)
+    #: the newest entry of the pages before ``page``
+    after: tuple[datetime, int] | None = None
+    #: the number of the last page recorded, and whether a later one follows
+    number: int = 0
+    more: bool = True
+    page: _Page | None = None
+
+    @property
+    def topic(self) -> str:
+        return self.specs[0].topic
+
+    @property
+    def formats(self) -> tuple[FeedFormat, ...]:
+        return tuple(spec.format for spec in self.specs)
+
+
 class ArchiveWriter:
-    """Writes the missing archive months of feeds, page by page."""
+    """Writes the missing archive months of feeds, page by page.
+
+    A language's month is read once for all its feeds (``all`` and each topic): each
+    article is rendered once per format and added to the open page of every feed that
+    shows it. Memory holds one open page per feed and format, each at most
+    :data:`PAGE_BYTES`."""
 
     def __init__(
         self,
@@ -111,135 +146,178 @@ class ArchiveWriter:
         self.now = now
         self.left_out = left_out
         self.failed = failed
+        self._private = {t.id for t in config.topics if t.private}
 
     def write_month(
-        self, specs: Sequence[FeedSpec], month: str, prev_links: dict[FeedFormat, str]
-    ) -> tuple[int, list[str]]:
-        """Write the pages of one feed's ``month`` in the formats of ``specs`` (one
-        language and topic) whose files are missing; ``prev_links``: each format's URL of
-        the previous month's last page. Each format's month is marked written (with its
-        number of pages) unless one of its pages could not be rendered. Returns the pages
-        and the paths written."""
+        self,
+        lang: str,
+        month: str,
+        feeds: dict[str, list[FeedSpec]],
+        prev_links: dict[str, dict[FeedFormat, str]],
+    ) -> dict[str, tuple[int, list[str]]]:
+        """Write the pages of ``month`` of the feeds of ``lang`` in ``feeds`` (topic ->
+        the specs whose archive of the month is missing); ``prev_links``: per topic, each
+        format's URL of the previous month's last page. Each format's month is marked
+        written (with its number of pages) unless one of its pages could not be rendered.
+        Returns, per topic, the pages and the paths written."""
         for _ in range(_TRIES):
             try:
-                return self._month(specs, month, prev_links)
+                return self._month(lang, month, feeds, prev_links)
             except _Conflict:
                 log.info(
-                    "archive %s of %s/%s: pages recorded meanwhile, written as recorded",
-                    month,
-                    specs[0].lang,
-                    specs[0].topic,
+                    "archive %s of %s: pages recorded meanwhile, written as recorded", month, lang
                 )
-        return self._month(specs, month, prev_links)
+        return self._month(lang, month, feeds, prev_links)
 
     def _month(
-        self, specs: Sequence[FeedSpec], month: str, prev_links: dict[FeedFormat, str]
-    ) -> tuple[int, list[str]]:
-        lang, topic = specs[0].lang, specs[0].topic
-        docs = {spec.format: self._entry_document(spec, month) for spec in specs}
-        written: list[str] = []
-        broken: set[FeedFormat] = set()
-        digests = {spec.format: hashlib.sha256() for spec in specs}
-        after: tuple[datetime, int] | None = None
-        number, more = 0, True
-        for recorded in self.storage.archive_pages(lang, topic, month):
-            number, more = recorded.page, recorded.more
-            missing = [s for s in specs if not self._exists(s, month, number)]
-            if missing:  # recorded, but a crash came before its files: from the same span
+        self,
+        lang: str,
+        month: str,
+        feeds: dict[str, list[FeedSpec]],
+        prev_links: dict[str, dict[FeedFormat, str]],
+    ) -> dict[str, tuple[int, list[str]]]:
+        chains = {
+            topic: _Chain(
+                specs,
+                prev_links.get(topic, {}),
+                digests={spec.format: hashlib.sha256() for spec in specs},
+            )
+            for topic, specs in feeds.items()
+        }
+        formats = tuple(dict.fromkeys(f for chain in chains.values() for f in chain.formats))
+        docs = {f: self._entry_document(lang, f, month) for f in formats}
+        with AtomicWriter(max_pending_bytes=_PENDING_BYTES) as writer:
+            for chain in chains.values():
+                self._resume(writer, lang, month, chain, docs)
+            going = [chain for chain in chains.values() if chain.more]
+            for chain in going:
+                chain.page = _Page(chain.number + 1, chain.formats)
+            if going:
+                starts = [chain.after for chain in going]
+                start = None if None in starts else min(s for s in starts if s is not None)
+                for stored in self.entries.month(lang, None, month, after=start):
+                    position = (stored.sort_date, stored.id)
+                    targets = [
+                        chain
+                        for chain in going
+                        if self._shows(chain.topic, stored)
+                        and (chain.after is None or position > chain.after)
+                    ]
+                    if not targets:
+                        continue
+                    needed = tuple(dict.fromkeys(f for c in targets for f in c.formats))
+                    rendered = self._rendered([docs[f] for f in needed], stored)
+                    for chain in targets:
+                        page = chain.page
+                        assert page is not None
+                        mine = {f: rendered[f] for f in chain.formats if f in rendered}
+                        if not page.fits(mine, self.config.publish.archive_page_entries):
+                            self._close(writer, lang, month, chain, more=True)
+                            page = chain.page = _Page(page.number + 1, chain.formats)
+                        page.add(stored, mine)
+                for chain in going:
+                    self._close(writer, lang, month, chain, more=False)
+        for chain in chains.values():
+            for spec in chain.specs:
+                if spec.format not in chain.broken:
+                    key = (lang, chain.topic, spec.format.value, month)
+                    digest = chain.digests[spec.format].hexdigest()
+                    self.storage.save_archive(key, digest, self.now, pages=chain.number)
+        return {topic: (chain.number, chain.written) for topic, chain in chains.items()}
+
+    def _shows(self, topic: str, stored: StoredArticle) -> bool:
+        """Whether the feed of ``topic`` shows the article: a private topic's articles are
+        in its own feeds only, not in ``all`` or public topics."""
+        if topic in self._private:
+            return topic in stored.topics
+        if self._private.intersection(stored.topics):
+            return False
+        return topic == "all" or topic in stored.topics
+
+    def _resume(
+        self,
+        writer: AtomicWriter,
+        lang: str,
+        month: str,
+        chain: _Chain,
+        docs: dict[FeedFormat, FeedDocument],
+    ) -> None:
+        """Go through the pages already recorded for the feed's month: those whose files
+        are missing (a crash came between) are written from their recorded span, whole
+        (articles may have arrived in it since) as long as it fits in :data:`PAGE_BYTES`."""
+        for recorded in self.storage.archive_pages(lang, chain.topic, month):
+            chain.number, chain.more = recorded.page, recorded.more
+            missing = [s for s in chain.specs if not self._exists(s, month, recorded.page)]
+            if missing:
                 stream: Iterable[StoredArticle] = (
-                    self.entries.month(lang, topic, month, after=after, upto=recorded.last)
+                    self.entries.month(
+                        lang, chain.topic, month, after=chain.after, upto=recorded.last
+                    )
                     if recorded.last
                     else ()
                 )
-                page = _Page(number, tuple(s.format for s in missing))
+                page = _Page(recorded.page, tuple(s.format for s in missing))
                 for stored in stream:
                     rendered = self._rendered([docs[s.format] for s in missing], stored)
-                    if not page.fits(rendered, max(recorded.entries, 1)):
+                    if not page.fits(rendered, MAX_ARCHIVE_PAGE_ENTRIES):
                         log.warning(
-                            "archive %s of %s/%s page %d: more entries than recorded "
-                            "in its span now, the rest left out",
+                            "archive %s of %s/%s page %d: more entries in its span "
+                            "than a page holds now, the rest left out",
                             month,
                             lang,
-                            topic,
-                            number,
+                            chain.topic,
+                            recorded.page,
                         )
                         break
                     page.add(stored, rendered)
-                written += self._write(
-                    missing, month, page, recorded.more, prev_links, broken, digests
-                )
-            for spec in specs:
+                self._write(writer, month, chain, missing, page, recorded.more)
+            for spec in chain.specs:
                 if spec not in missing:
                     path = self.config.output_dir / archive_relpath(
-                        lang, topic, month, spec.format, number
+                        lang, chain.topic, month, spec.format, recorded.page
                     )
-                    digests[spec.format].update(hashlib.sha256(path.read_bytes()).digest())
-            after = recorded.last or after
-            if not more:
+                    chain.digests[spec.format].update(hashlib.sha256(path.read_bytes()).digest())
+            chain.after = recorded.last or chain.after
+            if not chain.more:
                 break
-        if more:
-            formats = tuple(s.format for s in specs)
-            page = _Page(number + 1, formats)
-            most = self.config.publish.archive_page_entries
-            for stored in self.entries.month(lang, topic, month, after=after):
-                rendered = self._rendered(list(docs.values()), stored)
-                if not page.fits(rendered, most):
-                    written += self._close(specs, month, page, True, prev_links, broken, digests)
-                    page = _Page(page.number + 1, formats)
-                page.add(stored, rendered)
-            written += self._close(specs, month, page, False, prev_links, broken, digests)
-            number = page.number
-        for spec in specs:
-            if spec.format not in broken:
-                key = (lang, topic, spec.format.value, month)
-                digest = digests[spec.format].hexdigest()
-                self.storage.save_archive(key, digest, self.now, pages=number)
-        return number, written
 
     def _close(
-        self,
-        specs: Sequence[FeedSpec],
-        month: str,
-        page: _Page,
-        more: bool,
-        prev_links: dict[FeedFormat, str],
-        broken: set[FeedFormat],
-        digests: dict[FeedFormat, hashlib._Hash],
-    ) -> list[str]:
-        """Record a full page (or the month's last), then write its files."""
-        lang, topic = specs[0].lang, specs[0].topic
-        ours = ArchivePage(lang, topic, month, page.number, page.entries, page.last, more)
+        self, writer: AtomicWriter, lang: str, month: str, chain: _Chain, *, more: bool
+    ) -> None:
+        """Record the chain's open page (full, or the month's last), then write its files."""
+        page = chain.page
+        assert page is not None
+        ours = ArchivePage(lang, chain.topic, month, page.number, page.entries, page.last, more)
         if self.storage.record_archive_page(ours, self.now) != ours:
             raise _Conflict
-        return self._write(specs, month, page, more, prev_links, broken, digests)
+        chain.number, chain.more = page.number, more
+        chain.after = page.last or chain.after
+        self._write(writer, month, chain, chain.specs, page, more)
 
     def _write(
         self,
-        specs: Sequence[FeedSpec],
+        writer: AtomicWriter,
         month: str,
+        chain: _Chain,
+        specs: Sequence[FeedSpec],
         page: _Page,
         more: bool,
-        prev_links: dict[FeedFormat, str],
-        broken: set[FeedFormat],
-        digests: dict[FeedFormat, hashlib._Hash],
-    ) -> list[str]:
-        """The page's files, in one atomic batch; a format that cannot be rendered is
+    ) -> None:
+        """Hand the page's files to ``writer``; a format that cannot be rendered is
         reported and its month left unmarked (tried again next time)."""
-        files = {}
         for spec in specs:
             relpath = archive_relpath(spec.lang, spec.topic, month, spec.format, page.number)
-            doc = self._document(spec, month, page, more, prev_links)
+            doc = self._document(spec, month, page, more, chain.prev_links)
             try:
                 data = assemble(doc, page.parts[spec.format][::-1])  # newest first
             except Exception as exc:  # a bug or bad data must not stop the other pages
                 log.exception("archive page %s not written: it could not be rendered", relpath)
                 self.failed.append((relpath, f"{type(exc).__name__}: {exc}"[:300]))
-                broken.add(spec.format)
+                chain.broken.add(spec.format)
                 continue
-            digests[spec.format].update(hashlib.sha256(data).digest())
-            files[self.config.output_dir / relpath] = data
-        write_files_atomic(files, gzip_twins=True)
-        return [str(path.relative_to(self.config.output_dir)) for path in files]
+            chain.digests[spec.format].update(hashlib.sha256(data).digest())
+            writer.add(self.config.output_dir / relpath, data, gzip_twin=True)
+            chain.written.append(relpath)
 
     def _document(
         self,
@@ -301,9 +379,11 @@ class ArchiveWriter:
         log.warning("%s", note)
         self.left_out.append(note)
 
-    def _entry_document(self, spec: FeedSpec, month: str) -> FeedDocument:
-        """What rendering an entry reads of its document (format, language, topic names)."""
-        relpath = archive_relpath(spec.lang, spec.topic, month, spec.format)
+    def _entry_document(self, lang: str, fmt: FeedFormat, month: str) -> FeedDocument:
+        """What rendering an entry reads of its document (format, language, topic names:
+        the same in every feed of the language)."""
+        spec = FeedSpec(lang, "all", fmt, "", "")
+        relpath = archive_relpath(lang, "all", month, fmt)
         return feed_document(self.config, spec, (), {}, relpath=relpath, is_archive=True)
 
     def _exists(self, spec: FeedSpec, month: str, page: int) -> bool:

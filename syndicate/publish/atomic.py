@@ -6,8 +6,9 @@ import contextlib
 import gzip
 import os
 import tempfile
+from collections import deque
 from collections.abc import Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from types import TracebackType
 
@@ -43,10 +44,14 @@ class AtomicWriter:
     temporary files are removed and the error raised (:class:`PublishError` for I/O).
     """
 
-    def __init__(self, workers: int = WRITERS) -> None:
+    def __init__(self, workers: int = WRITERS, *, max_pending_bytes: int | None = None) -> None:
         self._workers = workers
         self._pool: ThreadPoolExecutor | None = None
         self._pending: dict[Path, Future[str]] = {}
+        # With max_pending_bytes, ``add`` waits while more than that is still to be written.
+        self._limit = max_pending_bytes
+        self._in_flight: deque[tuple[Future[str], int]] = deque()
+        self._in_flight_bytes = 0
 
     def __enter__(self) -> AtomicWriter:
         return self
@@ -54,10 +59,21 @@ class AtomicWriter:
     def add(self, path: Path, data: bytes, *, gzip_twin: bool = False) -> None:
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="write")
-        self._pending[path] = self._pool.submit(_write_temporary, path, data)
+        submitted = [self._pool.submit(_write_temporary, path, data)]
+        self._pending[path] = submitted[0]
         if gzip_twin:  # mtime 0: same bytes, same .gz
             twin = path.with_name(path.name + ".gz")
-            self._pending[twin] = self._pool.submit(_write_temporary, twin, data, compress=True)
+            submitted.append(self._pool.submit(_write_temporary, twin, data, compress=True))
+            self._pending[twin] = submitted[-1]
+        if self._limit is not None:  # each holds ``data`` until it is done
+            self._in_flight.extend((future, len(data)) for future in submitted)
+            self._in_flight_bytes += len(data) * len(submitted)
+            while self._in_flight and (
+                self._in_flight[0][0].done() or self._in_flight_bytes > self._limit
+            ):
+                future, size = self._in_flight.popleft()
+                wait([future])
+                self._in_flight_bytes -= size
 
     def __exit__(
         self,

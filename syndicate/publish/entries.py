@@ -48,24 +48,26 @@ class FeedEntries:
     def month(
         self,
         lang: str,
-        topic: str,
+        topic: str | None,
         month: str,
         *,
         after: tuple[datetime, int] | None = None,
         upto: tuple[datetime, int] | None = None,
     ) -> Iterator[StoredArticle]:
         """An archive's entries of ``month`` (``YYYY-MM``), oldest first, after and up to
-        the given (sort date, id) keys. Articles in another language that no engine has
-        translated come brief (their summary: the link leads to the rest)."""
+        the given (sort date, id) keys: those of ``topic``'s feed, or with None every
+        article the language's feeds may show, private topics' included. Articles in another
+        language that no engine has translated come brief (their summary: the link leads to
+        the rest)."""
         since, before = month_span(month)
         stream = self.storage.stream_articles_for_feed(
             self._languages(lang),
-            None if topic == "all" else topic,
+            None if topic in (None, "all") else topic,
             since=since,
             before=before,
             after=after,
             upto=upto,
-            exclude_topics=self._excluded(topic),
+            exclude_topics=[] if topic is None else self._excluded(topic),
         )
         batch: list[StoredArticle] = []
         for stored in stream:

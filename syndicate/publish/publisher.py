@@ -107,21 +107,10 @@ def publish_feeds(
     read = FeedEntries(config, storage, glossary)
     archiver = ArchiveWriter(config, storage, read, now, left_out, failed)
     with AtomicWriter() as writer:
+        archived = _write_archives(config, archiver, specs, months, unarchived, pages)
+        archives += archived
         for (lang, topic), group in _by_feed(specs):
-            missing = False
-            # Oldest month first: each month's first page links to the last page before it.
-            for index, month in enumerate(months):
-                todo = [s for s in group if (lang, topic, s.format.value, month) in unarchived]
-                if not todo:
-                    continue
-                missing = True
-                before = months[index - 1] if index else None
-                prev_links = {
-                    s.format: _archive_url(config, s, before, pages) for s in todo if before
-                }
-                count, paths = archiver.write_month(todo, month, prev_links)
-                archives += paths
-                pages.update({(lang, topic, s.format.value, month): count for s in todo})
+            missing = any(path.startswith(f"{lang}/archive/{topic}/") for path in archived)
             # A month that just ended changes every feed's prev-archive link: no skipping.
             if topics is not None and topic != "all" and topic not in topics and not missing:
                 unchanged += len(group)
@@ -185,6 +174,40 @@ def _archive_url(
     month is written: it is written before any document links to it)."""
     last = pages.get((spec.lang, spec.topic, spec.format.value, month), 1)
     return feed_url(config, archive_relpath(spec.lang, spec.topic, month, spec.format, last))
+
+
+def _write_archives(
+    config: Config,
+    archiver: ArchiveWriter,
+    specs: Sequence[FeedSpec],
+    months: Sequence[str],
+    unarchived: set[tuple[str, str, str, str]],
+    pages: dict[tuple[str, str, str, str], int],
+) -> list[str]:
+    """The missing archive months of every feed, a language's month at a time (read once
+    for all its feeds), oldest month first: each month's first page links to the last page
+    before it. ``pages`` learns each month's number of pages."""
+    written: list[str] = []
+    for lang in config.service.languages:
+        for index, month in enumerate(months):
+            feeds: dict[str, list[FeedSpec]] = {}
+            for spec in specs:
+                if spec.lang == lang and (lang, spec.topic, spec.format.value, month) in unarchived:
+                    feeds.setdefault(spec.topic, []).append(spec)
+            if not feeds:
+                continue
+            before = months[index - 1] if index else None
+            prev_links = {
+                topic: {s.format: _archive_url(config, s, before, pages) for s in todo}
+                for topic, todo in feeds.items()
+                if before
+            }
+            for topic, (count, paths) in archiver.write_month(
+                lang, month, feeds, prev_links
+            ).items():
+                written += paths
+                pages.update({(lang, topic, s.format.value, month): count for s in feeds[topic]})
+    return written
 
 
 def _by_feed(specs: Sequence[FeedSpec]) -> Iterator[tuple[tuple[str, str], list[FeedSpec]]]:
