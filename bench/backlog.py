@@ -9,7 +9,8 @@ feeds of exactly 30 English items each, all dated in one past month, and
 languages (it, en, ja), topics and shipped term base, into a fresh SQLite database and
 output directory. Printed per size: wall time, CPU time per article, peak RSS (wait4), the
 largest file written, the files and bytes under the output directory and per 1,000
-articles. The RSS column is the one to watch: the goal is a flat line.
+articles, then that disk cost by kind of output. The RSS column is the one to watch: the
+goal is a flat line (within 1.5x from the smallest size to the largest).
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ from ingest import Run, fetch_and_schedule, fixture_feeds, measure  # noqa: E402
 ROOT = HERE.parent
 
 
+#: what the output directory holds, by kind (the fixture's articles are all English)
+KINDS = ("feeds", "archives, English", "archives, it+ja copies", ".gz twins", "OPML")
+
+
 @dataclass(frozen=True)
 class Row:
     articles: int
@@ -37,6 +42,19 @@ class Row:
     largest: tuple[str, int]
     files: int
     disk: int
+    #: bytes per kind (KINDS)
+    kinds: dict[str, int]
+
+
+def kind(relpath: Path) -> str:
+    """Which of KINDS a file under the output directory is."""
+    if relpath.suffix == ".gz":
+        return ".gz twins"
+    if relpath.suffix == ".opml":
+        return "OPML"
+    if "archive" not in relpath.parts:
+        return "feeds"
+    return "archives, English" if relpath.parts[0] == "en" else "archives, it+ja copies"
 
 
 def demo_topics() -> str:
@@ -75,14 +93,16 @@ def run_size(articles: int, entries: int) -> Row:
         argv = [sys.executable, "-m", "syndicate", "--config", str(config)]
         run = measure(f"{feeds * entries} articles", [*argv, "poll", "--once", "--force"], env)
         largest, files, disk = ("-", 0), 0, 0
+        kinds = dict.fromkeys(KINDS, 0)
         for path in (directory / "feeds").rglob("*"):
             if path.is_file():
                 size = path.stat().st_size
                 files += 1
                 disk += size
-                if size > largest[1]:
+                kinds[kind(path.relative_to(directory / "feeds"))] += size
+                if size > largest[1] and path.suffix != ".gz":
                     largest = (str(path.relative_to(directory / "feeds")), size)
-        return Row(feeds * entries, run, largest, files, disk)
+        return Row(feeds * entries, run, largest, files, disk, kinds)
 
 
 def main() -> None:
@@ -104,6 +124,10 @@ def main() -> None:
             f"{r.run.rss_mb:>12.0f} {r.largest[0][-40:]:>40} {r.largest[1] / 1e6:>7.1f} "
             f"{r.files:>7} {r.disk / 1e6:>8.0f} {r.disk / 1e6 / r.articles * 1000:>10.1f}"
         )
+    print(f"\n{'MB per 1,000 articles':>24}" + "".join(f"{r.articles:>10}" for r in rows))
+    for name in KINDS:
+        cells = "".join(f"{r.kinds[name] / 1e6 / r.articles * 1000:>10.1f}" for r in rows)
+        print(f"{name:>24}{cells}")
     smallest, largest = rows[0].run.rss_mb, rows[-1].run.rss_mb
     print(f"\npeak RSS from the smallest to the largest: {largest / smallest:.2f}x (goal: 1.5x)")
 

@@ -64,26 +64,30 @@ def key_terms(
 def gloss_article(
     stored: StoredArticle, reader: str, glossary: Glossary, *, brief: bool = False
 ) -> StoredArticle:
-    """The article with the header and key-terms box before its original content (with
-    ``brief``, before its summary only: an archive's copy, whose link leads to the rest)."""
+    """The article with the header and key-terms box before its original content. With
+    ``brief`` (an archive's copy, whose link leads to the rest): the header and the key
+    terms in one paragraph, in the reader's language only, before the summary."""
     article = stored.article
     own = html.escape(article.language)
-    parts = [
-        f'<div class="syndicate-gloss" lang="{html.escape(reader)}">',
-        f"<p><em>{html.escape(gloss_header(stored, reader))}</em></p>",
-    ]
+    header = html.escape(gloss_header(stored, reader))
+    parts = [f'<div class="syndicate-gloss" lang="{html.escape(reader)}">']
     terms = key_terms(stored.mentions, glossary, reader)
-    if terms:
-        _ = translator(reader)
-        # TRANSLATORS: the label of the list of an article's main terms.
-        label = _("Key terms")
+    _ = translator(reader)
+    # TRANSLATORS: the label of the list of an article's main terms.
+    label = html.escape(_("Key terms"))
+    if brief:
+        listed = ", ".join(html.escape(mine) for mine, _theirs in terms)
+        parts.append(f"<p><em>{header}</em>" + (f" · {label}: {listed}" if terms else "") + "</p>")
+    else:
+        parts.append(f"<p><em>{header}</em></p>")
+    if terms and not brief:
         items = "".join(
             f"<li>{html.escape(mine)}</li>"
             if mine.casefold() == theirs.casefold()
             else f'<li>{html.escape(mine)} (<span lang="{own}">{html.escape(theirs)}</span>)</li>'
             for mine, theirs in terms
         )
-        parts.append(f"<p><strong>{html.escape(label)}</strong></p><ul>{items}</ul>")
+        parts.append(f"<p><strong>{label}</strong></p><ul>{items}</ul>")
     parts.append("</div>")
     body = (article.summary or article.content) if brief else (article.content or article.summary)
     content = "".join(parts) + f'<div lang="{own}">{body}</div>'

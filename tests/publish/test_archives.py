@@ -279,3 +279,28 @@ def test_a_crash_between_recording_and_writing_pages_rewrites_nothing(
     before = {p: p.read_bytes() for p in archive.iterdir()}
     publish_feeds(config, storage, NOW)
     assert {p: p.read_bytes() for p in archive.iterdir()} == before
+
+
+def test_other_languages_articles_are_brief_in_archives(paged: tuple[Config, SqlStorage]) -> None:
+    """An English article in the Italian archive: the gloss header and key terms in one
+    paragraph, then its summary (not its text), and its link to the original; in the
+    English archive, the whole article."""
+    config, storage = paged
+    publish_feeds(config, storage, NOW)
+
+    def entry(lang: str, guid: str) -> etree._Element:
+        for path in follow(config, FeedFormat.ATOM, lang=lang)[1:]:
+            for found in etree.fromstring(path.read_bytes()).xpath(
+                "/a:feed/a:entry", namespaces=NS
+            ):
+                if found.findtext("a:title", namespaces=NS) == f"Notizia {guid}":
+                    return found
+        raise AssertionError(f"{guid} is not in the {lang} archive")
+
+    italian = entry("it", "e1")
+    content = italian.findtext("a:content", namespaces=NS) or ""
+    assert "Pubblicato in inglese" in content and "Sintesi di e1" in content
+    assert "Testo di e1" not in content and italian.find("a:summary", namespaces=NS) is None
+    assert italian.xpath("a:link/@href", namespaces=NS) == ["https://example.org/e1"]
+    english = entry("en", "e1")
+    assert "Testo di e1" in (english.findtext("a:content", namespaces=NS) or "")

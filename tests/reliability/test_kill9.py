@@ -1,8 +1,11 @@
 """SIGKILL of ``syndicate poll`` at random points of its cycle, 50 times, then a clean run.
 
-Between kills the sources change (each gains an article per round), so kills land in
-fetching, storing, publishing and archiving alike. Afterwards: no duplicate article, no
-article a source still serves missing, and every published file complete and valid.
+Between kills the sources change (each gains an article per round, and every article's date
+moves), so kills land in fetching, storing, publishing and archiving alike; archive pages
+hold 5 entries, so a month's archive is several pages. Afterwards: no duplicate article, no
+article a source still serves missing, every published file complete and valid, no archive
+page ever seen with other bytes than when it was first seen, and every prev-archive link
+leading to a page that exists.
 """
 
 from __future__ import annotations
@@ -87,6 +90,35 @@ def published_problems(output: Path) -> list[str]:
     return problems
 
 
+class ArchivePages:
+    """Every archive page seen after each round, with the bytes it was first seen with."""
+
+    def __init__(self, output: Path) -> None:
+        self.output = output
+        self.first: dict[Path, bytes] = {}
+        self.rewritten: set[Path] = set()
+
+    def look(self) -> None:
+        for path in self.output.glob("*/archive/*/*"):
+            if path.name.startswith(".") or path.suffix == ".gz":
+                continue
+            data = path.read_bytes()
+            if self.first.setdefault(path, data) != data:
+                self.rewritten.add(path)
+
+
+def broken_links(output: Path, base_url: str) -> list[str]:
+    """prev-archive links (Atom) that lead to no file."""
+    broken = []
+    for path in output.rglob("*.atom"):
+        for href in etree.fromstring(path.read_bytes()).xpath(
+            "//a:link[@rel='prev-archive']/@href", namespaces={"a": "http://www.w3.org/2005/Atom"}
+        ):
+            if not (output / str(href).removeprefix(f"{base_url}/feeds/")).is_file():
+                broken.append(f"{path.relative_to(output)} -> {href}")
+    return broken
+
+
 def test_fifty_kills_lose_and_duplicate_nothing(case: Case, tmp_path: Path) -> None:
     case(
         f"SIGKILL of the worker at random points, {KILLS} times",
@@ -109,13 +141,17 @@ def test_fifty_kills_lose_and_duplicate_nothing(case: Case, tmp_path: Path) -> N
     config = make_config(
         tmp_path,
         sources=sources,
-        extra=f'[publish]\narchive_months = 6\n[schedule]\nlease = "{LEASE}s"\n',
+        extra=(
+            f"[publish]\narchive_months = 6\narchive_page_entries = 5\n"
+            f'[schedule]\nlease = "{LEASE}s"\n'
+        ),
         fetch='total_timeout = "4s"',
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("SYNDICATE_")}
     command = [sys.executable, "-m", "syndicate", "--config", str(config.path)]
     rng = random.Random(9)
     kills = 0
+    pages = ArchivePages(config.output_dir)
     try:
         for _ in range(KILLS * 3):
             if kills == KILLS:
@@ -132,6 +168,7 @@ def test_fifty_kills_lose_and_duplicate_nothing(case: Case, tmp_path: Path) -> N
                 process.send_signal(signal.SIGKILL)
                 kills += 1
             process.wait(timeout=30)
+            pages.look()
         time.sleep(LEASE + 1)  # the last killed worker's leases run out
         clean = subprocess.run(
             [*command, "poll", "--once", "--force"],
@@ -144,6 +181,7 @@ def test_fifty_kills_lose_and_duplicate_nothing(case: Case, tmp_path: Path) -> N
         server.clear()
         server.stop()
     assert clean.returncode == 0, clean.stdout + clean.stderr
+    pages.look()
     storage = open_storage(load_config(config.path, env={}).database_url)
     with storage.engine.connect() as conn:
         duplicates = conn.execute(
@@ -159,11 +197,16 @@ def test_fifty_kills_lose_and_duplicate_nothing(case: Case, tmp_path: Path) -> N
     served = {(s, guid) for s in SOURCES for guid, _, _ in feeds.items(s)}
     lost = served - stored
     invalid = published_problems(config.output_dir)
+    broken = broken_links(config.output_dir, config.service.base_url)
+    later_pages = [p for p in pages.first if "-p" in p.name]
     summary = (
         f"{kills} kills, {duplicates} duplicates, {len(lost)} losses, "
-        f"{len(invalid)} invalid files ({len(stored)} articles stored)"
+        f"{len(invalid)} invalid files ({len(stored)} articles stored), "
+        f"{len(pages.first)} archive pages ({len(later_pages)} after a month's first), "
+        f"{len(pages.rewritten)} rewritten, {len(broken)} broken prev-archive links"
     )
     case.saw(summary)
     print(summary)
     assert kills == KILLS
     assert duplicates == 0 and not lost and not invalid, (lost, invalid)
+    assert later_pages and not pages.rewritten and not broken, (pages.rewritten, broken)
