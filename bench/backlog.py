@@ -9,8 +9,10 @@ feeds of exactly 30 English items each, all dated in one past month, and
 languages (it, en, ja), topics and shipped term base, into a fresh SQLite database and
 output directory. Printed per size: wall time, CPU time per article, peak RSS (wait4), the
 largest file written, the files and bytes under the output directory and per 1,000
-articles, then that disk cost by kind of output. The RSS column is the one to watch: the
-goal is a flat line (within 1.5x from the smallest size to the largest).
+articles, then that disk cost by kind of output; then ``publish --force`` into an emptied
+output directory (every archive page written again from its recorded span). The RSS column
+is the one to watch: the goal is a flat line (within 1.5x from the smallest size to the
+largest).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -44,6 +47,8 @@ class Row:
     disk: int
     #: bytes per kind (KINDS)
     kinds: dict[str, int]
+    #: ``publish --force`` into an empty output directory afterwards
+    rebuild: Run
 
 
 def kind(relpath: Path) -> str:
@@ -102,7 +107,10 @@ def run_size(articles: int, entries: int) -> Row:
                 kinds[kind(path.relative_to(directory / "feeds"))] += size
                 if size > largest[1] and path.suffix != ".gz":
                     largest = (str(path.relative_to(directory / "feeds")), size)
-        return Row(feeds * entries, run, largest, files, disk, kinds)
+        # The output directory lost (a new disk, a new node): every archive page again.
+        shutil.rmtree(directory / "feeds")
+        rebuild = measure("rebuild", [*argv, "publish", "--force"], env)
+        return Row(feeds * entries, run, largest, files, disk, kinds, rebuild)
 
 
 def main() -> None:
@@ -123,6 +131,15 @@ def main() -> None:
             f"{r.articles:>9} {r.run.wall:>8.1f} {r.run.cpu / r.articles * 1000:>11.2f} "
             f"{r.run.rss_mb:>12.0f} {r.largest[0][-40:]:>40} {r.largest[1] / 1e6:>7.1f} "
             f"{r.files:>7} {r.disk / 1e6:>8.0f} {r.disk / 1e6 / r.articles * 1000:>10.1f}"
+        )
+    print(
+        f"\n{'publish --force, empty output':>30} {'wall s':>8} {'CPU ms/art':>11} "
+        f"{'peak RSS MB':>12}"
+    )
+    for r in rows:
+        print(
+            f"{r.articles:>30} {r.rebuild.wall:>8.1f} "
+            f"{r.rebuild.cpu / r.articles * 1000:>11.2f} {r.rebuild.rss_mb:>12.0f}"
         )
     print(f"\n{'MB per 1,000 articles':>24}" + "".join(f"{r.articles:>10}" for r in rows))
     for name in KINDS:

@@ -1,8 +1,9 @@
 """Decide which feeds to write and write the ones whose content changed.
 
 Per language and per topic (plus ``all``): Atom, RSS and JSON Feed files holding the newest
-``publish.max_entries`` entries; per past month, RFC 5005 archive documents, written once
-and never again; OPML lists of every feed. Each file is written atomically with a
+``publish.max_entries`` entries; per past month, RFC 5005 archive pages (``archives.py``),
+written once and never again (``--force`` writes again those gone from disk, from the spans
+recorded for them); OPML lists of every feed. Each file is written atomically with a
 precompressed ``.gz`` beside it, and only when its content changed (a hash of what shapes
 it is kept in ``feed_state``), so an unchanged feed keeps its bytes and its HTTP validators.
 
@@ -91,6 +92,8 @@ def publish_feeds(
         [(s.lang, s.topic, s.format.value) for s in specs], months
     )
     pages = storage.archive_page_counts(months)
+    if force:  # archives written before but gone from disk: written again from their spans
+        unarchived |= _archives_gone(config, specs, months, unarchived, pages)
     salt = (
         f"{config.translation.untranslated.value}:{glossary.version}:"
         f"{config.translation.output.value}"
@@ -208,6 +211,27 @@ def _write_archives(
                 written += paths
                 pages.update({(lang, topic, s.format.value, month): count for s in feeds[topic]})
     return written
+
+
+def _archives_gone(
+    config: Config,
+    specs: Sequence[FeedSpec],
+    months: Sequence[str],
+    unarchived: set[tuple[str, str, str, str]],
+    pages: dict[tuple[str, str, str, str], int],
+) -> set[tuple[str, str, str, str]]:
+    """The archive months marked written whose first or last page is not on disk."""
+    gone = set()
+    for spec in specs:
+        for month in months:
+            key = (spec.lang, spec.topic, spec.format.value, month)
+            if key in unarchived:
+                continue
+            ends = {1, pages.get(key, 1)}
+            paths = (archive_relpath(spec.lang, spec.topic, month, spec.format, n) for n in ends)
+            if not all(_exists(config, path) for path in paths):
+                gone.add(key)
+    return gone
 
 
 def _by_feed(specs: Sequence[FeedSpec]) -> Iterator[tuple[tuple[str, str], list[FeedSpec]]]:

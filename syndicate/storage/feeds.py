@@ -70,7 +70,11 @@ class FeedStore(StoreBase):
                     written_at=now,
                     pages=pages,
                 )
-                .on_conflict_do_nothing(index_elements=["lang", "topic", "format", "month"])
+                .on_conflict_do_update(
+                    index_elements=["lang", "topic", "format", "month"],
+                    # a month written again (``publish --force`` after its files were lost)
+                    set_={"content_hash": content_hash, "pages": pages},
+                )
             )
 
     def archive_page_counts(self, months: Sequence[str]) -> dict[ArchiveKey, int]:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
+import sqlalchemy as sa
 from lxml import etree
 
 from syndicate.config import Config
@@ -304,3 +305,29 @@ def test_other_languages_articles_are_brief_in_archives(paged: tuple[Config, Sql
     assert italian.xpath("a:link/@href", namespaces=NS) == ["https://example.org/e1"]
     english = entry("en", "e1")
     assert "Testo di e1" in (english.findtext("a:content", namespaces=NS) or "")
+
+
+def test_force_writes_again_the_pages_gone_from_disk(paged: tuple[Config, SqlStorage]) -> None:
+    """The output directory is lost (a new disk, a second node): ``publish --force`` writes
+    every page again from its recorded span, byte for byte; a month archived before pages
+    were recorded (its rows gone here) is cut into pages again, and its page count follows."""
+    config, storage = paged
+    publish_feeds(config, storage, NOW)
+    archive = config.output_dir / "it" / "archive"
+    before = {p: p.read_bytes() for p in archive.rglob("*") if p.is_file()}
+    assert publish_feeds(config, storage, NOW).archives == ()
+    for path in before:
+        path.unlink()
+    with storage.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM feed_archive_pages WHERE month = '2026-10'"))
+        conn.execute(sa.text("UPDATE feed_archives SET pages = 1"))  # as before issue 18
+    assert publish_feeds(config, storage, NOW).archives == ()  # without --force: no look
+    report = publish_feeds(config, storage, NOW, force=True)
+    assert {p: p.read_bytes() for p in before} == before
+    assert "it/archive/all/2026-09-p7.atom" in report.archives
+    counts = storage.archive_page_counts(["2026-09", "2026-10"])
+    assert counts[("it", "all", "atom", "2026-09")] == 7 == counts[("it", "all", "json", "2026-09")]
+    assert counts[("it", "all", "atom", "2026-10")] == 1
+    assert links((config.output_dir / "it/all.atom").read_bytes(), FeedFormat.ATOM)[
+        "prev-archive"
+    ].endswith("/it/archive/all/2026-10.atom")
