@@ -80,6 +80,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/translate.py
 	$(BIN)/python bench/qa.py
 	$(BIN)/python bench/publish.py
+	$(BIN)/python bench/backlog.py $(BACKLOG_ARGS)
 	$(BIN)/python bench/serve.py
 	$(BIN)/python bench/splitter.py
 

@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from syndicate.config import MAX_ARCHIVE_PAGE_ENTRIES, Config
+from syndicate.errors import PublishError
 from syndicate.i18n import archive_title
 from syndicate.models import ArchivePage, FeedFormat, FeedSpec, StoredArticle
 from syndicate.parse import plain_text
@@ -92,7 +93,7 @@ class _Page:
             self.images = self.images or bool(stored.article.image)
 
 
-class _Conflict(Exception):
+class _Conflict(PublishError):
     """Another writer recorded the page first, with another span."""
 
 

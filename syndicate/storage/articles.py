@@ -141,14 +141,15 @@ class ArticleStore(StoreBase):
             topic,
             exclude_topics,
         ).where((sort >= since) & (sort < before))
+        # Each key bound starts with a plain range on the sort date, which the index serves.
         if upto is not None:
-            keys = keys.where((sort < upto[0]) | ((sort == upto[0]) & (articles.c.id <= upto[1])))
+            keys = keys.where((sort <= upto[0]) & ((sort < upto[0]) | (articles.c.id <= upto[1])))
         keys = keys.order_by(sort, articles.c.id).limit(STREAM_BATCH)
         while True:
             page = keys
             if after is not None:
                 page = page.where(
-                    (sort > after[0]) | ((sort == after[0]) & (articles.c.id > after[1]))
+                    (sort >= after[0]) & ((sort > after[0]) | (articles.c.id > after[1]))
                 )
             with errors("read articles"), self.engine.connect() as conn:
                 rows = conn.execute(page).all()
