@@ -253,3 +253,15 @@ def test_server_hardening_keys(tmp_path: Path) -> None:
     server = load_config(path, env={}).server
     assert server.trusted_proxies == ("127.0.0.1", "fd00::/8")
     assert server.metrics_partner_labels is False
+
+
+def test_archive_pages_are_bounded(tmp_path: Path) -> None:
+    default = load_config(write_config(tmp_path, "[service]\nlanguages = ['en']\n"), env={})
+    assert default.publish.archive_page_entries == 200
+    path = write_config(tmp_path, "[publish]\narchive_page_entries = 0\n")
+    (problem,) = problems_of(path)
+    assert problem.startswith("config.toml:2: publish.archive_page_entries:")
+    assert "between 1 and 5000, got 0" in problem
+    path = write_config(tmp_path, "[publish]\narchive_page_entries = 100000\n")
+    (problem,) = problems_of(path)
+    assert "between 1 and 5000, got 100000" in problem
