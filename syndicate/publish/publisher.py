@@ -110,10 +110,13 @@ def publish_feeds(
     read = FeedEntries(config, storage, glossary)
     archiver = ArchiveWriter(config, storage, read, now, left_out, failed)
     with AtomicWriter() as writer:
-        archived = _write_archives(config, archiver, specs, months, unarchived, pages)
-        archives += archived
+        archives += _write_archives(config, archiver, specs, months, unarchived, pages)
         for (lang, topic), group in _by_feed(specs):
-            missing = any(path.startswith(f"{lang}/archive/{topic}/") for path in archived)
+            missing = any(
+                (lang, topic, spec.format.value, month) in unarchived
+                for spec in group
+                for month in months
+            )
             # A month that just ended changes every feed's prev-archive link: no skipping.
             if topics is not None and topic != "all" and topic not in topics and not missing:
                 unchanged += len(group)
