@@ -201,3 +201,16 @@ def test_gzip_twins_hold_the_same_bytes_and_do_not_depend_on_the_time(tmp_path: 
     assert gzip.decompress(first) == data == (tmp_path / "a.atom").read_bytes()
     assert (tmp_path / "b.atom.gz").read_bytes() == first  # mtime 0: same bytes, same .gz
     assert oct((tmp_path / "a.atom.gz").stat().st_mode & 0o777) == "0o644"
+
+
+def test_a_committed_batch_stays_when_a_later_one_fails(tmp_path: Path) -> None:
+    first, second = tmp_path / "a" / "1.atom", tmp_path / "a" / "2.atom"
+    with pytest.raises(RuntimeError), AtomicWriter(max_pending_bytes=4) as writer:
+        writer.add(first, b"<feed>1</feed>", gzip_twin=True)
+        assert writer.pending == 2
+        writer.commit()
+        assert writer.pending == 0 and first.read_bytes() == b"<feed>1</feed>"
+        writer.add(second, b"<feed>2</feed>")
+        raise RuntimeError("the renderer failed")
+    assert not second.exists() and gzip.decompress(first.with_suffix(".atom.gz").read_bytes())
+    assert sorted(p.name for p in first.parent.iterdir()) == ["1.atom", "1.atom.gz"]

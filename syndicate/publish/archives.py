@@ -53,6 +53,8 @@ _HEAD_ROOM = 32 * 1024
 _EXCERPT_SOURCE = 50_000
 #: rendered bytes waiting to be written at most, while rendering goes on
 _PENDING_BYTES = 64 * 1024 * 1024
+#: files put in place at once: a month's batch holds at most this many pending writes
+_BATCH_FILES = 600
 #: tries to write a month whose pages another writer records at the same time
 _TRIES = 3
 log = logging.getLogger("syndicate.publish")
@@ -319,6 +321,8 @@ class ArchiveWriter:
             chain.digests[spec.format].update(hashlib.sha256(data).digest())
             writer.add(self.config.output_dir / relpath, data, gzip_twin=True)
             chain.written.append(relpath)
+        if writer.pending >= _BATCH_FILES:  # recorded pages: putting them in place is safe
+            writer.commit()
 
     def _document(
         self,

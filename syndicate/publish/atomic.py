@@ -75,13 +75,32 @@ class AtomicWriter:
                 wait([future])
                 self._in_flight_bytes -= size
 
+    @property
+    def pending(self) -> int:
+        """Files added since the batch began (or was last committed)."""
+        return len(self._pending)
+
+    def commit(self) -> None:
+        """Put every file added so far in place now (as leaving the block does) and begin
+        a new batch: a long run of files, each complete in itself, then holds the memory of
+        one batch only."""
+        self._finish(None, keep_pool=True)
+        self._pending = {}
+        self._in_flight.clear()
+        self._in_flight_bytes = 0
+
     def __exit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._pool is not None:
+        self._finish(exc_type, keep_pool=False)
+
+    def _finish(self, exc_type: type[BaseException] | None, *, keep_pool: bool) -> None:
+        if keep_pool:
+            wait(list(self._pending.values()))
+        elif self._pool is not None:
             self._pool.shutdown(wait=True)
         temporaries = {p: f.result() for p, f in self._pending.items() if not f.exception()}
         failures = [f.exception() for f in self._pending.values() if f.exception()]
