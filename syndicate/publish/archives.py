@@ -18,7 +18,6 @@ written again.
 from __future__ import annotations
 
 import hashlib
-import html
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -29,28 +28,19 @@ from syndicate.config import MAX_ARCHIVE_PAGE_ENTRIES, Config
 from syndicate.errors import PublishError
 from syndicate.i18n import archive_title
 from syndicate.models import ArchivePage, FeedFormat, FeedSpec, StoredArticle
-from syndicate.parse import plain_text
 from syndicate.publish.atomic import AtomicWriter
-from syndicate.publish.document import EPOCH, FeedDocument, LeftOut
+from syndicate.publish.document import ENTRY_BYTES, EPOCH, FeedDocument, LeftOut, shortened
 from syndicate.publish.entries import FeedEntries, month_span, next_month
 from syndicate.publish.layout import archive_relpath, feed_document, feed_url
 from syndicate.publish.render import assemble, render_one
 from syndicate.storage import Storage
 
-__all__ = ["ENTRY_BYTES", "PAGE_BYTES", "ArchiveWriter", "shortened"]
+__all__ = ["PAGE_BYTES", "ArchiveWriter"]
 
 #: no archive page is larger than this (bytes, in any format)
 PAGE_BYTES = 2 * 1024 * 1024
-#: an entry larger than this in any format is shortened in archives (its summary cut to
-#: :data:`EXCERPT` characters of text, its link leading to the rest); left out if even
-#: that is larger
-ENTRY_BYTES = 256 * 1024
-#: characters of text a shortened entry keeps
-EXCERPT = 1000
 #: what a page's own elements (title, links, dates) may take besides its entries
 _HEAD_ROOM = 32 * 1024
-#: characters of an article's text looked at to cut an excerpt
-_EXCERPT_SOURCE = 50_000
 #: rendered bytes waiting to be written at most, while rendering goes on
 _PENDING_BYTES = 64 * 1024 * 1024
 #: files put in place at once: a month's batch holds at most this many pending writes
@@ -397,13 +387,3 @@ class ArchiveWriter:
 
     def _url(self, lang: str, topic: str, month: str, fmt: FeedFormat, page: int) -> str:
         return feed_url(self.config, archive_relpath(lang, topic, month, fmt, page))
-
-
-def shortened(stored: StoredArticle) -> StoredArticle:
-    """The article with its text cut to an excerpt of :data:`EXCERPT` characters, for an
-    archive that cannot carry it whole; its link leads to the rest."""
-    article = stored.article
-    source = (article.summary or article.content)[:_EXCERPT_SOURCE]
-    excerpt = plain_text(source, EXCERPT)
-    summary = f"<p>{html.escape(excerpt, quote=False)}</p>" if excerpt else ""
-    return replace(stored, article=replace(article, summary=summary, content=summary))

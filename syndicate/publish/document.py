@@ -6,16 +6,35 @@ The publisher builds one per file; the renderers (``feedgen_adapter.py`` for Ato
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from syndicate.models import FeedFormat, StoredArticle
+from syndicate.parse import plain_text
 
-__all__ = ["EPOCH", "FeedDocument", "LeftOut", "render_entries"]
+__all__ = [
+    "ENTRY_BYTES",
+    "EPOCH",
+    "EXCERPT",
+    "FeedDocument",
+    "LeftOut",
+    "bounded",
+    "render_entries",
+    "shortened",
+]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: an entry larger than this (bytes, in its format) is shortened: its summary cut to
+#: :data:`EXCERPT` characters of text, its link leading to the rest; left out if even that
+#: is larger. No document can then grow without bound, however long an article is.
+ENTRY_BYTES = 256 * 1024
+#: characters of text a shortened entry keeps
+EXCERPT = 1000
+#: characters of an article's text looked at to cut an excerpt
+_EXCERPT_SOURCE = 50_000
 log = logging.getLogger("syndicate.publish")
 
 
@@ -53,6 +72,27 @@ def render_entries(
             if left_out is not None:
                 left_out.append(note)
     return parts
+
+
+def bounded(render: Callable[[StoredArticle], bytes], stored: StoredArticle) -> bytes:
+    """``render(stored)``, or of its :func:`shortened` form when larger than
+    :data:`ENTRY_BYTES`; ValueError when even that is larger."""
+    data = render(stored)
+    if len(data) > ENTRY_BYTES:
+        data = render(shortened(stored))
+        if len(data) > ENTRY_BYTES:
+            raise ValueError(f"larger than {ENTRY_BYTES} bytes, even shortened")
+    return data
+
+
+def shortened(stored: StoredArticle) -> StoredArticle:
+    """The article with its text cut to an excerpt of :data:`EXCERPT` characters, for a
+    document that cannot carry it whole; its link leads to the rest."""
+    article = stored.article
+    source = (article.summary or article.content)[:_EXCERPT_SOURCE]
+    excerpt = plain_text(source, EXCERPT)
+    summary = f"<p>{html.escape(excerpt, quote=False)}</p>" if excerpt else ""
+    return replace(stored, article=replace(article, summary=summary, content=summary))
 
 
 @dataclass(frozen=True)

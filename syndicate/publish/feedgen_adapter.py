@@ -27,7 +27,7 @@ from feedgen.util import formatRFC2822
 from lxml import etree
 
 from syndicate.models import FeedFormat, StoredArticle
-from syndicate.publish.document import FeedDocument, LeftOut, render_entries
+from syndicate.publish.document import FeedDocument, LeftOut, bounded, render_entries
 from syndicate.publish.fragments import FragmentCache
 from syndicate.safe import default_entry_id
 
@@ -62,16 +62,17 @@ def render_feed(doc: FeedDocument, left_out: list[LeftOut] | None = None) -> byt
 
     feedgen renders the feed's own elements with no entries, and each entry on its own (kept
     in ``ENTRIES``, so an entry already rendered for this format and language is not rendered
-    again); the entries go in before the closing tag, indented as a pretty-printed whole
-    document would have them. An entry that cannot be rendered is left out (``left_out``).
+    again; one too large is shortened, ``document.bounded``); the entries go in before the
+    closing tag, indented as a pretty-printed whole document would have them. An entry that
+    cannot be rendered is left out (``left_out``).
     """
     names = tuple(sorted(doc.topic_names.items()))
 
     def entry(stored: StoredArticle) -> bytes:
+        make = partial(bounded, partial(render_entry, doc), stored)
         if doc.is_archive:  # written once and never again: caching would only evict
-            return render_entry(doc, stored)
-        key = (doc.format, doc.language, names, stored)
-        return ENTRIES.get(key, partial(render_entry, doc, stored))
+            return make()
+        return ENTRIES.get((doc.format, doc.language, names, stored), make)
 
     return assemble_feed(doc, render_entries(doc, entry, left_out))
 

@@ -17,7 +17,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from syndicate.models import Enclosure, StoredArticle
-from syndicate.publish.document import FeedDocument, LeftOut, render_entries
+from syndicate.publish.document import FeedDocument, LeftOut, bounded, render_entries
 from syndicate.publish.feedgen_adapter import GENERATOR, entry_id, entry_tags
 from syndicate.publish.fragments import FragmentCache
 
@@ -38,9 +38,10 @@ def render_json_feed(doc: FeedDocument, left_out: list[LeftOut] | None = None) -
     names = tuple(sorted(doc.topic_names.items()))
 
     def item(stored: StoredArticle) -> bytes:
+        make = partial(bounded, partial(render_item, doc), stored)  # too large: shortened
         if doc.is_archive:  # an archive is written once: caching would only evict
-            return render_item(doc, stored)
-        return ITEMS.get((doc.language, names, stored), partial(render_item, doc, stored))
+            return make()
+        return ITEMS.get((doc.language, names, stored), make)
 
     return assemble_json_feed(doc, render_entries(doc, item, left_out) if doc.entries else [])
 

@@ -22,7 +22,8 @@ from syndicate.models import Article, FeedFormat, RoutedArticle, TopicReason
 from syndicate.parse import article_hash, parse_feed
 from syndicate.publish import archives as archives_module
 from syndicate.publish import publish_feeds
-from syndicate.publish.archives import ENTRY_BYTES, PAGE_BYTES
+from syndicate.publish.archives import PAGE_BYTES
+from syndicate.publish.document import ENTRY_BYTES
 from syndicate.publish.feedgen_adapter import entry_id
 from syndicate.storage import SqlStorage, open_storage
 
@@ -224,7 +225,8 @@ def test_no_page_exceeds_its_size_however_large_the_entries(tmp_path: Path) -> N
         ids = [i for p in chain for i in entry_ids(p.read_bytes(), fmt)]
         assert len(ids) == len(set(ids)) == 33
         assert_valid(chain[0], fmt)
-    # A huge article is shortened in the archive: an excerpt, and its link to the rest.
+    # A huge article is shortened in the archive: its summary (else an excerpt of its
+    # text, cut to 1,000 characters), and its link to the rest.
     (page,) = [p for p in follow(config, FeedFormat.ATOM)[1:] if b"h1</title>" in p.read_bytes()]
     entry = next(
         e
@@ -234,8 +236,9 @@ def test_no_page_exceeds_its_size_however_large_the_entries(tmp_path: Path) -> N
     assert len(etree.tostring(entry)) < ENTRY_BYTES // 50
     assert entry.xpath("a:link/@href", namespaces=NS) == ["https://example.org/h1"]
     assert "Sintesi di h1" in "".join(entry.xpath(".//text()"))  # its summary
-    # The subscription document keeps the whole text.
-    assert (config.output_dir / "it/all.atom").stat().st_size > 3_000_000
+    # So is it in the subscription document (no entry there is over ENTRY_BYTES either).
+    assert (config.output_dir / "it/all.atom").stat().st_size < 30 * 160_000 + 3 * ENTRY_BYTES
+    assert b"Sintesi di h1" in (config.output_dir / "it/all.atom").read_bytes()
     storage.close()
 
 
