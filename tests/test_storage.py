@@ -11,7 +11,14 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from syndicate.models import ArchivePage, Article, RoutedArticle, SourceUpdate, TopicReason
+from syndicate.models import (
+    ArchivePage,
+    Article,
+    Mention,
+    RoutedArticle,
+    SourceUpdate,
+    TopicReason,
+)
 from syndicate.parse import article_hash
 from syndicate.storage import SqlStorage, open_storage
 from syndicate.storage import articles as articles_module
@@ -321,6 +328,30 @@ def test_streaming_a_month_reads_every_article_once_in_key_order(
     middle = storage.stream_articles_for_feed(["en"], None, after=keys[3], upto=keys[7], **span)
     assert [(s.sort_date, s.id) for s in middle] == keys[4:8]
     assert list(storage.stream_articles_for_feed(["it"], None, **span)) == []
+    # Mentions come with every article, but those in the language asked to go without.
+    mention = Mention("storage", "energy storage", "preferred", False, 1)
+    storage.upsert_articles(
+        "s1",
+        [
+            RoutedArticle(article("it1", lang="it", published=same), mentions=(mention,)),
+            RoutedArticle(article("en1", published=same), mentions=(mention,)),
+        ],
+        NOW,
+    )
+    both = {
+        s.article.guid: s.mentions
+        for s in storage.stream_articles_for_feed(["it", "en"], None, **span)
+        if s.article.guid in ("it1", "en1")
+    }
+    assert both == {"it1": (mention,), "en1": (mention,)}
+    lean = {
+        s.article.guid: s.mentions
+        for s in storage.stream_articles_for_feed(
+            ["it", "en"], None, without_mentions_in="en", **span
+        )
+        if s.article.guid in ("it1", "en1")
+    }
+    assert lean == {"it1": (mention,), "en1": ()}
 
 
 def test_archive_pages_are_recorded_once(storage: SqlStorage) -> None:

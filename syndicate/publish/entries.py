@@ -68,6 +68,7 @@ class FeedEntries:
             after=after,
             upto=upto,
             exclude_topics=[] if topic is None else self._excluded(topic),
+            without_mentions_in=lang,  # shown as they are: only glosses read mentions
         )
         batch: list[StoredArticle] = []
         for stored in stream:

@@ -115,9 +115,11 @@ class Storage(Protocol):
         after: tuple[datetime, int] | None = None,
         upto: tuple[datetime, int] | None = None,
         exclude_topics: Sequence[str] = (),
+        without_mentions_in: str | None = None,
     ) -> Iterator[StoredArticle]:
         """The articles of a sort-date span, oldest first (sort date, then id), read in
-        bounded batches; ``after``/``upto`` bound the (sort date, id) keys."""
+        bounded batches; ``after``/``upto`` bound the (sort date, id) keys; articles in
+        ``without_mentions_in`` come without their mentions."""
 
     # Publishing (storage/feeds.py)
 

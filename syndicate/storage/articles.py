@@ -125,10 +125,12 @@ class ArticleStore(StoreBase):
         after: ArticleKey | None = None,
         upto: ArticleKey | None = None,
         exclude_topics: Sequence[str] = (),
+        without_mentions_in: str | None = None,
     ) -> Iterator[StoredArticle]:
         """The articles of a sort-date span (an archive's month), oldest first (sort date,
         then id), with the same filters as :meth:`articles_for_feed`; ``after``/``upto``
-        bound the (sort date, id) keys: after one, up to and including the other.
+        bound the (sort date, id) keys: after one, up to and including the other. Articles
+        in ``without_mentions_in`` come without their mentions (which only glosses read).
 
         Read in batches of :data:`STREAM_BATCH` keys and fetched in groups of at most
         :data:`STREAM_CHARS` characters of text, each on its own short connection: memory
@@ -156,19 +158,23 @@ class ArticleStore(StoreBase):
             if not rows:
                 return
             for group in _groups_by_size([(int(r.id), int(r.size or 0)) for r in rows]):
-                yield from self._articles_by_id(group)
+                yield from self._articles_by_id(group, without_mentions_in)
             after = (as_utc(rows[-1].sort_date), int(rows[-1].id))
             if len(rows) < STREAM_BATCH:
                 return
 
-    def _articles_by_id(self, ids: list[int]) -> list[StoredArticle]:
-        """The articles with ``ids``, with their topics and mentions, in the order given."""
+    def _articles_by_id(
+        self, ids: list[int], without_mentions_in: str | None = None
+    ) -> list[StoredArticle]:
+        """The articles with ``ids``, with their topics and mentions (but those in
+        ``without_mentions_in``), in the order given."""
         with errors("read articles"), self.engine.connect() as conn:
             rows = {
                 r.id: r for r in conn.execute(sa.select(articles).where(articles.c.id.in_(ids)))
             }
             topics = _topics_of(conn, ids)
-            mentions = _mentions_of(conn, ids)
+            wanted = [i for i, r in rows.items() if r.language != without_mentions_in]
+            mentions = _mentions_of(conn, wanted)
         return [
             _stored_article(rows[i]._mapping, topics.get(i, ()), mentions.get(i, ()))
             for i in ids

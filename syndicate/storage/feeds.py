@@ -90,27 +90,7 @@ class FeedStore(StoreBase):
 
     def archive_pages(self, lang: str, topic: str, month: str) -> list[ArchivePage]:
         """The pages recorded for a feed's month, in order."""
-        c = feed_archive_pages.c
-        query = (
-            sa.select(feed_archive_pages)
-            .where((c.lang == lang) & (c.topic == topic) & (c.month == month))
-            .order_by(c.page)
-        )
-        with errors("read archives"), self.engine.connect() as conn:
-            return [
-                ArchivePage(
-                    r.lang,
-                    r.topic,
-                    r.month,
-                    int(r.page),
-                    int(r.entries),
-                    None
-                    if r.last_sort_date is None
-                    else (as_utc(r.last_sort_date), int(r.last_id)),
-                    bool(r.more),
-                )
-                for r in conn.execute(query)
-            ]
+        return self._pages(lang, topic, month)
 
     def record_archive_page(self, page: ArchivePage, now: datetime) -> ArchivePage:
         """Record a page before its files are written, unless one is recorded already: then
@@ -133,8 +113,32 @@ class FeedStore(StoreBase):
                 .values(**values)
                 .on_conflict_do_nothing(index_elements=["lang", "topic", "month", "page"])
             )
-        recorded = self.archive_pages(page.lang, page.topic, page.month)
-        return next((p for p in recorded if p.page == page.page), page)
+        recorded = self._pages(page.lang, page.topic, page.month, page.page)
+        return recorded[0] if recorded else page
+
+    def _pages(
+        self, lang: str, topic: str, month: str, page: int | None = None
+    ) -> list[ArchivePage]:
+        c = feed_archive_pages.c
+        where = (c.lang == lang) & (c.topic == topic) & (c.month == month)
+        if page is not None:
+            where &= c.page == page
+        query = sa.select(feed_archive_pages).where(where).order_by(c.page)
+        with errors("read archives"), self.engine.connect() as conn:
+            return [
+                ArchivePage(
+                    r.lang,
+                    r.topic,
+                    r.month,
+                    int(r.page),
+                    int(r.entries),
+                    None
+                    if r.last_sort_date is None
+                    else (as_utc(r.last_sort_date), int(r.last_id)),
+                    bool(r.more),
+                )
+                for r in conn.execute(query)
+            ]
 
     def queue_pings(self, hub: str, feed_urls: Iterable[str], now: datetime) -> None:
         """Ask for a publish ping of each feed (one pending ping per feed: a feed that changes
