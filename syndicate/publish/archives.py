@@ -8,11 +8,12 @@ Its links: ``current`` (the subscription document), ``prev-archive`` (the page b
 previous month's last page) and ``next-archive`` (the page after, or the next month's first
 page, whose URL is known in advance). The three formats of a feed share their page breaks.
 
-Entries stream from the database oldest first, and memory holds one page's rendered
-entries per format. Before a page's files are written, the span of articles it holds is
-recorded (``feed_archive_pages``): a crash after that leaves a recorded page without its
-files, written from the same span next time, while a page whose files exist is never
-written again.
+A language's month streams from the database once, oldest first, for all the language's
+feeds; memory holds one open page per feed and format, and the page files waiting to be
+put in place (at most ``_BATCH_FILES``). Before a page's files are written, the span of
+articles it holds is recorded (``feed_archive_pages``): a crash after that leaves a recorded
+page without its files, written from the same span next time, while a page whose files
+exist is never written again. Entries too large are shortened (``document.bounded``).
 """
 
 from __future__ import annotations
