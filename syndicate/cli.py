@@ -25,6 +25,7 @@ from syndicate.partners_cli import partners_app
 from syndicate.pipeline import (
     CycleReport,
     make_owner,
+    release_dead_leases,
     reroute_stored,
     run_cycle,
     sync_sources,
@@ -142,6 +143,7 @@ async def _poll_once(
     config: Config, storage: SqlStorage, force: bool, only: list[str] | None
 ) -> CycleReport:
     await asyncio.to_thread(sync_sources, config, storage)
+    await asyncio.to_thread(release_dead_leases, storage)
     terms = await asyncio.to_thread(load_glossary, config)
     await asyncio.to_thread(reroute_stored, config, storage, terms)
     engine = make_engine(config, storage, lambda: terms)

@@ -10,11 +10,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import os
 import random
-import socket
 import time
-import uuid
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,6 +23,7 @@ from syndicate.config import Config
 from syndicate.errors import FetchError, PublishError, StorageError
 from syndicate.fetch import Fetcher
 from syndicate.incremental import Fingerprint, split_feed
+from syndicate.leases import dead_owners, make_owner
 from syndicate.models import Article, FetchResult, SourceState, SourceUpdate, UpsertResult
 from syndicate.parse import ParsedFeed, parse_feed
 from syndicate.polling import (
@@ -48,6 +46,7 @@ __all__ = [
     "Outcome",
     "SourceOutcome",
     "make_owner",
+    "release_dead_leases",
     "reroute_stored",
     "run_cycle",
     "sync_sources",
@@ -63,9 +62,14 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def make_owner() -> str:
-    """A worker's name in leases: host, process and a random part (pids are reused)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+def release_dead_leases(storage: Storage) -> list[str]:
+    """Give back the leases of dead processes of this host (``leases.py``), so that a worker
+    restarted after SIGKILL polls at once what its earlier self held; the owners freed."""
+    dead = dead_owners(storage.lease_owners())
+    for owner in dead:
+        storage.release_leases(owner)
+        log.info("released the leases of %s, a process of this host that is gone", owner)
+    return dead
 
 
 class Outcome(StrEnum):

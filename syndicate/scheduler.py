@@ -20,6 +20,7 @@ from syndicate.pipeline import (
     Clock,
     CycleReport,
     make_owner,
+    release_dead_leases,
     reroute_stored,
     run_cycle,
     sync_sources,
@@ -82,6 +83,7 @@ class Worker:
         """Sync the sources with the config, load the glossary, start ticking (the first cycle
         runs at once); articles routed under an older glossary are rerouted meanwhile."""
         await asyncio.to_thread(sync_sources, self.config, self.storage)
+        await asyncio.to_thread(release_dead_leases, self.storage)
         self.terms = await asyncio.to_thread(load_glossary, self.config)
         self._in_background(asyncio.to_thread(self._reroute, self.config, self.terms))
         self._fetcher = Fetcher(self.config.fetch)

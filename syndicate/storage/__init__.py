@@ -60,6 +60,9 @@ class Storage(Protocol):
     ) -> list[SourceState]:
         """Lease up to ``limit`` due sources to ``owner``; no two owners get the same one."""
 
+    def lease_owners(self) -> set[str]:
+        """Every owner that holds a source or translation lease."""
+
     def release_leases(self, owner: str) -> None:
         """Give back every source and translation job ``owner`` holds."""
 

@@ -135,6 +135,19 @@ class SourceStore(StoreBase):
             ]
         return sorted(rows, key=lambda state: state.id)
 
+    def lease_owners(self) -> set[str]:
+        """Every owner that holds a source or translation lease."""
+        with errors("read leases"), self.engine.connect() as conn:
+            return {
+                owner
+                for table in (sources, translations)
+                for owner in conn.scalars(
+                    sa.select(table.c.lease_owner)
+                    .where(table.c.lease_owner.is_not(None))
+                    .distinct()
+                )
+            }
+
     def release_leases(self, owner: str) -> None:
         """Give back every source and translation ``owner`` holds (a clean shutdown)."""
         with errors("release leases"), self._write() as conn:
