@@ -135,6 +135,7 @@ def poll(
         if once:
             report = asyncio.run(_poll_once(config, storage, force, source or None))
             _print_cycle(report)
+            _print_held(storage, report, source or None)
         else:
             asyncio.run(run_worker(config, storage))
 
@@ -163,6 +164,16 @@ async def _poll_once(
     finally:
         if engine is not None:
             await engine.aclose()
+
+
+def _print_held(storage: SqlStorage, report: CycleReport, only: list[str] | None) -> None:
+    """The sources this cycle left to a live worker that holds them, and until when."""
+    polled = {o.source_id for o in report.sources}
+    for source_id, owner, until in storage.leased_sources(utcnow()):
+        if source_id not in polled and (only is None or source_id in only):
+            typer.echo(
+                f"{source_id}: skipped, held by worker {owner} until {until:%Y-%m-%d %H:%M:%S} UTC"
+            )
 
 
 def _print_cycle(report: CycleReport) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import socket
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,11 +13,13 @@ from typer.testing import CliRunner
 
 from syndicate.cli import app
 from syndicate.config import Config, load_config
+from syndicate.leases import make_owner
 from syndicate.server.partners import hash_token
 from syndicate.storage import open_storage
 from syndicate.storage.database import create_engine, current_revision, head_revision
 
 from .conftest import DATA, make_config
+from .test_leases import gone_pid
 
 runner = CliRunner()
 
@@ -56,6 +60,27 @@ def test_poll_once_stores_and_publishes(config: Config) -> None:
     finally:
         storage.close()
     assert (config.output_dir / "it" / "all.atom").is_file()
+
+
+def test_poll_once_names_the_sources_a_live_worker_holds(config: Config) -> None:
+    """A live worker (this very process) holds one source: poll --once --force leaves it,
+    and says by whom and until when; a dead worker's hold is released and its source polled."""
+    invoke(config, "db", "upgrade")
+    storage = open_storage(config.database_url)
+    until = datetime.now(UTC) + timedelta(minutes=10)
+    try:
+        storage.sync_sources([(s.id, s.url, None, True) for s in config.sources])
+        live = make_owner()
+        lease = {"now": datetime.now(UTC), "lease_until": until, "force": True}
+        assert [s.id for s in storage.claim_due(live, limit=1, only=["news-it"], **lease)]
+        dead = f"{socket.gethostname()}:{gone_pid()}:1:abcdef"
+        assert [s.id for s in storage.claim_due(dead, limit=1, only=["broken"], **lease)]
+    finally:
+        storage.close()
+    code, out, _ = invoke(config, "poll", "--once", "--force")
+    assert code == 0
+    assert f"news-it: skipped, held by worker {live} until {until:%Y-%m-%d %H:%M:%S} UTC" in out
+    assert "broken: error" in out and "news-it: new" not in out
 
 
 def test_poll_only_named_sources(config: Config) -> None:

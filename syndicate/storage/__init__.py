@@ -60,6 +60,9 @@ class Storage(Protocol):
     ) -> list[SourceState]:
         """Lease up to ``limit`` due sources to ``owner``; no two owners get the same one."""
 
+    def leased_sources(self, now: datetime) -> list[tuple[str, str, datetime]]:
+        """(source id, owner, lease end) of the sources whose lease runs past ``now``."""
+
     def lease_owners(self) -> set[str]:
         """Every owner that holds a source or translation lease."""
 

@@ -135,6 +135,17 @@ class SourceStore(StoreBase):
             ]
         return sorted(rows, key=lambda state: state.id)
 
+    def leased_sources(self, now: datetime) -> list[tuple[str, str, datetime]]:
+        """(source id, owner, lease end) of the sources whose lease runs past ``now``."""
+        c = sources.c
+        query = (
+            sa.select(c.id, c.lease_owner, c.lease_until)
+            .where(c.lease_owner.is_not(None) & (c.lease_until > now))
+            .order_by(c.id)
+        )
+        with errors("read leases"), self.engine.connect() as conn:
+            return [(r.id, r.lease_owner, as_utc(r.lease_until)) for r in conn.execute(query)]
+
     def lease_owners(self) -> set[str]:
         """Every owner that holds a source or translation lease."""
         with errors("read leases"), self.engine.connect() as conn:
