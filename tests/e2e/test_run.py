@@ -152,6 +152,41 @@ def test_sigterm_during_a_cycle_loses_and_duplicates_nothing(
     assert count == demo_entry_count() and duplicates == []
 
 
+def test_sigkill_during_a_cycle_then_a_restart_polls_every_source_at_once(
+    service: Service, feed_server: FeedServer
+) -> None:
+    """The killed process still holds the slow source's lease (``schedule.lease``, default
+    several minutes); started again at once on the same host, the service frees it and
+    polls that source in its first cycle, storing each article once."""
+    feed_server.delays["/demo/hub-ja.xml"] = 15.0
+    process = service.start()
+    service.wait_for(
+        lambda: len(feed_server.requests_for("/demo/hub-ja.xml")) >= 1,
+        timeout=60,
+        what="the slow source to be asked",
+    )
+    time.sleep(0.3)
+    process.kill()
+    process.wait(timeout=5)
+    service.processes.remove(process)  # its exit (-9) is expected: no longer watched
+    count_after_kill, duplicates = stored(service)
+    assert duplicates == [] and count_after_kill < demo_entry_count()
+    feed_server.delays.clear()
+    asked_before = len(feed_server.requests_for("/demo/hub-ja.xml"))
+    started = time.monotonic()
+    service.start()
+    service.wait_for(
+        lambda: len(feed_server.requests_for("/demo/hub-ja.xml")) > asked_before,
+        timeout=12,  # well within the default lease: only a released lease allows it
+        what="the killed worker's source to be polled again",
+    )
+    service.wait_for(lambda: stored(service)[0] == demo_entry_count(), what="every demo article")
+    count, duplicates = stored(service)
+    assert count == demo_entry_count() and duplicates == []
+    assert time.monotonic() - started < 30
+    assert "a process of this host that is gone" in service.log()
+
+
 def test_config_edits_apply_without_restart_and_bad_edits_are_refused(
     service: Service, feed_server: FeedServer
 ) -> None:
