@@ -214,3 +214,22 @@ def test_a_committed_batch_stays_when_a_later_one_fails(tmp_path: Path) -> None:
         raise RuntimeError("the renderer failed")
     assert not second.exists() and gzip.decompress(first.with_suffix(".atom.gz").read_bytes())
     assert sorted(p.name for p in first.parent.iterdir()) == ["1.atom", "1.atom.gz"]
+
+
+def test_two_nodes_write_the_same_bytes_and_times(setup: tuple[Config, SqlStorage]) -> None:
+    """Two output directories written from one database an hour apart (two nodes): every
+    file has the same bytes and the same mtime (the feed's last change), hence the same
+    ETag and Last-Modified from either server."""
+    config, storage = setup
+    other = replace(config, service=replace(config.service, output_dir="node-b"))
+    publish_feeds(config, storage, NOW)
+    publish_feeds(other, storage, NOW + timedelta(hours=1), force=True)
+    mine = {p.relative_to(config.output_dir): p for p in config.output_dir.rglob("*.*")}
+    theirs = {p.relative_to(other.output_dir): p for p in other.output_dir.rglob("*.*")}
+    assert mine.keys() == theirs.keys() and len(mine) > 30
+    for relpath, path in mine.items():
+        assert path.read_bytes() == theirs[relpath].read_bytes(), relpath
+        if ".opml" not in relpath.name:  # OPML lists say no date: written when written
+            assert path.stat().st_mtime == theirs[relpath].stat().st_mtime, relpath
+    newest = max(s.last_changed for s in storage.articles_for_feed(["it"], None, 50))
+    assert (config.output_dir / "it/all.atom").stat().st_mtime == newest.timestamp()

@@ -310,7 +310,7 @@ class ArchiveWriter:
                 chain.broken.add(spec.format)
                 continue
             chain.digests[spec.format].update(hashlib.sha256(data).digest())
-            writer.add(self.config.output_dir / relpath, data, gzip_twin=True)
+            writer.add(self.config.output_dir / relpath, data, gzip_twin=True, modified=doc.updated)
             chain.written.append(relpath)
         if writer.pending >= _BATCH_FILES:  # recorded pages: putting them in place is safe
             writer.commit()

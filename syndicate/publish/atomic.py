@@ -9,6 +9,7 @@ import tempfile
 from collections import deque
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
@@ -59,14 +60,26 @@ class AtomicWriter:
     def __enter__(self) -> AtomicWriter:
         return self
 
-    def add(self, path: Path, data: bytes, *, gzip_twin: bool = False) -> None:
+    def add(
+        self,
+        path: Path,
+        data: bytes,
+        *,
+        gzip_twin: bool = False,
+        modified: datetime | None = None,
+    ) -> None:
+        """Write ``data`` to ``path`` (and its ``.gz`` twin); ``modified``: the files'
+        mtime (what ``Last-Modified`` says), else the time of writing."""
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="write")
-        submitted = [self._pool.submit(_write_temporary, path, data)]
+        stamp = None if modified is None else modified.timestamp()
+        submitted = [self._pool.submit(_write_temporary, path, data, mtime=stamp)]
         self._pending[path] = submitted[0]
-        if gzip_twin:  # mtime 0: same bytes, same .gz
+        if gzip_twin:  # gzip's own mtime 0: same bytes, same .gz
             twin = path.with_name(path.name + ".gz")
-            submitted.append(self._pool.submit(_write_temporary, twin, data, compress=True))
+            submitted.append(
+                self._pool.submit(_write_temporary, twin, data, compress=True, mtime=stamp)
+            )
             self._pending[twin] = submitted[-1]
         if self._limit is not None:  # each holds ``data`` until it is done
             self._in_flight.extend((future, len(data)) for future in submitted)
@@ -122,9 +135,11 @@ class AtomicWriter:
                     os.unlink(tmp)
 
 
-def _write_temporary(path: Path, data: bytes, *, compress: bool = False) -> str:
+def _write_temporary(
+    path: Path, data: bytes, *, compress: bool = False, mtime: float | None = None
+) -> str:
     """A complete, fsync'd, world-readable copy of ``data`` (gzipped with ``compress``)
-    beside ``path``; its name."""
+    beside ``path``, modified at ``mtime`` when given; its name."""
     if compress:
         data = gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)
     try:
@@ -137,6 +152,8 @@ def _write_temporary(path: Path, data: bytes, *, compress: bool = False) -> str:
             handle.write(data)
             handle.flush()
             os.fchmod(handle.fileno(), 0o644)
+            if mtime is not None:
+                os.utime(handle.fileno(), (mtime, mtime))
             os.fsync(handle.fileno())
     except BaseException as exc:
         with contextlib.suppress(OSError):

@@ -138,7 +138,10 @@ def publish_feeds(
                 data = _render_or_report(doc, spec.relpath, left_out, failed)
                 if data is None:
                     continue
-                writer.add(config.output_dir / spec.relpath, data, gzip_twin=True)
+                # mtime: the feed's last change, the same on every node writing it
+                writer.add(
+                    config.output_dir / spec.relpath, data, gzip_twin=True, modified=doc.updated
+                )
                 saved.append((key, digest))
                 written.append(spec.relpath)
                 changed_urls.append(doc.self_url)

@@ -60,16 +60,18 @@ def latest_articles(config: Config, lang: str, limit: int = 20) -> list[LatestAr
         stat = os.stat(path)
     except OSError:
         return []
-    return list(_read_items(path, stat.st_mtime_ns, stat.st_size, lang)[:limit])
+    # The inode too: a feed's mtime is its last change, which a rewrite may keep.
+    version = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    return list(_read_items(path, version, lang)[:limit])
 
 
-_ITEMS_CACHE: dict[Path, tuple[int, int, tuple[LatestArticle, ...]]] = {}
+_ITEMS_CACHE: dict[Path, tuple[tuple[int, int, int], tuple[LatestArticle, ...]]] = {}
 
 
-def _read_items(path: Path, mtime: int, size: int, lang: str) -> tuple[LatestArticle, ...]:
+def _read_items(path: Path, version: tuple[int, int, int], lang: str) -> tuple[LatestArticle, ...]:
     cached = _ITEMS_CACHE.get(path)
-    if cached is not None and cached[:2] == (mtime, size):
-        return cached[2]
+    if cached is not None and cached[0] == version:
+        return cached[1]
     try:
         items = json.loads(path.read_bytes()).get("items", [])
     except (OSError, ValueError, AttributeError):
@@ -84,7 +86,7 @@ def _read_items(path: Path, mtime: int, size: int, lang: str) -> tuple[LatestArt
         for item in items
         if isinstance(item, dict)
     )
-    _ITEMS_CACHE[path] = (mtime, size, latest)
+    _ITEMS_CACHE[path] = (version, latest)
     return latest
 
 
