@@ -92,12 +92,12 @@ def publish_feeds(
         [(s.lang, s.topic, s.format.value) for s in specs], months
     )
     if force:  # archives written before but gone from disk: written again from their spans
-        pages = storage.archive_page_counts(months)
+        pages = storage.archive_page_counts(months)  # every month's: they all get looked at
         unarchived |= _archives_gone(config, specs, months, unarchived, pages)
-    # The months whose last page a link names: the newest, and each before a missing one.
-    linked = {months[-1]} if months else set()
-    linked |= {months[months.index(key[3]) - 1] for key in unarchived if key[3] != months[0]}
-    pages = storage.archive_page_counts(sorted(linked))
+    else:  # the months whose last page a link names: the newest, and each before a missing one
+        linked = {months[-1]} if months else set()
+        linked |= {months[months.index(key[3]) - 1] for key in unarchived if key[3] != months[0]}
+        pages = storage.archive_page_counts(sorted(linked))
     salt = (
         f"{config.translation.untranslated.value}:{glossary.version}:"
         f"{config.translation.output.value}"
