@@ -83,6 +83,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/backlog.py $(BACKLOG_ARGS)
 	$(BIN)/python bench/serve.py
 	$(BIN)/python bench/splitter.py
+	$(BIN)/python bench/scale.py $(SCALE_ARGS)
 
 # The template is replaced only when its messages changed, not for a new POT-Creation-Date.
 # Catalogs are read as .po at run time (syndicate/i18n.py): nothing to compile.
