@@ -26,7 +26,7 @@ from syndicate.errors import FetchError
 from syndicate.models import FetchResult, SourceState
 from syndicate.netguard import AddressRefused, GuardedTransport, is_public_address
 
-__all__ = ["Fetcher", "is_public_address"]
+__all__ = ["Fetcher", "is_public_address", "politeness_key"]
 
 MAX_REDIRECTS = 5
 _PERMANENT = {301, 308}
@@ -54,7 +54,11 @@ class Fetcher:
         )
         self._client = httpx.AsyncClient(
             transport=transport
-            or GuardedTransport(check=check, max_connections=config.concurrency),
+            or GuardedTransport(
+                check=check,
+                max_connections=config.concurrency,
+                keepalive_per_origin=config.per_host,
+            ),
             timeout=httpx.Timeout(config.timeout, connect=config.connect_timeout),
             headers={
                 "User-Agent": config.user_agent,
@@ -90,7 +94,7 @@ class Fetcher:
         host = urlsplit(url).hostname or ""
         total = self.config.total_timeout
         try:
-            async with self._all, self._hosts[host]:
+            async with self._all, self._hosts[politeness_key(url)]:
                 return await asyncio.wait_for(self._get(source.id, url, headers), timeout=total)
         except FetchError:
             raise
@@ -200,6 +204,31 @@ class Fetcher:
                 source_id, f"broken answer from {response.url.host}: {exc}", kind=exc.kind
             ) from exc
         return b"".join(chunks)
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def politeness_key(url: str) -> str:
+    """What ``fetch.per_host`` counts requests by: the authority of the URL as its ``Host``
+    header names it, the host name and the port unless it is the scheme's default.
+
+    An HTTP host is a name and a port (RFC 9110, 4.3.1 and 7.2): two ports of one name are
+    often two servers (and on a bench on 127.0.0.1, the only way to have many "hosts"),
+    while ``http://a/`` and ``https://a/`` share the key ``a``, so a publisher serving both
+    still gets ``per_host`` requests at a time. Names are compared case-insensitively.
+    """
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    try:
+        port = parts.port
+    except ValueError:  # not a port: the fetch itself will fail and say so
+        port = None
+    if ":" in host:  # an IPv6 address, bracketed as in a URL
+        host = f"[{host}]"
+    if port is None or port == _DEFAULT_PORTS.get(parts.scheme.lower()):
+        return host
+    return f"{host}:{port}"
 
 
 def _connect_error(source_id: str, host: str, exc: httpx.ConnectError) -> FetchError:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import gzip
 import socket
+import threading
 import time
 import zlib
 from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
@@ -16,8 +19,9 @@ from werkzeug import Request, Response
 from syndicate.config import FetchConfig
 from syndicate.decode import BodyDecoder, BodyRefused, codings
 from syndicate.errors import FetchError
-from syndicate.fetch import Fetcher, is_public_address
+from syndicate.fetch import Fetcher, is_public_address, politeness_key
 from syndicate.models import FetchResult, SourceState
+from syndicate.netguard import GuardedTransport
 
 ALLOW = FetchConfig(allow_private_networks=True, timeout=5.0, user_agent="syndicate-test/1 (+x)")
 
@@ -256,3 +260,126 @@ def test_proxies_from_the_environment_are_not_used(
         monkeypatch.delenv(name, raising=False)
     httpserver.expect_request("/feed").respond_with_data(b"<rss/>")
     assert fetch(SourceState("s", httpserver.url_for("/feed"))).body == b"<rss/>"
+
+
+@pytest.mark.parametrize(
+    ("url", "key"),
+    [
+        ("http://Example.org/feed", "example.org"),
+        ("https://example.org:443/feed", "example.org"),
+        ("http://example.org:80/feed", "example.org"),
+        ("https://example.org/a", "example.org"),  # http and https of one name: one host
+        ("http://example.org:8080/feed", "example.org:8080"),
+        ("https://example.org:80/feed", "example.org:80"),
+        ("http://127.0.0.1:8001/feed", "127.0.0.1:8001"),
+        ("http://[::1]:8001/feed", "[::1]:8001"),
+        ("http://[::1]/feed", "[::1]"),
+        ("http://example.org:x/feed", "example.org"),  # no port: the fetch will say so
+    ],
+)
+def test_politeness_key_is_the_authority_of_the_host_header(url: str, key: str) -> None:
+    assert politeness_key(url) == key
+
+
+def test_per_host_limit_counts_each_port_as_its_own_host() -> None:
+    """fetch.per_host = 1: two feeds of one server are fetched one after the other, while
+    two servers on other ports of the same address are fetched at the same time."""
+    servers = [HTTPServer(host="127.0.0.1", port=0, threaded=True) for _ in range(2)]
+    lock = threading.Lock()
+    in_flight = {0: 0, 1: 0}
+    most = {0: 0, 1: 0, "all": 0}
+
+    def slow(number: int) -> Callable[[Request], Response]:
+        def handler(request: Request) -> Response:
+            with lock:
+                in_flight[number] += 1
+                most[number] = max(most[number], in_flight[number])
+                most["all"] = max(most["all"], sum(in_flight.values()))
+            time.sleep(0.3)
+            with lock:
+                in_flight[number] -= 1
+            return Response(b"<rss/>")
+
+        return handler
+
+    for number, server in enumerate(servers):
+        server.start()
+        server.expect_request("/a").respond_with_handler(slow(number))
+        server.expect_request("/b").respond_with_handler(slow(number))
+    config = FetchConfig(allow_private_networks=True, per_host=1, timeout=5.0)
+    states = [
+        SourceState(f"s{number}{path}", server.url_for(path))
+        for number, server in enumerate(servers)
+        for path in ("/a", "/b")
+    ]
+
+    async def go() -> list[FetchResult]:
+        async with Fetcher(config) as fetcher:
+            return await asyncio.gather(*(fetcher.fetch(state) for state in states))
+
+    try:
+        results = asyncio.run(go())
+    finally:
+        for server in servers:
+            server.stop()
+    assert [result.status for result in results] == [200] * 4
+    assert (most[0], most[1], most["all"]) == (1, 1, 2)
+
+
+class _KeepAlive(BaseHTTPRequestHandler):
+    """An HTTP/1.1 server that keeps connections open (pytest-httpserver's closes them)."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "6")
+        self.end_headers()
+        self.wfile.write(b"<rss/>")
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_one_pool_per_origin_and_idle_pools_are_bounded() -> None:
+    """Each origin has its own pool; past max_connections // keepalive_per_origin idle pools,
+    the one unused the longest is closed, with its connections."""
+    servers = [ThreadingHTTPServer(("127.0.0.1", 0), _KeepAlive) for _ in range(6)]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    urls = [f"http://127.0.0.1:{server.server_address[1]}/feed" for server in servers]
+    transport = GuardedTransport(check=False, max_connections=4, keepalive_per_origin=2)
+
+    async def go() -> list[tuple[int, int]]:
+        seen = []
+        async with httpx.AsyncClient(transport=transport) as client:
+            for url in [*urls, urls[0], urls[0]]:
+                response = await client.get(url)
+                assert response.content == b"<rss/>"
+                seen.append((transport.pools, transport.connections))
+        return seen
+
+    try:
+        seen = asyncio.run(go())
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+    # two idle pools at most (4 // 2), each keeping its connection alive for the next request
+    assert seen == [(1, 1), (2, 2), (2, 2), (2, 2), (2, 2), (2, 2), (2, 2), (2, 2)]
+    assert (transport.pools, transport.connections) == (0, 0)  # closed with the client
+
+
+def test_a_failed_request_leaves_its_pool_idle() -> None:
+    from .conftest import free_port
+
+    transport = GuardedTransport(check=False, max_connections=2, keepalive_per_origin=1)
+
+    async def go() -> None:
+        async with httpx.AsyncClient(transport=transport) as client:
+            for _ in range(3):
+                with pytest.raises(httpx.ConnectError):
+                    await client.get(f"http://127.0.0.1:{free_port()}/feed")
+            assert (transport.pools, transport.connections) == (2, 0)
+
+    asyncio.run(go())
