@@ -73,6 +73,7 @@ lint: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/ingest.py $(INGEST_ARGS)
+	$(BIN)/python bench/ingest.py --many-hosts
 	$(BIN)/python bench/terms.py
 	$(BIN)/python bench/routing.py
 	$(BIN)/python bench/routing.py --set bench/data/routing_holdout.toml

@@ -9,14 +9,22 @@ Feed i behaves by ``i % 10``:
 Italian and English words (``--language en``, the default) or Japanese news
 phrases of our own (``--language ja``).
 
-Run: python bench/fixture.py --port 8765 --feeds 1000 [--language ja]   (stops on SIGTERM/SIGINT)
+Many hosts: ``--port`` may be given several times, and every port serves every feed, so
+each port stands for one publisher's host (only 127.0.0.1 may be used here, so hosts are
+told apart by port; the ingest bench gives each port its own block of feeds).
+``--latency MS`` waits that long before every answer, 304s included, as a distant server.
+
+Run: python bench/fixture.py --port 8765 [--port 8766 …] --feeds 1000 [--language ja]
+     [--latency 50]   (stops on SIGTERM/SIGINT)
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import hashlib
 import random
+import socket
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -104,9 +112,12 @@ def item(feed: int, number: int, rng: random.Random, language: str = "en") -> st
 
 
 class Feeds:
-    def __init__(self, count: int, seed: int, language: str = "en", entries: int = 0) -> None:
+    def __init__(
+        self, count: int, seed: int, language: str = "en", entries: int = 0, latency: float = 0
+    ) -> None:
         rng = random.Random(seed)
         self.language = language
+        self.latency = latency
         self.items: list[list[str]] = []
         for feed in range(count):
             target = rng.randint(5 * 1024, 300 * 1024)
@@ -131,6 +142,8 @@ class Feeds:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
+        if self.latency:
+            await asyncio.sleep(self.latency)
         path = scope["path"]
         try:
             feed = int(path.removeprefix("/feeds/").removesuffix(".xml"))
@@ -165,22 +178,24 @@ async def _respond(
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--port", type=int, action="append", required=True, help="repeatable")
     parser.add_argument("--feeds", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--language", choices=["en", "ja"], default="en")
     parser.add_argument("--entries", type=int, default=0, help="per feed (default: by size)")
+    parser.add_argument("--latency", type=float, default=0, help="ms before every answer")
     args = parser.parse_args()
-    app = Feeds(args.feeds, args.seed, args.language, args.entries)
-    uvicorn.run(
-        app,
-        host="127.0.0.1",
-        port=args.port,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-        backlog=4096,
+    app = Feeds(args.feeds, args.seed, args.language, args.entries, args.latency / 1000)
+    config = uvicorn.Config(
+        app, log_level="warning", access_log=False, lifespan="off", backlog=4096
     )
+    sockets = []
+    for port in args.port:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", port))
+        sockets.append(sock)
+    uvicorn.Server(config).run(sockets=sockets)
 
 
 if __name__ == "__main__":

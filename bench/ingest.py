@@ -1,14 +1,30 @@
-"""Ingest benchmark: syndicate against a naive cron script and against raw HTTP, in one run.
+"""Ingest benchmark: syndicate against a naive cron script, raw HTTP and lemon24/reader, in one run.
 
     make bench        (or: .venv/bin/python bench/ingest.py [--feeds N] [--profile])
+    .venv/bin/python bench/ingest.py --many-hosts      (300 feeds, 30 hosts, 50 ms, with reader)
 
 A local fixture server (bench/fixture.py, its own process) serves N feeds of 5–300 KB:
 70% answer 304 to a conditional request, 20% send the same body without validators, 10%
 change on every request. Each variant runs in its own process, measured with wait4():
   (a) naive: feedparser.parse(url) for each source, one after another (a cron script);
   (b) limit: raw concurrent httpx GETs of the same URLs, bodies read and dropped;
+  (r) lemon24/reader, ``update_feeds(workers=16)``: the first update, then the second
+      (with ``--many-hosts`` or ``--reader``);
   (c) syndicate poll --once --force: the first cycle (everything new), then the second.
-Prints wall time, CPU time (user+sys) and peak RSS, and the ratios c/a and c/b.
+Prints wall time, CPU time (user+sys) and peak RSS, and the ratios of the second cycle.
+
+Many hosts (``--hosts N``, ``--latency MS``; ``--many-hosts`` is 300 feeds on 30 hosts with
+50 ms per answer): only 127.0.0.1 may be used here, so each host is one port of the fixture
+server, and host h serves its own block of feeds (feeds 10h…10h+9 for 300 on 30). syndicate
+then runs with its default ``fetch.concurrency`` and ``fetch.per_host`` (``--per-host``
+overrides); with one host, the one fixture host stands for many publishers, so per_host is
+lifted to the concurrency as before.
+
+reader is installed in a virtualenv of the bench's own (bench/.venv-peers, made on first
+use, pinned to READER_VERSION), never in syndicate's. Like syndicate, it sends the ETag and
+Last-Modified it stored back (If-None-Match/If-Modified-Since, reader/_parser/http.py);
+it parses every 200 and compares feed and entry hashes to decide what to store.
+
 ``--language ja`` serves Japanese items; ``--glossary`` gives syndicate the shipped term
 base (locales/glossary), so every new article is matched and routed (for Japanese, with
 the analyser): run with and without it to see what term matching costs a cycle.
@@ -36,12 +52,36 @@ import httpx
 
 HERE = Path(__file__).resolve().parent
 CONCURRENCY = 50
+#: the reader release this bench was run with (3.27 needs Python 3.12), and what it needs
+#: beside: its vendored feedparser imports ``sgmllib``, which newer feedparsers stopped
+#: requiring (they ship feedparser-sgmllib)
+READER_VERSION = "3.26"
+PEER_PACKAGES = [f"reader=={READER_VERSION}", "sgmllib3k==1.0.0"]
+READER_WORKERS = 16
+PEERS = HERE / ".venv-peers"
 
 NAIVE = """
 import sys, feedparser
 for url in open(sys.argv[1]).read().split():
     feedparser.parse(url)
 """
+
+#: one reader update in its own process: argv is the database, the URL file and the phase
+READER = """
+import sys
+from reader import make_reader
+database, urls, phase = sys.argv[1:4]
+reader = make_reader(database)
+if phase == "first":
+    for url in open(urls).read().split():
+        reader.add_feed(url, exist_ok=True)
+# scheduled=False: every feed now, as syndicate's --force (by default reader would wait
+# for each feed's update interval); a failed feed fails the run
+results = list(reader.update_feeds_iter(workers=WORKERS, scheduled=False))
+failed = [value for _, value in results if isinstance(value, Exception)]
+reader.close()
+assert len(results) == len(open(urls).read().split()) and not failed, (len(results), failed[:3])
+""".replace("WORKERS", str(READER_WORKERS))
 
 
 @dataclass(frozen=True)
@@ -76,10 +116,19 @@ async def raw_gets(urls: list[str]) -> None:
         await asyncio.gather(*(get(url) for url in urls))
 
 
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct ports free on 127.0.0.1 (all held open until all are chosen)."""
+    with contextlib.ExitStack() as stack:
+        ports = []
+        for _ in range(count):
+            sock = stack.enter_context(socket.socket())
+            sock.bind(("127.0.0.1", 0))
+            ports.append(int(sock.getsockname()[1]))
+        return ports
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return free_ports(1)[0]
 
 
 def wait_ready(url: str, seconds: float = 120) -> None:
@@ -93,15 +142,15 @@ def wait_ready(url: str, seconds: float = 120) -> None:
     sys.exit("the fixture server did not start")
 
 
-def fetch_and_schedule(timeout: str = "60s") -> str:
-    """The ``[fetch]`` and ``[schedule]`` tables of a benchmark: every feed polled at once,
-    one fixture host standing for many publishers."""
+def fetch_and_schedule(timeout: str = "60s", per_host: int | None = CONCURRENCY) -> str:
+    """The ``[fetch]`` and ``[schedule]`` tables of a benchmark: every feed polled at once.
+    ``per_host`` defaults to the concurrency (one fixture host standing for many
+    publishers); None keeps syndicate's defaults for concurrency and per_host."""
+    limits = f"concurrency = {CONCURRENCY}\nper_host = {per_host}\n" if per_host else ""
     return f"""
 [fetch]
 allow_private_networks = true
-concurrency = {CONCURRENCY}
-per_host = {CONCURRENCY}   # one fixture host stands for many publishers
-timeout = "{timeout}"
+{limits}timeout = "{timeout}"
 total_timeout = "120s"
 
 [schedule]
@@ -111,17 +160,19 @@ jitter = 0
 
 
 @contextlib.contextmanager
-def fixture_feeds(feeds: int, *options: str) -> Iterator[str]:
-    """bench/fixture.py serving ``feeds`` feeds on 127.0.0.1 (``options`` passed on) for the
-    time of the block: yields the URL the feeds hang from (``{base}/{i}.xml``), and stops
-    the server at the end."""
-    port = free_port()
-    command = [sys.executable, str(HERE / "fixture.py"), "--port", str(port)]
+def fixture_hosts(feeds: int, hosts: int, *options: str) -> Iterator[list[str]]:
+    """bench/fixture.py serving ``feeds`` feeds on ``hosts`` ports of 127.0.0.1 (``options``
+    passed on) for the time of the block: yields the URL each host's feeds hang from
+    (``{base}/{i}.xml``), and stops the server at the end."""
+    ports = free_ports(hosts)
+    command = [sys.executable, str(HERE / "fixture.py")]
+    command += [f"--port={port}" for port in ports]
     fixture = subprocess.Popen([*command, "--feeds", str(feeds), *options])
     try:
-        base = f"http://127.0.0.1:{port}/feeds"
-        wait_ready(f"{base}/0.xml")
-        yield base
+        bases = [f"http://127.0.0.1:{port}/feeds" for port in ports]
+        for base in bases:
+            wait_ready(f"{base}/0.xml")
+        yield bases
     finally:
         fixture.send_signal(signal.SIGTERM)
         try:
@@ -130,7 +181,45 @@ def fixture_feeds(feeds: int, *options: str) -> Iterator[str]:
             fixture.kill()
 
 
-def config_text(directory: Path, urls: list[str], language: str, glossary: bool) -> str:
+@contextlib.contextmanager
+def fixture_feeds(feeds: int, *options: str) -> Iterator[str]:
+    """:func:`fixture_hosts` with one host: yields the URL the feeds hang from."""
+    with fixture_hosts(feeds, 1, *options) as (base,):
+        yield base
+
+
+def feed_urls(bases: list[str], feeds: int) -> list[str]:
+    """Feed i on host ``i * hosts // feeds``: each host its own block of consecutive feeds,
+    so every host has each kind of feed (the kind is ``i % 10``)."""
+    return [f"{bases[i * len(bases) // feeds]}/{i}.xml" for i in range(feeds)]
+
+
+def peer_python() -> Path | None:
+    """The bench's own virtualenv with reader (made on first use); None if it cannot be."""
+    python = PEERS / "bin" / "python"
+    check = [
+        str(python),
+        "-c",
+        f"import sgmllib, reader; assert reader.__version__ == {READER_VERSION!r}",
+    ]
+    if python.exists() and subprocess.run(check, capture_output=True).returncode == 0:
+        return python
+    print(f"installing {' '.join(PEER_PACKAGES)} into {PEERS} (the bench's own) …", flush=True)
+    try:
+        if not python.exists():
+            subprocess.run([sys.executable, "-m", "venv", str(PEERS)], check=True)
+        pip = [str(python), "-m", "pip", "install", "--quiet", *PEER_PACKAGES]
+        subprocess.run(pip, check=True)
+        subprocess.run(check, check=True, capture_output=True)
+    except subprocess.CalledProcessError:
+        print("reader could not be installed: the peer is left out of this run")
+        return None
+    return python
+
+
+def config_text(
+    directory: Path, urls: list[str], language: str, glossary: bool, per_host: int | None
+) -> str:
     sources = "".join(f'[[sources]]\nid = "f{i:04d}"\nurl = "{u}"\n' for i, u in enumerate(urls))
     terms = f'[glossary]\nfiles = ["{HERE.parent / "locales" / "glossary"}/*.csv"]\n'
     return f"""
@@ -139,13 +228,22 @@ def config_text(directory: Path, urls: list[str], language: str, glossary: bool)
 languages = ["{language}"]
 database = "sqlite:///{directory / "bench.db"}"
 output_dir = "{directory / "feeds"}"
-{fetch_and_schedule()}
+{fetch_and_schedule(per_host=per_host)}
 {sources}"""
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="syndicate ingest benchmark")
     parser.add_argument("--feeds", type=int, default=1000)
+    parser.add_argument("--hosts", type=int, default=1, help="fixture hosts (ports)")
+    parser.add_argument("--latency", type=float, default=0, help="ms before every answer")
+    parser.add_argument(
+        "--many-hosts", action="store_true", help="300 feeds on 30 hosts, 50 ms, with reader"
+    )
+    parser.add_argument(
+        "--per-host", type=int, help="fetch.per_host (default: syndicate's with many hosts)"
+    )
+    parser.add_argument("--reader", action="store_true", help="run the reader peer too")
     parser.add_argument("--profile", action="store_true", help="profile one more second cycle")
     parser.add_argument("--language", choices=["en", "ja"], default="en", help="of the items")
     parser.add_argument("--glossary", action="store_true", help="match the shipped term base")
@@ -154,15 +252,20 @@ def main() -> None:
     if args.raw:
         asyncio.run(raw_gets(args.raw.read_text().split()))
         return
+    if args.many_hosts:
+        args.feeds, args.hosts, args.latency, args.reader = 300, 30, 50.0, True
+    per_host = args.per_host or (CONCURRENCY if args.hosts == 1 else None)
+    peer = peer_python() if args.reader else None
 
-    with fixture_feeds(args.feeds, "--language", args.language) as base:
-        urls = [f"{base}/{i}.xml" for i in range(args.feeds)]
+    options = ["--language", args.language, "--latency", str(args.latency)]
+    with fixture_hosts(args.feeds, args.hosts, *options) as bases:
+        urls = feed_urls(bases, args.feeds)
         with tempfile.TemporaryDirectory() as tmp:
             directory = Path(tmp)
             url_file = directory / "urls.txt"
             url_file.write_text("\n".join(urls))
             config = directory / "config.toml"
-            config.write_text(config_text(directory, urls, args.language, args.glossary))
+            config.write_text(config_text(directory, urls, args.language, args.glossary, per_host))
             env = dict(os.environ)
             env.pop("SYNDICATE_DATABASE_URL", None)
             # --force: the second cycle polls every source again at once, not after its interval
@@ -178,7 +281,10 @@ def main() -> None:
             ]
             print(
                 f"{args.feeds} feeds ({args.language}"
-                f"{', shipped term base' if args.glossary else ''}) on {base}; "
+                f"{', shipped term base' if args.glossary else ''}) on {args.hosts} host(s) "
+                f"{bases[0].rsplit(':', 1)[0]}:{'…' if args.hosts > 1 else ''}"
+                f"{bases[0].rsplit(':', 1)[1].split('/')[0]}, {args.latency:g} ms per answer; "
+                f"syndicate fetch.per_host = {per_host or 'default'}; "
                 "running (a) naive sequential …",
                 flush=True,
             )
@@ -190,15 +296,21 @@ def main() -> None:
                 f"(b) raw httpx GETs, {CONCURRENCY} at once, no processing",
                 [sys.executable, str(Path(__file__)), "--raw", str(url_file)],
             )
+            peers: list[Run] = []
+            if peer is not None:
+                database = str(directory / "reader.sqlite")
+                for phase in ("first", "second"):
+                    name = f"(r{len(peers) + 1}) reader {READER_VERSION}, {phase} update"
+                    argv = [str(peer), "-c", READER, database, str(url_file), phase]
+                    peers.append(measure(name, argv))
             first = measure("(c1) syndicate poll --once --force, first cycle", poll, env)
             second = measure("(c2) syndicate poll --once --force, second cycle", poll, env)
-            runs = [naive, raw, first, second]
-            print_table(runs, naive, raw)
+            print_table([naive, raw, *peers, first, second], naive, raw, peers)
             if args.profile:
                 profile(directory, poll, env)
 
 
-def print_table(runs: list[Run], naive: Run, raw: Run) -> None:
+def print_table(runs: list[Run], naive: Run, raw: Run, peers: list[Run]) -> None:
     print()
     print(f"{'variant':<52} {'wall s':>8} {'CPU s':>8} {'RSS MB':>8} {'wall/a':>8} {'wall/b':>8}")
     for run in runs:
@@ -210,8 +322,13 @@ def print_table(runs: list[Run], naive: Run, raw: Run) -> None:
     print()
     print(
         f"second cycle: {naive.wall / second.wall:.1f}x faster than (a) (goal: at least 20x); "
-        f"{second.wall / raw.wall:.2f}x the time of (b) (goal: at most 2x)"
+        f"{second.wall / raw.wall:.2f}x the time of (b)"
     )
+    if peers:
+        print(
+            f"second cycle: {peers[-1].wall / second.wall:.1f}x faster than reader's second "
+            f"update (goal: at least 2x); CPU {peers[-1].cpu / second.cpu:.1f}x less"
+        )
 
 
 def profile(directory: Path, poll: list[str], env: dict[str, str]) -> None:
