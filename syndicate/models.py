@@ -9,6 +9,7 @@ from enum import StrEnum
 __all__ = [
     "Article",
     "Enclosure",
+    "FeedChanges",
     "FeedFormat",
     "FeedSpec",
     "FetchResult",
@@ -281,6 +282,17 @@ class FeedSpec:
     def relpath(self) -> str:
         """Path under the output directory, e.g. ``it/energy.atom``."""
         return f"{self.lang}/{self.topic}.{self.format.value}"
+
+
+@dataclass(frozen=True)
+class FeedChanges:
+    """What changed in the feeds' content since a node last wrote them. Sent by storage to
+    the publisher."""
+
+    #: the number of the latest change
+    latest: int
+    #: the topics whose feeds (besides ``all``) may have changed; None: any feed may have
+    topics: frozenset[str] | None
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from alembic.runtime.migration import MigrationContext
 from syndicate.models import (
     ArchivePage,
     Article,
+    FeedChanges,
     Mention,
     RoutedArticle,
     SourceUpdate,
@@ -398,3 +399,67 @@ def test_concurrent_writers_do_not_duplicate(database_url: str) -> None:
     finally:
         for s in stores:
             s.close()
+
+
+def test_the_change_log_names_the_topics_changed_since_a_node_last_looked(
+    storage: SqlStorage,
+) -> None:
+    storage.sync_sources([("s1", "http://a/feed", "en", True)])
+    start = storage.feed_changes_since(None)
+    assert start.topics is None  # a node that knows nothing checks every feed
+    assert storage.feed_changes_since(start.latest) == FeedChanges(start.latest, frozenset())
+    routed = [RoutedArticle(article("g1"), (("energy", TopicReason.CATEGORY),))]
+    storage.upsert_articles("s1", routed, NOW)
+    storage.upsert_articles("s1", routed, NOW)  # unchanged: no change noted
+    storage.upsert_articles(
+        "s1", [RoutedArticle(article("g2"), (("ai", TopicReason.KEYWORD),))], NOW
+    )
+    changes = storage.feed_changes_since(start.latest)
+    assert changes == FeedChanges(start.latest + 2, frozenset({"energy", "ai"}))
+    storage.note_feed_change(None, NOW)  # a glossary change: any feed
+    assert storage.feed_changes_since(changes.latest).topics is None
+    assert storage.feed_changes_since(changes.latest + 1) == FeedChanges(
+        changes.latest + 1, frozenset()
+    )
+    # a node whose state names a later change than the database knows (another database)
+    assert storage.feed_changes_since(changes.latest + 50).topics is None
+
+
+def test_the_change_log_is_trimmed_and_a_node_left_behind_checks_every_feed(
+    storage: SqlStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from syndicate.storage import changes as changes_module
+
+    monkeypatch.setattr(changes_module, "KEEP_CHANGES", 10)
+    monkeypatch.setattr(changes_module, "_TRIM_EVERY", 5)
+    for _ in range(30):
+        storage.note_feed_change(["energy"], NOW)
+    latest = storage.feed_changes_since(None).latest
+    assert storage.feed_changes_since(latest - 3).topics == {"energy"}
+    assert storage.feed_changes_since(latest - 25).topics is None  # trimmed away
+
+
+def test_changes_from_concurrent_writers_are_numbered_in_commit_order(
+    storage: SqlStorage,
+) -> None:
+    """Numbers come from one locked row: whoever reads up to N has seen every change up to N,
+    so a reader never skips one that committed late."""
+    before = storage.feed_changes_since(None).latest
+    errors: list[BaseException] = []
+
+    def writer(topic: str) -> None:
+        try:
+            for _ in range(20):
+                storage.note_feed_change([topic], NOW)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(f"t{i}",)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    final = storage.feed_changes_since(before)
+    assert final.latest == before + 80
+    assert final.topics == {"t0", "t1", "t2", "t3"}

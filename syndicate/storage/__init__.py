@@ -7,12 +7,13 @@ each, on ``common.py``), combined in ``repository.py`` as :class:`SqlStorage`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Protocol
 
 from syndicate.models import (
     ArchivePage,
+    FeedChanges,
     Mention,
     RoutedArticle,
     SourceState,
@@ -177,7 +178,21 @@ class Storage(Protocol):
         """guid -> content hash of the stored articles among ``guids``."""
 
     def feed_hashes(self) -> dict[tuple[str, str, str], str]:
-        """(lang, topic, format) -> hash of the content last published."""
+        """(lang, topic, format) -> hash of the content last published (by any node)."""
+
+    def first_published(
+        self, key: tuple[str, str, str], content_hash: str, now: datetime
+    ) -> datetime:
+        """When the feed ``key`` first held ``content_hash``, as every node agrees."""
+
+    # The change log (storage/changes.py)
+
+    def note_feed_change(self, topics: Collection[str] | None, now: datetime) -> int:
+        """Note that the feeds of ``topics`` (None: any feed) changed; the change's number.
+        Storing articles and translations notes their changes themselves."""
+
+    def feed_changes_since(self, after: int | None) -> FeedChanges:
+        """The latest change's number and the topics changed after ``after``."""
 
     def save_feed_hash(
         self, key: tuple[str, str, str], content_hash: str, now: datetime

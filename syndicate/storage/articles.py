@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,6 +20,7 @@ from syndicate.models import (
     UpsertResult,
 )
 from syndicate.safe import ENTRY_TAG, default_entry_id, own_entry_id, safe_article
+from syndicate.storage.changes import note_change
 from syndicate.storage.common import StoreBase, as_utc, chunks, errors, insert
 from syndicate.storage.schema import article_terms, article_topics, articles
 
@@ -68,6 +69,8 @@ class ArticleStore(StoreBase):
                     .where(articles.c.id.in_(chunk))
                     .values(routing_version=routing_version)
                 )
+            if items:
+                note_change(conn, None, datetime.now(UTC))
 
     def mentions_with_status(self, status: str, limit: int = 200) -> list[tuple[str, str, Mention]]:
         """(source id, article title, mention) of mentions with ``status``, newest first."""
@@ -283,6 +286,8 @@ def upsert(
         links.append((article_id, item))
         updated += 1
     topics = _write_links(conn, links, replace=bool(updated))
+    if links:  # every node learns which feeds to write again (changes.py)
+        note_change(conn, topics, now)
     return UpsertResult(len(inserted), updated, unchanged, topics)
 
 

@@ -14,7 +14,8 @@ import sqlalchemy as sa
 
 from syndicate.models import RoutedArticle, SourceUpdate, UpsertResult
 from syndicate.storage.articles import ArticleStore, upsert
-from syndicate.storage.common import errors, insert
+from syndicate.storage.changes import ChangeStore
+from syndicate.storage.common import as_utc, errors, insert
 from syndicate.storage.cycles import CycleStore
 from syndicate.storage.feeds import FeedStore
 from syndicate.storage.schema import feed_state, sources
@@ -24,7 +25,7 @@ from syndicate.storage.translations import TranslationStore
 __all__ = ["ConfiguredSource", "SqlStorage"]
 
 
-class SqlStorage(SourceStore, ArticleStore, TranslationStore, FeedStore, CycleStore):
+class SqlStorage(SourceStore, ArticleStore, TranslationStore, FeedStore, CycleStore, ChangeStore):
     """The storage of syndicate on one SQLAlchemy engine. See :class:`syndicate.storage.Storage`."""
 
     def record_poll(
@@ -86,6 +87,32 @@ class SqlStorage(SourceStore, ArticleStore, TranslationStore, FeedStore, CycleSt
                 )
             )
             return {(r.lang, r.topic, r.format): r.content_hash for r in rows}
+
+    def first_published(
+        self, key: tuple[str, str, str], content_hash: str, now: datetime
+    ) -> datetime:
+        """When the feed ``key`` first held ``content_hash``, the same for every node: ``now``
+        unless a node recorded that hash already (then its time stays)."""
+        lang, topic, fmt = key
+        c = feed_state.c
+        with errors("save feed state"), self._write() as conn:
+            statement = insert(conn, feed_state).values(
+                lang=lang, topic=topic, format=fmt, content_hash=content_hash, updated=now
+            )
+            conn.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["lang", "topic", "format"],
+                    set_={"content_hash": content_hash, "updated": now},
+                    where=c.content_hash != content_hash,
+                )
+            )
+            return as_utc(
+                conn.execute(
+                    sa.select(c.updated).where(
+                        (c.lang == lang) & (c.topic == topic) & (c.format == fmt)
+                    )
+                ).scalar_one()
+            )
 
     def save_feed_hash(self, key: tuple[str, str, str], content_hash: str, now: datetime) -> None:
         self.save_feed_hashes([(key, content_hash)], now)

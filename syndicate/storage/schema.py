@@ -33,6 +33,8 @@ __all__ = [
     "engine_glossaries",
     "feed_archive_pages",
     "feed_archives",
+    "feed_changes",
+    "feed_generation",
     "feed_state",
     "hub_pings",
     "metadata",
@@ -277,6 +279,26 @@ feed_archive_pages = Table(
     Column("more", Boolean, nullable=False),
     Column("written_at", UTCDateTime, nullable=False),
     PrimaryKeyConstraint("lang", "topic", "month", "page", name="pk_feed_archive_pages"),
+)
+
+#: the one row counting changes to what the feeds hold: taking the next number locks the
+#: row until commit, so changes are numbered in the order they commit (every node reads
+#: them in that order and misses none)
+feed_generation = Table(
+    "feed_generation",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("n", BigInteger, nullable=False),
+)
+
+#: each change to what the feeds hold, numbered by ``feed_generation``: the topics of the
+#: new and changed articles (a JSON list), or NULL when any feed may have changed
+feed_changes = Table(
+    "feed_changes",
+    metadata,
+    Column("n", BigInteger, primary_key=True, autoincrement=False),
+    Column("topics", Text),
+    Column("at", UTCDateTime, nullable=False),
 )
 
 #: WebSub publish pings waiting to be sent (or retried) to the hub

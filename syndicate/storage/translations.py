@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from syndicate.models import Translation, TranslationJob, TranslationStatus
+from syndicate.storage.changes import note_change
 from syndicate.storage.common import StoreBase, chunks, errors, insert
 from syndicate.storage.schema import (
     articles,
@@ -208,13 +209,14 @@ class TranslationStore(StoreBase):
             if current != job.source_hash:
                 _release(conn, job, owner)
                 return False
-            return bool(
-                conn.execute(
-                    translations.update()
-                    .where(_key(job) & (t.source_hash == job.source_hash))
-                    .values(values)
-                ).rowcount
-            )
+            saved = conn.execute(
+                translations.update()
+                .where(_key(job) & (t.source_hash == job.source_hash))
+                .values(values)
+            ).rowcount
+            if saved:  # the target language's feeds change on every node (changes.py)
+                note_change(conn, None, now)
+            return bool(saved)
 
     def postpone_translation(
         self,
