@@ -4,6 +4,7 @@ dictionaries feedparser gives, so :mod:`syndicate.parse` normalizes every format
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,9 +30,12 @@ def read_json_feed(body: bytes) -> JsonFeed | None:
     if start != b"{":
         return None
     try:
-        data = json.loads(body.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError):
+        text = body.decode("utf-8-sig")
+        data = json.loads(text)
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nested deep
         return None
+    if _ESCAPED_SURROGATE.search(text):
+        data = _without_lone_surrogates(data)
     if not isinstance(data, dict) or not str(data.get("version", "")).startswith(VERSION_PREFIX):
         return None
     version = "json" + str(data["version"]).removeprefix(VERSION_PREFIX).replace(".", "")
@@ -41,6 +45,36 @@ def read_json_feed(body: bytes) -> JsonFeed | None:
         _entry(item, feed["language"]) for item in (items if isinstance(items, list) else [])
     ]
     return JsonFeed(version, feed, [e for e in entries if e is not None])
+
+
+#: a JSON escape of a UTF-16 surrogate: paired ones make one character, a lone one makes a
+#: string no encoder (nor nh3, nor the database) accepts
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_lone_surrogates(data: Any) -> Any:
+    """``data`` with every lone surrogate in its strings replaced by U+FFFD (iteratively:
+    nesting as deep as json.loads allows costs no recursion here)."""
+
+    def fix(value: str) -> str:
+        return _LONE_SURROGATE.sub("\ufffd", value)
+
+    if isinstance(data, str):
+        return fix(data)
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        pairs = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in list(pairs):
+            if isinstance(value, str):
+                node[key] = fix(value)
+            elif isinstance(value, dict | list):
+                stack.append(value)
+        if isinstance(node, dict):  # keys too: they are looked up, not shown, but kept safe
+            for key in [k for k in node if _LONE_SURROGATE.search(k)]:
+                node[fix(key)] = node.pop(key)
+    return data
 
 
 def _link(item: dict[str, Any]) -> str:

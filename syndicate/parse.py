@@ -209,8 +209,9 @@ def _article(
     content = _best_content(entry) or summary
     if not summary and content:
         summary = sanitize_html(_first_paragraph(content))
-    if not (title or summary or content or link):
-        return None  # nothing a reader could use
+    words = plain_text(summary) or plain_text(content)
+    if not (title or words or link):
+        return None  # nothing a reader could use (an HTML space or tag only is nothing)
     # dict.get: feedparser's own get() answers updated_parsed with published_parsed when a
     # feed has no updated date, which would invent an update that never happened.
     published = _utc(dict.get(entry, "published_parsed"))
@@ -236,7 +237,7 @@ def _article(
         source_id=source_id,
         guid=_guid(entry, written, title, published or updated),
         link=link,
-        title=title or _excerpt(plain_text(summary or content)) or link or "",
+        title=title or _excerpt(words) or link or "",
         summary=summary,
         content=content,
         authors=authors,

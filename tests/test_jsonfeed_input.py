@@ -62,3 +62,19 @@ def test_the_json_feed_spec_examples_parse() -> None:
     for path in examples:
         parsed = parse_feed(path.read_bytes(), source_id="s", fallback_language="en")
         assert parsed.version.startswith("json") and parsed.articles, path
+
+
+def test_a_lone_surrogate_escape_becomes_a_replacement_character_and_deep_nesting_no_feed() -> None:
+    body = (
+        b'{"version": "https://jsonfeed.org/version/1.1", "title": "t\\udc00", "items": '
+        b'[{"id": "1", "title": "ok \\ud83d\\ude00", "content_html": "<p>\\ud800 x</p>",'
+        b' "tags": ["\\udfff"], "\\ud801key": "v"}]}'
+    )
+    feed = read_json_feed(body)
+    assert feed is not None
+    (entry,) = feed.entries
+    assert entry["title"] == "ok \U0001f600"  # a proper pair stays one character
+    assert entry["content"][0]["value"] == "<p>\ufffd x</p>"
+    assert entry["tags"] == [{"term": "\ufffd"}] and feed.feed["title"] == "t\ufffd"
+    deep = b'{"version": "https://jsonfeed.org/version/1.1", "items": ' + b"[" * 100_000
+    assert read_json_feed(deep + b"]" * 100_000 + b"}") is None
