@@ -45,7 +45,10 @@ class ArticleStore(StoreBase):
         routing_version: str = "",
     ) -> UpsertResult:
         with errors("store articles"), self._write() as conn:
-            return upsert(conn, source_id, routed, now, routing_version)
+            result = upsert(conn, source_id, routed, now, routing_version)
+            if result.changed:  # every node learns which feeds to write again (changes.py)
+                note_change(conn, result.topics, now)
+            return result
 
     def articles_to_reroute(self, routing_version: str, limit: int) -> list[StoredArticle]:
         """Up to ``limit`` articles whose topics and mentions predate ``routing_version``."""
@@ -225,6 +228,7 @@ def upsert(
     version: str = "",
 ) -> UpsertResult:
     """Insert new articles, update changed ones in place, leave the rest; never duplicate.
+    The caller notes the change (``changes.note_change``) last in its transaction.
 
     New articles go in one batch with ``ON CONFLICT DO NOTHING RETURNING``: a row another
     writer inserted meanwhile is not returned, and is then compared like any stored one.
@@ -286,8 +290,6 @@ def upsert(
         links.append((article_id, item))
         updated += 1
     topics = _write_links(conn, links, replace=bool(updated))
-    if links:  # every node learns which feeds to write again (changes.py)
-        note_change(conn, topics, now)
     return UpsertResult(len(inserted), updated, unchanged, topics)
 
 

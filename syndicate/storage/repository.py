@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from syndicate.models import RoutedArticle, SourceUpdate, UpsertResult
 from syndicate.storage.articles import ArticleStore, upsert
-from syndicate.storage.changes import ChangeStore
+from syndicate.storage.changes import ChangeStore, note_change
 from syndicate.storage.common import as_utc, errors, insert
 from syndicate.storage.cycles import CycleStore
 from syndicate.storage.feeds import FeedStore
@@ -74,6 +74,8 @@ class SqlStorage(SourceStore, ArticleStore, TranslationStore, FeedStore, CycleSt
                     .where(where & (sources.c.lease_owner == owner))
                     .values(lease_owner=None, lease_until=None)
                 )
+            if outcome.changed:  # last: the change log's row stays locked until commit
+                note_change(conn, outcome.topics, update.last_polled_at)
         return outcome
 
     def feed_hashes(self) -> dict[tuple[str, str, str], str]:
