@@ -16,6 +16,7 @@ from syndicate.models import Article, RoutedArticle, TopicReason
 from syndicate.parse import article_hash
 from syndicate.publish import feed_specs, publish_feeds
 from syndicate.publish.atomic import AtomicWriter, write_atomic, write_files_atomic
+from syndicate.publish.written import STATE_FILE
 from syndicate.storage import SqlStorage, open_storage
 
 from .conftest import CORPORA, make_config
@@ -125,7 +126,8 @@ def test_missing_file_is_rewritten(setup: tuple[Config, SqlStorage]) -> None:
 def test_no_temporary_files_are_left(setup: tuple[Config, SqlStorage]) -> None:
     config, storage = setup
     publish_feeds(config, storage, NOW)
-    assert [p for p in config.output_dir.rglob("*") if p.name.startswith(".")] == []
+    hidden = [p for p in config.output_dir.rglob("*") if p.name.startswith(".")]
+    assert hidden == [config.output_dir / STATE_FILE]  # the directory's state, no temporary
 
 
 @pytest.mark.skipif(not ATOM_RNG.is_file(), reason="../shared/corpora is absent (a user's clone)")
@@ -224,12 +226,73 @@ def test_two_nodes_write_the_same_bytes_and_times(setup: tuple[Config, SqlStorag
     other = replace(config, service=replace(config.service, output_dir="node-b"))
     publish_feeds(config, storage, NOW)
     publish_feeds(other, storage, NOW + timedelta(hours=1), force=True)
-    mine = {p.relative_to(config.output_dir): p for p in config.output_dir.rglob("*.*")}
-    theirs = {p.relative_to(other.output_dir): p for p in other.output_dir.rglob("*.*")}
+    mine = {p.relative_to(config.output_dir): p for p in _published(config.output_dir)}
+    theirs = {p.relative_to(other.output_dir): p for p in _published(other.output_dir)}
     assert mine.keys() == theirs.keys() and len(mine) > 30
     for relpath, path in mine.items():
         assert path.read_bytes() == theirs[relpath].read_bytes(), relpath
-        if ".opml" not in relpath.name:  # OPML lists say no date: written when written
-            assert path.stat().st_mtime == theirs[relpath].stat().st_mtime, relpath
+        # the OPML lists too: they take the time the database first saw their content
+        assert path.stat().st_mtime == theirs[relpath].stat().st_mtime, relpath
     newest = max(s.last_changed for s in storage.articles_for_feed(["it"], None, 50))
     assert (config.output_dir / "it/all.atom").stat().st_mtime == newest.timestamp()
+
+
+def test_a_node_that_stored_nothing_writes_what_another_node_stored(
+    setup: tuple[Config, SqlStorage],
+) -> None:
+    """Each node keeps what it wrote beside its files, not in the shared database: the node
+    that did not poll still writes the new article (it never did before issue 19)."""
+    config, storage = setup
+    other = replace(config, service=replace(config.service, output_dir="node-b"))
+    publish_feeds(config, storage, NOW)
+    publish_feeds(other, storage, NOW)
+    new = RoutedArticle(art("it3", "it", "Terza notizia da Valmora", 13))
+    storage.upsert_articles("src", [new], NOW + timedelta(minutes=1))  # "node a" polled it
+    first = publish_feeds(config, storage, NOW + timedelta(minutes=1))
+    second = publish_feeds(other, storage, NOW + timedelta(minutes=2))
+    assert "it/all.atom" in first.written and second.written == first.written
+    assert "energy" not in " ".join(second.written)  # only the topics the change log names
+    for relpath in first.written:
+        assert (config.output_dir / relpath).read_bytes() == (
+            other.output_dir / relpath
+        ).read_bytes()
+    assert b"Terza notizia" in (other.output_dir / "it/all.atom").read_bytes()
+    assert publish_feeds(other, storage, NOW + timedelta(minutes=3)).written == ()
+
+
+def test_a_node_that_was_down_or_lost_its_files_catches_up_on_its_first_publish(
+    setup: tuple[Config, SqlStorage],
+) -> None:
+    config, storage = setup
+    later = NOW + timedelta(days=40)  # a month closed meanwhile: archives to write
+    other = replace(config, service=replace(config.service, output_dir="node-b"))
+    publish_feeds(config, storage, NOW)
+    publish_feeds(other, storage, NOW)
+    storage.upsert_articles("src", [RoutedArticle(art("en2", "en", "Late news", 14))], NOW)
+    publish_feeds(config, storage, later)
+    (other.output_dir / STATE_FILE).unlink()  # and its state lost too: checked on disk
+    publish_feeds(other, storage, later)
+    mine = {p.relative_to(config.output_dir): p.read_bytes() for p in _published(config.output_dir)}
+    theirs = {p.relative_to(other.output_dir): p.read_bytes() for p in _published(other.output_dir)}
+    assert any("archive" in str(p) for p in mine) and mine == theirs
+    # an emptied directory is written again in full, archives included
+    for path in _published(other.output_dir):
+        path.unlink()
+    publish_feeds(other, storage, later)
+    assert {
+        p.relative_to(other.output_dir): p.read_bytes() for p in _published(other.output_dir)
+    } == mine
+
+
+def test_a_config_change_makes_a_node_check_every_feed(setup: tuple[Config, SqlStorage]) -> None:
+    config, storage = setup
+    publish_feeds(config, storage, NOW)
+    assert publish_feeds(config, storage, NOW).written == ()  # nothing changed: one query
+    renamed = replace(config, service=replace(config.service, base_url="https://news.example.org"))
+    written = publish_feeds(renamed, storage, NOW).written
+    assert {spec.relpath for spec in feed_specs(config)} <= set(written)
+
+
+def _published(directory: Path) -> list[Path]:
+    """The files a server publishes from ``directory``: not the directory's own state."""
+    return [p for p in directory.rglob("*.*") if p.is_file() and p.name != STATE_FILE]

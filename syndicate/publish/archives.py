@@ -140,6 +140,8 @@ class ArchiveWriter:
         self.now = now
         self.left_out = left_out
         self.failed = failed
+        #: the archive months written and marked written, (lang, topic, format, month)
+        self.saved: list[tuple[str, str, str, str]] = []
         self._private = {t.id for t in config.topics if t.private}
 
     def write_month(
@@ -217,6 +219,7 @@ class ArchiveWriter:
                     key = (lang, chain.topic, spec.format.value, month)
                     digest = chain.digests[spec.format].hexdigest()
                     self.storage.save_archive(key, digest, self.now, pages=chain.number)
+                    self.saved.append(key)
         return {topic: (chain.number, chain.written) for topic, chain in chains.items()}
 
     def _shows(self, topic: str, stored: StoredArticle) -> bool:

@@ -4,8 +4,14 @@ Per language and per topic (plus ``all``): Atom, RSS and JSON Feed files holding
 ``publish.max_entries`` entries; per past month, RFC 5005 archive pages (``archives.py``),
 written once and never again (``--force`` writes again those gone from disk, from the spans
 recorded for them); OPML lists of every feed. Each file is written atomically with a
-precompressed ``.gz`` beside it, and only when its content changed (a hash of what shapes
-it is kept in ``feed_state``), so an unchanged feed keeps its bytes and its HTTP validators.
+precompressed ``.gz`` beside it, and only when its content changed, so an unchanged feed
+keeps its bytes and its HTTP validators.
+
+Every call brings one output directory up to the database, whichever node stored the
+changes: the database's change log (``storage/changes.py``) says which topics changed
+since the change the directory reflects, and the directory's own state (``written.py``)
+says what each of its files was written from. Several nodes, each with its own directory,
+thus converge on the same bytes; a node that was down catches up on its first publish.
 
 Failures stay small: an entry that cannot be rendered is left out of that file and
 reported (:class:`LeftOut`); a feed that cannot be rendered at all is reported, keeps its
@@ -17,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -36,12 +42,13 @@ from syndicate.publish.layout import (
 )
 from syndicate.publish.opml import OpmlFeed, OpmlGroup, render_opml
 from syndicate.publish.render import render
+from syndicate.publish.written import Written, load_written, save_written
 from syndicate.storage import Storage
 from syndicate.terms.model import Glossary
 
 __all__ = ["PublishReport", "archive_relpath", "feed_specs", "publish_feeds"]
 
-#: the feed_state row that remembers what the OPML lists were written from
+#: the feed_state row that remembers what the OPML lists were written from, and since when
 _OPML_KEY = ("", "index", "opml")
 log = logging.getLogger("syndicate.publish")
 
@@ -70,31 +77,46 @@ def publish_feeds(
     *,
     force: bool = False,
     glossary: Glossary | None = None,
-    topics: Collection[str] | None = None,
 ) -> PublishReport:
-    """Write every feed whose content changed since it was last written (or is missing),
-    the archive documents of months that ended since, and the OPML lists.
+    """Bring the output directory up to the database: write every feed whose content changed
+    since it was last written there (or is missing), the archive months it lacks, and the
+    OPML lists. Cheap when nothing changed: one query.
 
     With ``translation.untranslated`` = ``gloss`` (the default) or ``original``, a language's
     feeds also carry the articles written in the other languages: translated where an
     engine has done so, else glossed (a header and a key-terms box in the feed's language)
     or as they are; with ``skip`` untranslated ones are left out.
 
-    ``topics``: only the ``all`` feeds and these topics' feeds can have changed (what a poll
-    cycle's upserts report), so the others are not even read. Archives and OPML are checked
-    either way.
+    Only the ``all`` feeds and the feeds of the topics the change log names are read, unless
+    the directory's state is missing or was written with another config or glossary (then
+    every feed is checked). ``force`` checks every feed and every archive file on disk.
     """
     glossary = glossary or Glossary()
-    hashes = storage.feed_hashes()
-    months = _closed_months(config, storage, now)
+    before = load_written(config.output_dir)
+    state = before or Written()
+    changes = storage.feed_changes_since(state.generation if before else None)
+    setup = _setup_digest(config, glossary)
+    month = f"{now.astimezone(UTC):%Y-%m}"
+    fresh = before is not None and state.setup == setup
     specs = feed_specs(config)
-    unarchived = storage.missing_archives(
-        [(s.lang, s.topic, s.format.value) for s in specs], months
-    )
-    if force:  # archives written before but gone from disk: written again from their spans
+    # files gone (a directory emptied but for its hidden state): archives checked on disk
+    lost = not all(_exists(config, spec.relpath) for spec in specs)  # a few stats
+    unmoved = (changes.latest, month) == (state.generation, state.month)
+    if not force and fresh and not lost and unmoved:
+        return PublishReport((), len(specs))  # nothing changed, on any node
+    topics = changes.topics if fresh and not force else None
+    months = _closed_months(config, storage, now)
+    keys = [(s.lang, s.topic, s.format.value) for s in specs]
+    unarchived = storage.missing_archives(keys, months)
+    done = {(*key, month) for key in keys for month in months} - unarchived
+    if force or before is None or lost:  # what is on disk counts; the rest is written again
         pages = storage.archive_page_counts(months)  # every month's: they all get looked at
-        unarchived |= _archives_gone(config, specs, months, unarchived, pages)
-    else:  # the months whose last page a link names: the newest, and each before a missing one
+        gone = _archives_gone(config, specs, months, unarchived, pages)
+        state.archives = {key: pages.get(key, 1) for key in done - gone}
+        unarchived |= gone
+    else:  # months another node wrote, not this one: written here from their recorded spans
+        unarchived |= {key for key in done if key not in state.archives}
+        # the months whose last page a link names: the newest, and each before a missing one
         linked = {months[-1]} if months else set()
         linked |= {months[months.index(key[3]) - 1] for key in unarchived if key[3] != months[0]}
         pages = storage.archive_page_counts(sorted(linked))
@@ -102,11 +124,10 @@ def publish_feeds(
         f"{config.translation.untranslated.value}:{glossary.version}:"
         f"{config.translation.output.value}"
     )
+    shared = storage.feed_hashes()  # what any node last wrote: a change there is pinged
     archives: list[str] = []
     written: list[str] = []
     changed_urls: list[str] = []
-    # Hashes saved once every file is in place: a crash before that only means identical
-    # files written again.
     saved: list[tuple[tuple[str, str, str], str]] = []
     unchanged = 0
     left_out: list[LeftOut] = []
@@ -115,6 +136,7 @@ def publish_feeds(
     archiver = ArchiveWriter(config, storage, read, now, left_out, failed)
     with AtomicWriter() as writer:
         archives += _write_archives(config, archiver, specs, months, unarchived, pages)
+        state.archives |= {key: pages.get(key, 1) for key in archiver.saved}
         for (lang, topic), group in _by_feed(specs):
             missing = any(
                 (lang, topic, spec.format.value, month) in unarchived
@@ -136,7 +158,7 @@ def publish_feeds(
                 doc = feed_document(config, spec, entries, links)
                 digest = _digest(doc, entries_digest)
                 key = (spec.lang, spec.topic, spec.format.value)
-                if not force and hashes.get(key) == digest and _exists(config, spec.relpath):
+                if not force and state.feeds.get(key) == digest and _exists(config, spec.relpath):
                     unchanged += 1
                     continue
                 data = _render_or_report(doc, spec.relpath, left_out, failed)
@@ -146,22 +168,46 @@ def publish_feeds(
                 writer.add(
                     config.output_dir / spec.relpath, data, gzip_twin=True, modified=doc.updated
                 )
-                saved.append((key, digest))
+                state.feeds[key] = digest
                 written.append(spec.relpath)
-                changed_urls.append(doc.self_url)
+                if shared.get(key) != digest:  # news to every node: ping the hub once
+                    saved.append((key, digest))
+                    changed_urls.append(doc.self_url)
         opml = _opml_documents(config, specs)
         opml_digest = _hash(repr(opml))  # plain frozen dataclasses and strings: a stable repr
-        if hashes.get(_OPML_KEY) != opml_digest or not all(_exists(config, p) for p, _, _ in opml):
+        since = storage.first_published(_OPML_KEY, opml_digest, now)
+        opml_state = f"{opml_digest}@{since.isoformat()}"
+        if state.feeds.get(_OPML_KEY) != opml_state or not all(
+            _exists(config, p) for p, _, _ in opml
+        ):
             for relpath, title, groups in opml:
-                writer.add(config.output_dir / relpath, render_opml(title, groups), gzip_twin=True)
+                writer.add(
+                    config.output_dir / relpath,
+                    render_opml(title, groups),
+                    gzip_twin=True,
+                    modified=since,
+                )
                 written.append(relpath)
-            saved.append((_OPML_KEY, opml_digest))
+            state.feeds[_OPML_KEY] = opml_state
+    # Saved once every file is in place: a crash before that only means identical files
+    # written again. A file that could not be written keeps this directory at its earlier
+    # change, so the next publish looks at the same feeds again.
+    if not failed:
+        state.generation, state.setup, state.month = changes.latest, setup, month
+    elif before is None or not fresh:
+        state.generation = None
+    save_written(config.output_dir, state)
     storage.save_feed_hashes(saved, now)
     if config.publish.hub and changed_urls:
         storage.queue_pings(config.publish.hub, changed_urls, now)
     return PublishReport(
         (*written, *archives), unchanged, tuple(archives), tuple(left_out), tuple(failed)
     )
+
+
+def _setup_digest(config: Config, glossary: Glossary) -> str:
+    """A hash of what shapes every feed besides the articles: the config and the glossary."""
+    return _hash(f"{config!r}:{glossary.version}")
 
 
 def _render_or_report(
