@@ -159,7 +159,6 @@ async def _poll_once(
                 only=only,
                 terms=terms,
                 translator=translator,
-                republish=True,  # a run killed before may have stored what it never wrote
             )
     finally:
         if engine is not None:
@@ -257,7 +256,7 @@ def serve_command(
     host: Annotated[str | None, typer.Option(help="Listen address [default: server.host]")] = None,
     port: Annotated[int | None, typer.Option(help="Listen port [default: server.port]")] = None,
 ) -> None:
-    """Serve the published feeds (no polling).
+    """Serve the feeds, keeping this node's files up to the database (no polling).
 
     Example: syndicate serve --host 0.0.0.0 --port 8080
     """

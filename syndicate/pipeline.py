@@ -43,13 +43,18 @@ from syndicate.translate import TranslateReport, Translator
 
 __all__ = [
     "CycleReport",
+    "Lanes",
     "Outcome",
+    "Published",
     "SourceOutcome",
+    "log_cycle",
     "make_owner",
+    "publish_changes",
     "release_dead_leases",
     "reroute_stored",
     "run_cycle",
     "sync_sources",
+    "translate_pass",
     "utcnow",
 ]
 
@@ -115,6 +120,18 @@ class CycleReport:
 
 
 @dataclass
+class Lanes:
+    """Poll lanes: how many sources may be polled at once (``size``), and how many are
+    (``busy``). A worker's cycles share one, so a slow source holds one lane, not a cycle."""
+
+    size: int
+    busy: int = 0
+
+    def free(self) -> int:
+        return self.size - self.busy
+
+
+@dataclass
 class _Context:
     config: Config
     storage: Storage
@@ -144,12 +161,12 @@ async def run_cycle(
     publish: bool = True,
     terms: TermBase | None = None,
     translator: Translator | None = None,
-    republish: bool = False,
+    lanes: Lanes | None = None,
 ) -> CycleReport:
     """Poll every due source once (claiming it, so workers never share one); translate what
-    waits for it (with a ``translator``); publish changes (every feed with ``republish``,
-    after a publish that failed). A failed publish is reported in the cycle's report, not
-    raised: the articles are stored, and the previous files stay until the next cycle."""
+    waits for it (with a ``translator``); with ``publish``, bring the output directory up
+    to the database (:func:`publish_changes`). ``lanes``: the poll lanes, when shared with
+    other cycles running at the same time."""
     terms = terms or TermBase()
     ctx = _Context(
         config,
@@ -166,17 +183,21 @@ async def run_cycle(
     # Claims skip the sources the config disabled or dropped (sync_sources marked them);
     # with ``only`` they are also limited to those ids.
     wanted = None if only is None else sorted(set(only) & {s.id for s in config.sources})
-    lanes = min(config.fetch.concurrency, len(config.sources if wanted is None else wanted))
+    if lanes is None:
+        lanes = Lanes(
+            min(config.fetch.concurrency, len(config.sources if wanted is None else wanted))
+        )
     outcomes: list[SourceOutcome] = []
 
     # Claim only as many sources as there are free lanes, and refill lanes as polls end: a
     # lease runs only while its source is being polled, and one slow source never holds up
-    # the others.
+    # the others. The lanes may be shared with other cycles of the same worker, still
+    # running their slow sources.
     running: set[asyncio.Task[SourceOutcome]] = set()
     exhausted = False
     try:
         while True:
-            free = max(1, lanes) - len(running)
+            free = lanes.free()
             if free > 0 and not exhausted:
                 now = clock()
                 claimed = await asyncio.to_thread(
@@ -190,71 +211,88 @@ async def run_cycle(
                     not_polled_since=started,
                 )
                 exhausted = not claimed
+                lanes.busy += len(claimed)
                 running |= {asyncio.create_task(_poll(ctx, state)) for state in claimed}
             if not running:
                 break
             done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            lanes.busy -= len(done)
             outcomes += [task.result() for task in done]
     finally:
+        lanes.busy -= len(running)
         for task in running:  # cancelled, or a storage failure: stop the other polls too
             task.cancel()
     translated: TranslateReport | None = None
     if translator is not None:
-        translated = await _translate(translator, terms)
-    report: PublishReport | None = None
-    publish_seconds = 0.0
-    publish_error: str | None = None
-    polled = any(o.result.changed for o in outcomes)
-    if publish and (republish or polled or (translated and translated.changed)):
-        # Only new and changed articles' topic feeds (and "all") need a look, unless
-        # translations came in (a translation can land in any feed) or the last publish
-        # failed (its changes were stored but never written).
-        topics = (
-            None
-            if republish or (translated and translated.changed)
-            else set().union(*(o.result.topics for o in outcomes))
-        )
-        publish_started = time.monotonic()
-        try:
-            report = await asyncio.to_thread(
-                partial(publish_feeds, glossary=terms.glossary, topics=topics),
-                config,
-                storage,
-                clock(),
-            )
-        except PublishError as exc:
-            publish_error = str(exc)
-            log.error("publishing failed, the feeds stay as they were until a retry: %s", exc)
-        except StorageError:
-            raise
-        except Exception as exc:  # a bug in publishing must not stop polling: retried next cycle
-            publish_error = f"internal error: {type(exc).__name__}: {exc}"
-            log.exception("publishing failed, the feeds stay as they were until a retry")
-        publish_seconds = time.monotonic() - publish_started
-    if config.publish.hub:  # changed feeds' pings, and earlier ones the hub refused
-        await asyncio.to_thread(send_pings, storage, clock(), user_agent=config.fetch.user_agent)
+        translated = await translate_pass(translator, terms)
+    published = Published(None)
+    if publish:
+        published = await publish_changes(config, storage, clock, terms)
     cycle = CycleReport(
         started,
         time.monotonic() - t0,
         tuple(outcomes),
-        report,
+        published.report,
         translated,
-        publish_seconds,
-        publish_error,
+        published.seconds,
+        published.error,
     )
-    log.info(
-        "cycle: %d polled, %d new, %d updated articles, %d failed, %d feeds written in %.2fs",
-        len(outcomes),
-        sum(o.result.inserted for o in outcomes),
-        sum(o.result.updated for o in outcomes),
-        len(cycle.failed),
-        len(report.written) if report else 0,
-        cycle.seconds,
-    )
+    if publish:  # else the caller publishes, and says so
+        log_cycle(cycle)
     return cycle
 
 
-async def _translate(translator: Translator, terms: TermBase) -> TranslateReport | None:
+def log_cycle(cycle: CycleReport) -> None:
+    """One line per cycle: what it polled, stored and wrote."""
+    log.info(
+        "cycle: %d polled, %d new, %d updated articles, %d failed, %d feeds written in %.2fs",
+        len(cycle.sources),
+        sum(o.result.inserted for o in cycle.sources),
+        sum(o.result.updated for o in cycle.sources),
+        len(cycle.failed),
+        len(cycle.published.written) if cycle.published else 0,
+        cycle.seconds,
+    )
+
+
+@dataclass(frozen=True)
+class Published:
+    """What one publish did: its report, or why it failed (the previous files stay, and
+    the next publish tries again), and how long it took."""
+
+    report: PublishReport | None
+    seconds: float = 0.0
+    error: str | None = None
+
+
+async def publish_changes(
+    config: Config, storage: Storage, clock: Clock, terms: TermBase
+) -> Published:
+    """Bring this node's output directory up to the database (whichever node stored the
+    changes: one query when nothing changed), then send the hub the pings due. A failed
+    publish is returned, not raised: the articles are stored, and the next one retries."""
+    started = time.monotonic()
+    report: PublishReport | None = None
+    error: str | None = None
+    try:
+        report = await asyncio.to_thread(
+            partial(publish_feeds, glossary=terms.glossary), config, storage, clock()
+        )
+    except PublishError as exc:
+        error = str(exc)
+        log.error("publishing failed, the feeds stay as they were until a retry: %s", exc)
+    except StorageError:
+        raise
+    except Exception as exc:  # a bug in publishing must not stop polling: retried next time
+        error = f"internal error: {type(exc).__name__}: {exc}"
+        log.exception("publishing failed, the feeds stay as they were until a retry")
+    seconds = time.monotonic() - started
+    if config.publish.hub:  # changed feeds' pings, and earlier ones the hub refused
+        await asyncio.to_thread(send_pings, storage, clock(), user_agent=config.fetch.user_agent)
+    return Published(report, seconds, error)
+
+
+async def translate_pass(translator: Translator, terms: TermBase) -> TranslateReport | None:
     """One translation pass; a failure of it never stops the cycle (articles stay pending)."""
     try:
         report = await translator.run_once(terms)

@@ -1,4 +1,11 @@
-"""The worker: APScheduler ticks, each tick runs one poll cycle; stops cleanly on request."""
+"""The worker: APScheduler ticks; each tick starts a poll cycle, a translation pass when
+none runs, and a publish that brings this node's files up to the database.
+
+Nothing waits on anything else: a cycle still polling a slow source does not stop the next
+tick's cycle from polling what fell due meanwhile (the cycles share the worker's poll
+lanes), translation runs beside the cycles, and publishes run one at a time, a publish
+asked for while one runs being done once more when it ends.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Coroutine
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Self
 
@@ -19,18 +27,22 @@ from syndicate.models import WorkerCycle
 from syndicate.pipeline import (
     Clock,
     CycleReport,
+    Lanes,
+    Published,
+    log_cycle,
     make_owner,
+    publish_changes,
     release_dead_leases,
     reroute_stored,
     run_cycle,
     sync_sources,
+    translate_pass,
     utcnow,
 )
-from syndicate.publish import publish_feeds
 from syndicate.storage import Storage
 from syndicate.terms import TermBase
 from syndicate.terms.load import load_glossary
-from syndicate.translate import Translator, make_engine
+from syndicate.translate import TranslateReport, Translator, make_engine
 
 __all__ = ["Worker"]
 
@@ -41,31 +53,42 @@ MAX_CYCLE_BACKOFF = 300.0
 
 
 class Worker:
-    """Runs poll cycles every ``schedule.tick``, one at a time, in the running event loop.
+    """Runs a poll cycle every ``schedule.tick`` in the running event loop, and publishes.
 
     Several workers (processes, machines) may share one PostgreSQL database: each cycle
-    claims its sources with a lease, so no source is fetched twice for one due time.
+    claims its sources with a lease, so no source is fetched twice for one due time, and
+    every worker writes its own output directory from the database, whoever polled.
+    ``poll=False``: a node that only publishes (``syndicate serve``).
     """
 
     def __init__(
-        self, config: Config, storage: Storage, *, clock: Clock = utcnow, owner: str | None = None
+        self,
+        config: Config,
+        storage: Storage,
+        *,
+        clock: Clock = utcnow,
+        owner: str | None = None,
+        poll: bool = True,
     ) -> None:
         self.config = config
         self.storage = storage
         self.clock = clock
         self.owner = owner or make_owner()
+        self.polling = poll
+        #: cycles finished (polls, then a publish)
         self.cycles = 0
         self.last_report: CycleReport | None = None
         self._fetcher: Fetcher | None = None
         self._scheduler: AsyncIOScheduler | None = None
-        self._current: asyncio.Task[CycleReport] | None = None
-        self._lock = asyncio.Lock()
+        self._running: set[asyncio.Task[None]] = set()
+        self._lanes = Lanes(config.fetch.concurrency)
+        self._publishing = asyncio.Lock()
+        self._publish_again = False
+        self._translating: asyncio.Task[TranslateReport | None] | None = None
+        self._translated: TranslateReport | None = None
         self._background: set[asyncio.Task[object]] = set()
         self.terms = TermBase()
         self.translator: Translator | None = None
-        #: the next cycle checks every feed: the first one (a crash before this start may
-        #: have stored articles it never published), and any after a failed publish
-        self.republish = True
         #: why the last cycle failed as a whole, while it is the last one
         self.last_error: str | None = None
         #: cycles failed in a row (the database away), and no cycle before this time
@@ -82,12 +105,14 @@ class Worker:
     async def start(self) -> None:
         """Sync the sources with the config, load the glossary, start ticking (the first cycle
         runs at once); articles routed under an older glossary are rerouted meanwhile."""
-        await asyncio.to_thread(sync_sources, self.config, self.storage)
-        await asyncio.to_thread(release_dead_leases, self.storage)
+        if self.polling:
+            await asyncio.to_thread(sync_sources, self.config, self.storage)
+            await asyncio.to_thread(release_dead_leases, self.storage)
         self.terms = await asyncio.to_thread(load_glossary, self.config)
-        self._in_background(asyncio.to_thread(self._reroute, self.config, self.terms))
-        self._fetcher = Fetcher(self.config.fetch)
-        self.translator = self._make_translator(self.config)
+        if self.polling:
+            self._in_background(asyncio.to_thread(self._reroute, self.config, self.terms))
+            self._fetcher = Fetcher(self.config.fetch)
+            self.translator = self._make_translator(self.config)
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._scheduler.add_job(
             self._tick,
@@ -100,18 +125,23 @@ class Worker:
             misfire_grace_time=None,
         )
         self._scheduler.start()
-        log.info("worker %s started", self.owner)
+        log.info("worker %s started%s", self.owner, "" if self.polling else " (publishing only)")
 
     def reload(self, config: Config) -> None:
         """Use ``config`` from the next cycle on (sources, topics, schedule, publish)."""
         tick_changed = config.schedule.tick != self.config.schedule.tick
-        if config.translation != self.config.translation and self._scheduler is not None:
+        if (
+            self.polling
+            and config.translation != self.config.translation
+            and self._scheduler is not None
+        ):
             old, self.translator = self.translator, self._make_translator(config)
             if old is not None:
                 self._in_background(old.engine.aclose())
         elif self.translator is not None:
             self.translator.config = config  # same engine; sources' fields may have changed
         self.config = config
+        self._lanes.size = config.fetch.concurrency
         self._in_background(asyncio.to_thread(self._resync, config))
         if self._scheduler is not None:
             if tick_changed:
@@ -124,16 +154,18 @@ class Worker:
 
     def _resync(self, config: Config) -> None:
         """After a reload, in a thread: sources, then the glossary, then rerouting."""
-        sync_sources(config, self.storage)
+        if self.polling:
+            sync_sources(config, self.storage)
         terms = load_glossary(config)
         self.terms = terms  # one assignment: a cycle sees the old or the new term base
-        self._reroute(config, terms)
+        if self.polling:
+            self._reroute(config, terms)
 
     def _reroute(self, config: Config, terms: TermBase) -> None:
-        """Reroute articles of an older glossary or topic setup; republish if any changed."""
+        """Reroute articles of an older glossary or topic setup (the next publish, on every
+        node, writes what changed)."""
         try:
-            if reroute_stored(config, self.storage, terms):
-                publish_feeds(config, self.storage, self.clock(), glossary=terms.glossary)
+            reroute_stored(config, self.storage, terms)
         except SyndicateError as exc:
             log.error("rerouting failed: %s", exc)
 
@@ -150,37 +182,81 @@ class Worker:
         task.add_done_callback(self._background.discard)
 
     async def _tick(self) -> None:
-        if self._lock.locked() or self._fetcher is None:
-            return
+        """Start this tick's cycle (and a translation pass if none runs); never waits for
+        the cycles before, which may still be polling slow sources."""
         if time.monotonic() < self._retry_at:  # backing off after failed cycles
             return
-        async with self._lock:
-            if self._failures:  # a cycle cut short (the database away) left its leases
-                await self._release_leases()
-            self._current = asyncio.create_task(
-                run_cycle(
+        if self.polling and self._fetcher is None:
+            return
+        if len(self._running) > max(1, self._lanes.size):  # each holds a lane, or publishes
+            return
+        if self._failures and not self._running:  # a cycle cut short left its leases
+            await self._release_leases()
+        if self.translator is not None and (self._translating is None or self._translating.done()):
+            self._translating = asyncio.create_task(self._translate(self.translator))
+        task = asyncio.create_task(self._cycle())
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+
+    async def _translate(self, translator: Translator) -> TranslateReport | None:
+        """A translation pass beside the cycles; what it stored is published at once."""
+        report = self._translated = await translate_pass(translator, self.terms)
+        if report is not None and report.changed:
+            try:
+                await self._publish()
+            except SyndicateError as exc:  # the next cycle's publish tries again
+                log.error("publishing the translations failed: %s", exc)
+        return report
+
+    async def _cycle(self) -> None:
+        """Poll what is due, then publish; record the cycle."""
+        started = self.clock()
+        t0 = time.monotonic()
+        try:
+            if self.polling and self._fetcher is not None:
+                report = await run_cycle(
                     self.config,
                     self.storage,
                     self._fetcher,
                     clock=self.clock,
                     owner=self.owner,
                     terms=self.terms,
-                    translator=self.translator,
-                    republish=self.republish,
+                    publish=False,
+                    lanes=self._lanes,
                 )
-            )
-            started = self.clock()
-            try:
-                report = self.last_report = await self._current
-                self.cycles += 1
-            except asyncio.CancelledError:
-                log.info("cycle cancelled by shutdown")
-            except SyndicateError as exc:
-                await self._failed(started, exc)
             else:
-                await self._finished(report)
-            finally:
-                self._current = None
+                report = CycleReport(started, 0.0, (), None)
+            published = await self._publish()
+            translated, self._translated = self._translated, None
+            report = self.last_report = replace(
+                report,
+                seconds=time.monotonic() - t0,
+                published=published.report,
+                translation=translated,
+                publish_seconds=published.seconds,
+                publish_error=published.error,
+            )
+            self.cycles += 1
+            log_cycle(report)
+        except asyncio.CancelledError:
+            log.info("cycle cancelled by shutdown")
+        except SyndicateError as exc:
+            await self._failed(started, exc)
+        else:
+            await self._finished(report)
+
+    async def _publish(self) -> Published:
+        """Publish, one at a time: asked for while one runs, that one publishes once more
+        when it ends (it may have read the database before this cycle's changes)."""
+        if self._publishing.locked():
+            self._publish_again = True
+            return Published(None)
+        async with self._publishing:
+            while True:
+                self._publish_again = False
+                published = await publish_changes(self.config, self.storage, self.clock, self.terms)
+                if not self._publish_again or published.error is not None:
+                    return published
 
     async def _failed(self, started: datetime, exc: SyndicateError) -> None:
         """A cycle failed as a whole (the database away): back off, and say so."""
@@ -192,14 +268,12 @@ class Worker:
         await self._record(WorkerCycle(self.owner, started, self.clock(), 0.0, False, str(exc)))
 
     async def _finished(self, report: CycleReport) -> None:
-        """Metrics and the cycle's record; a failed publish makes the next cycle publish
-        every feed, and counts as a failure for /healthz (the feeds are falling behind)."""
+        """Metrics and the cycle's record; a failed publish counts as a failure for /healthz
+        (the feeds are falling behind), and the next cycle's publish tries again."""
         self._failures, self._retry_at, self.last_error = 0, 0.0, None
-        # a failed publish, or a feed that could not be rendered, is tried again in full
-        self.republish = report.publish_error is not None or bool(
-            report.published and report.published.failed
-        )
         record_cycle(report, engine=self.translator.engine.name if self.translator else None)
+        if not self.polling:  # not a worker: /healthz and /status list the workers
+            return
         finished = self.clock()
         ok = report.publish_error is None
         await self._record(
@@ -231,7 +305,7 @@ class Worker:
             log.warning("could not record the cycle: %s", exc)
 
     async def stop(self, grace: float = 2.0) -> None:
-        """Stop ticking; let a running cycle finish for ``grace`` seconds, then cancel it.
+        """Stop ticking; let running cycles finish for ``grace`` seconds, then cancel them.
 
         Cancelling is safe: each source's articles and validators are stored in one
         transaction (committed or not at all), and feeds are replaced by rename. The
@@ -239,16 +313,19 @@ class Worker:
         """
         if self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=False)
-        current = self._current
-        if current is not None and not current.done():
-            done, _ = await asyncio.wait({current}, timeout=grace)
-            if not done:
-                current.cancel()
-                await asyncio.gather(current, return_exceptions=True)
+        tasks: set[asyncio.Task[Any]] = {t for t in self._running if not t.done()}
+        if self._translating is not None and not self._translating.done():
+            tasks.add(self._translating)
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
         if self._fetcher is not None:
             await self._fetcher.aclose()
             self._fetcher = None
         if self.translator is not None:
             await self.translator.engine.aclose()
             self.translator = None
-        await self._release_leases()
+        if self.polling:
+            await self._release_leases()

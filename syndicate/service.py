@@ -94,14 +94,9 @@ async def _until(stop: asyncio.Event, *tasks: asyncio.Task[None]) -> None:
 
 
 async def serve(config: Config, storage: Storage, host: str, port: int) -> None:
-    """Only the HTTP server, until SIGINT/SIGTERM."""
-    stop = asyncio.Event()
-    _signals(stop)
-    server, task = await _start_server(create_app(config, storage), host, port)
-    log.info("serving %s on http://%s:%d/", config.output_dir, host, port)
-    await _until(stop, task)
-    server.should_exit = True
-    await task
+    """The HTTP server, and a worker that only publishes: this node's files follow the
+    database, whichever node polls (several nodes on one PostgreSQL). Until SIGINT/SIGTERM."""
+    await _serve_and_work(config, storage, host, port, poll=False)
 
 
 async def run_worker(config: Config, storage: Storage) -> None:
@@ -119,25 +114,36 @@ async def run_worker(config: Config, storage: Storage) -> None:
 
 async def run_service(config: Config, storage: Storage, host: str, port: int) -> None:
     """Server first (the demo sources live on it), then the worker; both stop on a signal."""
+    await _serve_and_work(config, storage, host, port, poll=True)
+
+
+async def _serve_and_work(
+    config: Config, storage: Storage, host: str, port: int, *, poll: bool
+) -> None:
+    """This node's files brought up to the database, the server started, then the worker
+    (``poll=False``: publishing only); all stop on a signal, and follow config changes."""
     stop = asyncio.Event()
     app = create_app(config, storage)
+    worker = Worker(config, storage, poll=poll)
+
+    def apply(new: Config) -> None:
+        worker.reload(new)
+        app.config = new
+
+    watcher = ConfigWatcher(config, apply)
+    _signals(stop, watcher)  # first: Ctrl-C during the start stops cleanly too
     terms = await asyncio.to_thread(load_term_base, config)
-    # Missing feed files first: the first cycle may find nothing new to publish.
-    try:
+    try:  # before the server answers: a node down for a while serves no stale feed
         await asyncio.to_thread(publish_feeds, config, storage, utcnow(), glossary=terms.glossary)
     except PublishError as exc:  # the old files are served meanwhile; the worker retries
         log.error("publishing failed, the feeds stay as they were until a retry: %s", exc)
     server, server_task = await _start_server(app, host, port)
-    log.info("syndicate running on http://%s:%d/ (Ctrl-C to stop)", host, port)
-    async with Worker(config, storage) as worker:
+    if poll:
+        log.info("syndicate running on http://%s:%d/ (Ctrl-C to stop)", host, port)
+    else:
+        log.info("serving %s on http://%s:%d/", config.output_dir, host, port)
+    async with worker:
         app.state.terms = lambda: worker.terms
-
-        def apply(new: Config) -> None:
-            worker.reload(new)
-            app.config = new
-
-        watcher = ConfigWatcher(config, apply)
-        _signals(stop, watcher)
         watching = asyncio.create_task(watcher.run())
         await _until(stop, server_task)
         watching.cancel()

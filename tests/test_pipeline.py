@@ -92,7 +92,8 @@ def test_cycle_stores_publishes_and_isolates_failures(
         # Nothing is due yet: no request is made, nothing is published.
         requests_before = len(httpserver.log)
         quiet = cycle(config, storage, T0 + timedelta(minutes=1))
-        assert quiet.sources == () and quiet.published is None
+        assert quiet.sources == () and quiet.published is not None
+        assert quiet.published.written == ()  # nothing changed anywhere: nothing written
         assert len(httpserver.log) == requests_before
 
         # Forced: every source is asked conditionally and answers 304; nothing is written.
@@ -100,7 +101,7 @@ def test_cycle_stores_publishes_and_isolates_failures(
         outcomes = {o.source_id: o for o in forced.sources}
         assert outcomes["news-it"].outcome is Outcome.NOT_MODIFIED
         assert outcomes["mixed"].outcome is Outcome.NOT_MODIFIED
-        assert forced.published is None
+        assert forced.published is not None and forced.published.written == ()
         second_round = [r for r, _ in httpserver.log[requests_before:] if r.path != "/dead.xml"]
         assert len(second_round) == 2
         assert all(r.headers.get("If-None-Match") for r in second_round)
