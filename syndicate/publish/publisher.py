@@ -175,11 +175,11 @@ def publish_feeds(
                     changed_urls.append(doc.self_url)
         opml = _opml_documents(config, specs)
         opml_digest = _hash(repr(opml))  # plain frozen dataclasses and strings: a stable repr
-        since = storage.first_published(_OPML_KEY, opml_digest, now)
-        opml_state = f"{opml_digest}@{since.isoformat()}"
-        if state.feeds.get(_OPML_KEY) != opml_state or not all(
+        written_as = state.feeds.get(_OPML_KEY, "")
+        if not written_as.startswith(f"{opml_digest}@") or not all(
             _exists(config, p) for p, _, _ in opml
         ):
+            since = storage.first_published(_OPML_KEY, opml_digest, now)
             for relpath, title, groups in opml:
                 writer.add(
                     config.output_dir / relpath,
@@ -188,7 +188,7 @@ def publish_feeds(
                     modified=since,
                 )
                 written.append(relpath)
-            state.feeds[_OPML_KEY] = opml_state
+            state.feeds[_OPML_KEY] = f"{opml_digest}@{since.isoformat()}"
     # Saved once every file is in place: a crash before that only means identical files
     # written again. A file that could not be written keeps this directory at its earlier
     # change, so the next publish looks at the same feeds again.
