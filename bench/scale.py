@@ -10,11 +10,10 @@ for each worker count N, a fresh PostgreSQL database (``scale_bench_<random>``, 
 processes, each a node with its own ``output_dir`` as separate machines have, the same
 ``[[sources]]`` and ``schedule.tick = --tick``. Feeds hold ``--entries`` items; by i % 10
 a feed answers 304 to a conditional request (70%), the same body without validators
-(20%), or a new item every time (10%). ``fetch.per_host`` is ``fetch.concurrency`` (as in
-bench/ingest.py): syndicate's per-host limit goes by host name, and the hosts here are
-ports of one address (with 200 real hosts, the default per_host = 2 would not bind).
-Everything is on loopback; every phase has a deadline; processes and the database are
-cleaned up on any exit (children also get SIGTERM if this script is killed).
+(20%), or a new item every time (10%). ``[fetch]`` keeps syndicate's defaults
+(``concurrency`` 50, ``per_host`` 2, counted by host name and port). Everything is on
+loopback; every phase has a deadline; processes and the database are cleaned up on any
+exit (the children also get SIGTERM if this script is killed).
 
 Each node runs through a wrapper (``WRAPPER``) that counts, without touching syndicate,
 what its process sends to the database: every statement (SQLAlchemy's
@@ -174,14 +173,13 @@ class BenchError(Exception):
 
 
 class ScaleFeeds(Feeds):
-    """bench/fixture.py's feeds, answered after a latency, with probes and counts.
+    """bench/fixture.py's feeds (answered after its latency), with probes and counts.
 
     ``GET /probe/{feed}/{n}`` puts probe ``n`` (an item dated now, guid ``scale-probe-n``)
     on top of that feed; ``GET /stats`` gives the answers and bytes served so far."""
 
     def __init__(self, count: int, seed: int, entries: int, latency: float) -> None:
-        super().__init__(count, seed, LANGUAGE, entries)
-        self.latency = latency
+        super().__init__(count, seed, LANGUAGE, entries, latency)
         self.answers: Counter[int] = Counter()
         self.bytes = 0
 
@@ -198,8 +196,6 @@ class ScaleFeeds(Feeds):
             stats = {"answers": dict(self.answers), "bytes": self.bytes}
             await _respond(send, 200, json.dumps(stats).encode(), [])
             return
-        if self.latency:
-            await asyncio.sleep(self.latency)
 
         async def counted(message: MutableMapping[str, Any]) -> None:
             if message["type"] == "http.response.start":
@@ -541,16 +537,15 @@ def config_text(database: str, output: Path, urls: Sequence[str], args: argparse
         f'[[sources]]\nid = "{source_id(i)}"\nurl = "{u}"\n' for i, u in enumerate(urls)
     )
     languages = ", ".join(f'"{lang}"' for lang in args.languages.split(","))
-    # fetch_and_schedule() ends in the [schedule] table: its keys go on under it. Its
-    # per_host = concurrency: the fixture's hosts are ports of one address, and fetch's
-    # per-host limit goes by host name (with 200 real hosts per_host = 2 would not bind).
+    # fetch_and_schedule() ends in the [schedule] table: its keys go on under it. per_host=None:
+    # syndicate's own fetch.concurrency (50) and per_host (2, counted by name and port).
     interval = args.sources / args.load
     return f"""
 [service]
 languages = [{languages}]
 database = "{database}"
 output_dir = "{output}"
-{fetch_and_schedule()}interval = "{interval:.0f}s"
+{fetch_and_schedule(per_host=None)}interval = "{interval:.0f}s"
 tick = "{args.tick}s"
 
 {sources}"""
