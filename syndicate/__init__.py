@@ -35,7 +35,6 @@ from syndicate.models import (
 from syndicate.parse import ParsedFeed, parse_feed, sanitize_html
 from syndicate.pipeline import CycleReport, run_cycle
 from syndicate.publish import PublishReport, publish_feeds
-from syndicate.server import create_app
 from syndicate.storage import Storage, open_storage
 from syndicate.terms import (
     Concept,
@@ -51,6 +50,18 @@ from syndicate.terms import (
 from syndicate.translate import Engine, TranslateReport, Translator, check_translation, make_engine
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    """``create_app`` on first use: the HTTP server's modules (Starlette, uvicorn) are not
+    loaded by the commands that do not serve."""
+    if name == "create_app":
+        from syndicate.server import create_app
+
+        globals()["create_app"] = create_app
+        return create_app
+    raise AttributeError(f"module 'syndicate' has no attribute {name!r}")
+
 
 __all__ = [
     "Article",

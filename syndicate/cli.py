@@ -34,7 +34,6 @@ from syndicate.pipeline import (
 from syndicate.preview import check_source
 from syndicate.publish import PublishReport, publish_feeds
 from syndicate.publish.websub import send_pings
-from syndicate.service import run_async, run_service, run_worker, serve
 from syndicate.status import source_statuses
 from syndicate.storage import SqlStorage
 from syndicate.storage.database import create_engine, current_revision, upgrade
@@ -104,6 +103,8 @@ def run(
 
     Example: syndicate run --port 8080
     """
+    from syndicate.service import run_async, run_service  # the server: not for short commands
+
     config = current_config()
     with opened(config) as storage:
         run_async(
@@ -137,6 +138,8 @@ def poll(
             _print_cycle(report)
             _print_held(storage, report, source or None)
         else:
+            from syndicate.service import run_worker
+
             asyncio.run(run_worker(config, storage))
 
 
@@ -213,6 +216,8 @@ def worker() -> None:
 
     Example: SYNDICATE_DATABASE_URL=postgresql://syndicate@db/syndicate syndicate worker
     """
+    from syndicate.service import run_worker
+
     config = current_config()
     with opened(config) as storage:
         asyncio.run(run_worker(config, storage))
@@ -260,6 +265,8 @@ def serve_command(
 
     Example: syndicate serve --host 0.0.0.0 --port 8080
     """
+    from syndicate.service import run_async, serve
+
     config = current_config()
     with opened(config) as storage:
         run_async(serve(config, storage, host or config.server.host, port or config.server.port))

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from syndicate.cli_common import current_config, user_errors
-from syndicate.server.partners import hash_token
 
 __all__ = ["partners_app"]
 
@@ -30,6 +29,8 @@ def token(
     typer.echo("")
     typer.echo("[[partners]]")
     typer.echo(f'id = "{partner}"')
+    from syndicate.server.partners import hash_token  # the server's package: imported late
+
     typer.echo(f'token_sha256 = "{hash_token(value)}"')
     typer.echo("requests_per_minute = 60")
 

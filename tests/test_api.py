@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import syndicate
 
 EXPECTED = {
@@ -61,11 +64,23 @@ EXPECTED = {
 
 def test_exported_names() -> None:
     assert set(syndicate.__all__) == EXPECTED
+    for name in syndicate.__all__:  # create_app comes on first use
+        assert getattr(syndicate, name) is not None
     public = {name for name in vars(syndicate) if not name.startswith("_")}
     modules = {name for name in public if type(getattr(syndicate, name)).__name__ == "module"}
     assert public - modules == EXPECTED - {"__version__"}
-    for name in syndicate.__all__:
-        assert getattr(syndicate, name) is not None
+
+
+def test_short_commands_do_not_load_the_server_or_another_database() -> None:
+    """The CLI (``poll --once`` and the other short commands) loads neither the HTTP
+    server's modules nor PostgreSQL's dialect before they are needed: import time."""
+    code = (
+        "import sys, syndicate.cli; "
+        "print(sorted(m for m in ('uvicorn', 'starlette', 'syndicate.server', "
+        "'sqlalchemy.dialects.postgresql', 'alembic') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_errors_share_one_root() -> None:

@@ -10,8 +10,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 
 from syndicate.errors import StorageError
@@ -42,8 +40,15 @@ class StoreBase:
 
 
 def insert(conn: sa.Connection, table: sa.Table) -> Any:
-    """The dialect's INSERT, which knows ON CONFLICT (both SQLite and PostgreSQL have it)."""
-    return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
+    """The dialect's INSERT, which knows ON CONFLICT (both SQLite and PostgreSQL have it).
+    Each dialect is imported when first used: SQLite alone never loads PostgreSQL's."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
 
 
 def as_utc(value: Any) -> datetime:
