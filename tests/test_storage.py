@@ -228,8 +228,13 @@ def test_claims_respect_due_times_leases_retry_after_and_disabling(storage: SqlS
     # a lease that expired (its worker died) is claimed again
     expired = storage.claim_due("d", now=lease + timedelta(seconds=1), lease_until=later, limit=10)
     assert [s.id for s in expired] == ["s0", "s4", "s5"]
-    # recording a poll ends the lease; releasing gives back the rest
+    # recording a poll ends the lease, only its owner's (one statement with the poll)
+    storage.record_poll("s4", SourceUpdate(NOW, later, 200), owner="someone-else")
+    assert {s.id: s.lease_owner for s in storage.source_states()}["s4"] == "d"
     storage.record_poll("s0", SourceUpdate(NOW, later, 200), owner="d")
+    (s0,) = storage.source_states(["s0"])
+    assert (s0.lease_owner, s0.lease_until, s0.next_poll_at) == (None, None, later)
+    # releasing gives back the rest
     storage.release_leases("d")
     assert {s.id: s.lease_owner for s in storage.source_states()}["s4"] is None
     assert all(s.lease_owner is None for s in storage.source_states() if s.id != "s1")

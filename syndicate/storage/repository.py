@@ -64,16 +64,15 @@ class SqlStorage(SourceStore, ArticleStore, TranslationStore, FeedStore, CycleSt
                 zip(("etag", "last_modified", "body_hash"), update.validators, strict=True)
             )
             values["entries_fingerprint"] = update.entries_fingerprint
-        where = sources.c.id == source_id
+        if owner is not None:  # the lease ends in the same statement, if it is still ours
+            ours = sources.c.lease_owner == owner
+            values |= {
+                "lease_owner": sa.case((ours, sa.null()), else_=sources.c.lease_owner),
+                "lease_until": sa.case((ours, sa.null()), else_=sources.c.lease_until),
+            }
         with errors("store poll"), self._write() as conn:
             outcome = upsert(conn, source_id, routed, update.last_polled_at, routing_version)
-            conn.execute(sources.update().where(where).values(values))
-            if owner is not None:
-                conn.execute(
-                    sources.update()
-                    .where(where & (sources.c.lease_owner == owner))
-                    .values(lease_owner=None, lease_until=None)
-                )
+            conn.execute(sources.update().where(sources.c.id == source_id).values(values))
             if outcome.changed:  # last: the change log's row stays locked until commit
                 note_change(conn, outcome.topics, update.last_polled_at)
         return outcome
