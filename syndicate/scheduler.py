@@ -50,6 +50,10 @@ log = logging.getLogger("syndicate.scheduler")
 
 #: the longest wait between cycles that failed as a whole (the database away), seconds
 MAX_CYCLE_BACKOFF = 300.0
+#: idle cycles (nothing due, nothing written) are recorded at most this often (and four
+#: times per server.health_max_age), seconds: /healthz still sees a live worker, and the
+#: database is not written at every tick
+IDLE_RECORD_EVERY = 60.0
 
 
 class Worker:
@@ -94,6 +98,8 @@ class Worker:
         #: cycles failed in a row (the database away), and no cycle before this time
         self._failures = 0
         self._retry_at = 0.0
+        #: when the last cycle was recorded (time.monotonic), for idle ticks
+        self._recorded = float("-inf")
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -276,6 +282,11 @@ class Worker:
             return
         finished = self.clock()
         ok = report.publish_error is None
+        quiet = ok and not report.sources and not (report.published and report.published.written)
+        every = min(IDLE_RECORD_EVERY, self.config.server.health_max_age / 4)
+        if quiet and time.monotonic() - self._recorded < every:
+            return  # an idle tick: no row written for it (one a minute at most)
+        self._recorded = time.monotonic()
         await self._record(
             WorkerCycle(
                 self.owner,

@@ -121,3 +121,41 @@ model = "demo-model"
     later = seen_then[1:]
     assert all(sending for sending, _ in later), seen_then
     assert any(requests >= 1 for _, requests in later), seen_then
+
+
+def test_idle_ticks_write_no_cycle_row_each_time(tmp_path: Path) -> None:
+    """A tick that polled and wrote nothing is recorded at most once a minute: /healthz
+    still sees the worker, and the database is not written every tick."""
+    server = HTTPServer(host="127.0.0.1", port=free_port())
+    server.expect_request("/f.xml").respond_with_data(
+        rss("One story", "one-1"), content_type="application/rss+xml"
+    )
+    server.start()
+    sources = f'[[sources]]\nid = "f"\nlanguage = "en"\nurl = "{server.url_for("/f.xml")}"\n'
+    extra = '[schedule]\ntick = "1s"\ninterval = "1h"\nadaptive = false\n'
+    config = make_config(tmp_path, sources=sources, extra=extra)
+    storage = open_storage(config.database_url)
+
+    async def scenario() -> tuple[int, list[object], list[object]]:
+        worker = Worker(config, storage)
+        await worker.start()
+        try:
+            while worker.cycles < 1:
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.3)
+            first = [c.finished_at for c in storage.worker_cycles()]
+            while worker.cycles < 4:  # three idle ticks
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.3)
+            return worker.cycles, first, [c.finished_at for c in storage.worker_cycles()]
+        finally:
+            await worker.stop()
+
+    try:
+        cycles, first, later = asyncio.run(scenario())
+    finally:
+        storage.close()
+        server.clear()
+        server.stop()
+    assert cycles >= 4 and len(first) == 1
+    assert later == first  # the idle ticks left the first cycle's row as it was
