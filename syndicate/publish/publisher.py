@@ -96,12 +96,12 @@ def publish_feeds(
     state = before or Written()
     changes = storage.feed_changes_since(state.generation if before else None)
     setup = _setup_digest(config, glossary)
-    month = f"{now.astimezone(UTC):%Y-%m}"
+    this_month = f"{now.astimezone(UTC):%Y-%m}"
     fresh = before is not None and state.setup == setup
     specs = feed_specs(config)
     # files gone (a directory emptied but for its hidden state): archives checked on disk
     lost = not all(_exists(config, spec.relpath) for spec in specs)  # a few stats
-    unmoved = (changes.latest, month) == (state.generation, state.month)
+    unmoved = (changes.latest, this_month) == (state.generation, state.month)
     if not force and fresh and not lost and unmoved:
         return PublishReport((), len(specs))  # nothing changed, on any node
     topics = changes.topics if fresh and not force else None
@@ -193,7 +193,7 @@ def publish_feeds(
     # written again. A file that could not be written keeps this directory at its earlier
     # change, so the next publish looks at the same feeds again.
     if not failed:
-        state.generation, state.setup, state.month = changes.latest, setup, month
+        state.generation, state.setup, state.month = changes.latest, setup, this_month
     elif before is None or not fresh:
         state.generation = None
     save_written(config.output_dir, state)
