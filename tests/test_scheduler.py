@@ -115,6 +115,7 @@ model = "demo-model"
     assert slow_started.is_set()
     assert len(fast_times) >= 3, fast_times
     gaps = [b - a for a, b in itertools.pairwise(fast_times)]
+    print(f"\nfast source polled {len(fast_times)} times, gaps {[round(g, 2) for g in gaps]} s")
     # each poll of the fast source comes within a tick of its falling due (plus the time to
     # store a poll), while the slow source is still sending and the engine still thinking
     assert all(gap <= INTERVAL + TICK + 0.5 for gap in gaps), gaps
