@@ -467,20 +467,9 @@ class Node:
 
 
 @dataclass(frozen=True)
-class Snapshot:
-    at: float
-    cpu: float
-    statements: Counter[str]
-    pg_cpu: float
-    fixture_cpu: float
-    answers: Counter[str]
-    bytes: int
-    transactions: int
-
-
-@dataclass(frozen=True)
 class Costs:
-    """What happened between two snapshots."""
+    """What the nodes, PostgreSQL and the fixture had done by a moment (a snapshot:
+    ``seconds`` is the monotonic clock), or between two snapshots (``seconds`` between)."""
 
     seconds: float
     cpu: float
@@ -498,12 +487,12 @@ class Costs:
 
 def snapshot(
     nodes: Sequence[Node], db: Database, fixture: subprocess.Popen[bytes], control: str
-) -> Snapshot:
+) -> Costs:
     statements: Counter[str] = Counter()
     for node in nodes:
         statements += node.statements()
     stats = httpx.get(f"{control}/stats", timeout=10).json()
-    return Snapshot(
+    return Costs(
         time.monotonic(),
         sum(node.cpu() for node in nodes),
         statements,
@@ -515,13 +504,13 @@ def snapshot(
     )
 
 
-def between(a: Snapshot, b: Snapshot) -> Costs:
+def between(a: Costs, b: Costs) -> Costs:
     statements = Counter(b.statements)
     statements.subtract(a.statements)
     answers = Counter(b.answers)
     answers.subtract(a.answers)
     return Costs(
-        b.at - a.at,
+        b.seconds - a.seconds,
         b.cpu - a.cpu,
         +statements,
         b.pg_cpu - a.pg_cpu,
