@@ -8,6 +8,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
+import sqlalchemy as sa
 from lxml import etree
 
 from syndicate.config import Config
@@ -287,7 +288,18 @@ def test_a_node_that_was_down_or_lost_its_files_catches_up_on_its_first_publish(
 def test_a_config_change_makes_a_node_check_every_feed(setup: tuple[Config, SqlStorage]) -> None:
     config, storage = setup
     publish_feeds(config, storage, NOW)
-    assert publish_feeds(config, storage, NOW).written == ()  # nothing changed: one query
+    statements: list[str] = []
+
+    def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    sa.event.listen(storage.engine, "before_cursor_execute", seen)
+    try:
+        assert publish_feeds(config, storage, NOW).written == ()
+    finally:
+        sa.event.remove(storage.engine, "before_cursor_execute", seen)
+    queries = [q for q in statements if not q.startswith("BEGIN")]  # SQLite's own BEGIN
+    assert len(queries) == 1 and "feed_generation" in queries[0]  # nothing changed: 1 query
     renamed = replace(config, service=replace(config.service, base_url="https://news.example.org"))
     written = publish_feeds(renamed, storage, NOW).written
     assert {spec.relpath for spec in feed_specs(config)} <= set(written)
