@@ -108,13 +108,16 @@ class Worker:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    async def start(self) -> None:
-        """Sync the sources with the config, load the glossary, start ticking (the first cycle
-        runs at once); articles routed under an older glossary are rerouted meanwhile."""
+    async def start(self, terms: TermBase | None = None) -> None:
+        """Sync the sources with the config, load the glossary (unless the caller loaded it:
+        ``terms``), start ticking (the first cycle runs at once); articles routed under an
+        older glossary are rerouted meanwhile."""
         if self.polling:
             await asyncio.to_thread(sync_sources, self.config, self.storage)
             await asyncio.to_thread(release_dead_leases, self.storage)
-        self.terms = await asyncio.to_thread(load_glossary, self.config)
+        if terms is None:
+            terms = await asyncio.to_thread(load_glossary, self.config)
+        self.terms = terms
         if self.polling:
             self._in_background(asyncio.to_thread(self._reroute, self.config, self.terms))
             self._fetcher = Fetcher(self.config.fetch)

@@ -24,7 +24,7 @@ from syndicate.reload import ConfigWatcher
 from syndicate.scheduler import Worker
 from syndicate.server import SyndicateApp, create_app, uvicorn_config
 from syndicate.storage import Storage
-from syndicate.terms import load_term_base
+from syndicate.terms.load import load_glossary
 
 __all__ = ["run_async", "run_service", "run_worker", "serve"]
 
@@ -132,7 +132,7 @@ async def _serve_and_work(
 
     watcher = ConfigWatcher(config, apply)
     _signals(stop, watcher)  # first: Ctrl-C during the start stops cleanly too
-    terms = await asyncio.to_thread(load_term_base, config)
+    terms = await asyncio.to_thread(load_glossary, config)  # once: the worker takes it
     try:  # before the server answers: a node down for a while serves no stale feed
         await asyncio.to_thread(publish_feeds, config, storage, utcnow(), glossary=terms.glossary)
     except PublishError as exc:  # the old files are served meanwhile; the worker retries
@@ -142,12 +142,15 @@ async def _serve_and_work(
         log.info("syndicate running on http://%s:%d/ (Ctrl-C to stop)", host, port)
     else:
         log.info("serving %s on http://%s:%d/", config.output_dir, host, port)
-    async with worker:
+    await worker.start(terms)
+    try:
         app.state.terms = lambda: worker.terms
         watching = asyncio.create_task(watcher.run())
         await _until(stop, server_task)
         watching.cancel()
         log.info("stopping")
         server.should_exit = True
+    finally:
+        await worker.stop()
     await server_task
     log.info("stopped")
