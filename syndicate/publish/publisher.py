@@ -192,10 +192,8 @@ def publish_feeds(
     # Saved once every file is in place: a crash before that only means identical files
     # written again. A file that could not be written keeps this directory at its earlier
     # change, so the next publish looks at the same feeds again.
-    if not failed:
+    if not failed:  # (with a failure, an old or missing setup keeps the next one full too)
         state.generation, state.setup, state.month = changes.latest, setup, this_month
-    elif before is None or not fresh:
-        state.generation = None
     save_written(config.output_dir, state)
     storage.save_feed_hashes(saved, now)
     if config.publish.hub and changed_urls:
