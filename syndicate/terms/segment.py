@@ -44,36 +44,36 @@ HIRAGANA, KATAKANA, KANJI, LATIN, OTHER = 1, 2, 3, 4, 0
 _local = threading.local()
 
 
-def _script_table() -> bytes:
-    table = bytearray(0x10000)
-    for code in range(0x10000):
-        char = chr(code)
-        if 0x3041 <= code <= 0x309F:
-            table[code] = HIRAGANA
-        elif (0x30A1 <= code <= 0x30FF and code != 0x30FB) or 0x31F0 <= code <= 0x31FF:
-            table[code] = KATAKANA  # with ー; the middle dot ・ is punctuation
-        elif 0xFF66 <= code <= 0xFF9F:
-            table[code] = KATAKANA  # half width (the text is NFKC-folded before, anyway)
-        elif (
-            0x4E00 <= code <= 0x9FFF
-            or 0x3400 <= code <= 0x4DBF
-            or 0xF900 <= code <= 0xFAFF
-            or code in (0x3005, 0x3006, 0x3007)  # 々 〆 〇
-        ):
-            table[code] = KANJI
-        elif char.isalnum():
-            table[code] = LATIN  # and every other letter or digit of a spaced script
-    return bytes(table)
-
-
-_SCRIPTS = _script_table()
+@functools.cache
+def _script_codes() -> str:
+    """Every BMP character's script class, as the character ``chr(class)`` at its code
+    point: a table for ``str.translate``, whose lookups past its end (characters beyond
+    the BMP) leave the character itself. Built on first use (20 ms), not at import."""
+    bmp = "".join(map(chr, range(0x10000)))
+    # LATIN: every letter or digit of a spaced script; the ranges below then take theirs
+    table = bytearray(map(str.isalnum, bmp)).translate(bytes((OTHER, LATIN)) + bytes(254))
+    middle_dot = table[0x30FB]  # ・ is punctuation, not katakana
+    ranges = (
+        (0x3041, 0x309F, HIRAGANA),
+        (0x30A1, 0x30FF, KATAKANA),  # with ー
+        (0x31F0, 0x31FF, KATAKANA),
+        (0xFF66, 0xFF9F, KATAKANA),  # half width (the text is NFKC-folded before, anyway)
+        (0x4E00, 0x9FFF, KANJI),
+        (0x3400, 0x4DBF, KANJI),
+        (0xF900, 0xFAFF, KANJI),
+        (0x3005, 0x3007, KANJI),  # 々 〆 〇
+    )
+    for low, high, script in ranges:
+        table[low : high + 1] = bytes((script,)) * (high + 1 - low)
+    table[0x30FB] = middle_dot
+    return table.decode("latin-1")
 
 
 def script_of(char: str) -> int:
     """The script class of one character (any character past the BMP, the rare kanji of
     the supplementary planes included, is OTHER: a boundary on both sides)."""
     code = ord(char)
-    return _SCRIPTS[code] if code < 0x10000 else OTHER
+    return ord(_script_codes()[code]) if code < 0x10000 else OTHER
 
 
 @functools.cache
@@ -116,7 +116,7 @@ def script_codes(text: str) -> str:
     (``chr(script_of(c))``, but a character past the BMP stays itself, never a kana or
     kanji code): ``codes[i] != codes[i - 1] or codes[i] not in IN_WORDS`` says that
     offset ``i`` is a boundary by script alone."""
-    return text.translate(_CODES)
+    return text.translate(_script_codes())
 
 
 class Boundaries:
@@ -168,11 +168,10 @@ class Boundaries:
         return bool(marks[i - start])
 
 
-# Script classes as one character each, for str.translate: kana and kanji can hold a
-# boundary inside a run; Latin and other characters are boundaries themselves.
-# Every BMP character is mapped (control characters too: chr(1) in a text must not pass
-# for hiragana); characters past it stay themselves, which is never a kana or kanji code.
-_CODES = {code: chr(script) for code, script in enumerate(_SCRIPTS)}
+# Script classes as one character each (_script_codes): kana and kanji can hold a
+# boundary inside a run; Latin and other characters are boundaries themselves. Every BMP
+# character is mapped (control characters too: chr(1) in a text must not pass for
+# hiragana); characters past it stay themselves, which is never a kana or kanji code.
 #: the script codes of characters between which a word may go on
 IN_WORDS = frozenset((chr(HIRAGANA), chr(KATAKANA), chr(KANJI)))
 _RUN = re.compile(f"{chr(HIRAGANA)}+|{chr(KATAKANA)}+|{chr(KANJI)}+")
