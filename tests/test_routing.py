@@ -46,3 +46,22 @@ def test_keywords_are_looked_for_in_summary_text_not_markup() -> None:
     assert route_article(art(summary="<p>a battery</p>"), TOPICS) == [
         ("energy", TopicReason.KEYWORD)
     ]
+
+
+def test_keywords_and_categories_fold_as_glossary_terms_do() -> None:
+    # accents, case and width fold as in the glossary, so a topic's words match however
+    # an editor typed them (before, "Mobilità" and "mobilita" were different categories)
+    topics = (
+        TopicConfig("city", {"it": "Città"}, categories=("Mobilità",), keywords=("città",)),
+        TopicConfig("ev", {"ja": "EV"}, keywords=("EV充電", "e-mobility")),
+    )
+    assert route_article(art(categories=("MOBILITA",)), topics) == [("city", TopicReason.CATEGORY)]
+    assert route_article(art("Una CITTA più verde"), topics) == [("city", TopicReason.KEYWORD)]
+    assert route_article(art("Cittadella"), topics) == []
+    assert route_article(art("Nuovi servizi di E‑Mobility in centro"), topics) == [
+        ("ev", TopicReason.KEYWORD)
+    ]
+    assert route_article(art("都内のEV充電網"), topics) == [("ev", TopicReason.KEYWORD)]
+    # a kana or kanji end needs no boundary, a Latin end still does
+    assert route_article(art("都内のNEV充電網"), topics) == []
+    assert route_article(art("ＥＶ充電器の設置"), topics) == [("ev", TopicReason.KEYWORD)]

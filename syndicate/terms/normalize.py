@@ -20,7 +20,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["Folded", "fold", "fold_term", "strips_accents"]
+__all__ = ["Folded", "fold", "fold_key", "fold_term", "is_word_char", "strips_accents", "unspaced"]
 
 _APOSTROPHES = "\u2019\u02bc\u2018`\u00b4\u2032"
 _JOINING = {"\uff9e", "\uff9f", "\u3099", "\u309a"}  # (half-width) voiced sound marks
@@ -46,6 +46,18 @@ _UNSPACED_SCRIPTS = (
 def _unspaced_script(char: str) -> bool:
     code = ord(char)
     return any(low <= code <= high for low, high in _UNSPACED_SCRIPTS)
+
+
+def is_word_char(char: str) -> bool:
+    """Whether ``char`` is part of a word of a spaced script (a letter or digit of Latin,
+    Greek, Cyrillic…): anything else bounds a word there. Kana, kanji and Hangul are not,
+    since those scripts do not space their words."""
+    return char.isalnum() and not _unspaced_script(char)
+
+
+def unspaced(text: str) -> bool:
+    """Whether ``text`` holds a character of a script written without spaces."""
+    return any(_unspaced_script(char) for char in text)
 
 
 def strips_accents(lang: str) -> bool:
@@ -155,3 +167,10 @@ def fold(text: str, lang: str) -> Folded:
 def fold_term(text: str, lang: str) -> str:
     """A glossary term folded like text, runs of spaces made one."""
     return " ".join(_fold_exact(text, strips_accents(lang)).split())
+
+
+def fold_key(text: str) -> str:
+    """A short text of no known language (a category, a topic keyword) folded as a glossary
+    term of its script: as Japanese when it holds kana, kanji or Hangul, otherwise as
+    Italian or English (case, width, accents, and punctuation made a space)."""
+    return fold_term(text, "ja" if unspaced(text) else "en")

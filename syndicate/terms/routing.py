@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from syndicate.config import Config, TopicConfig
 from syndicate.models import Article, Mention, RoutedArticle, TopicReason
 from syndicate.terms.matcher import Matcher, TermMatch
 from syndicate.terms.model import TermFlag
+from syndicate.terms.normalize import fold, fold_key, is_word_char, unspaced
 
 __all__ = [
     "ROUTED_CHARS",
@@ -39,7 +39,6 @@ __all__ = [
     "TopicScore",
     "concept_scores",
     "explain",
-    "fold",
     "mentions_of",
     "route",
     "route_article",
@@ -55,18 +54,13 @@ TITLE_WEIGHT = 2
 ROUTED_CHARS = 100_000
 
 #: changes when the matching or scoring rules do, so stored articles are routed again
-_RULES = "4: distinct concepts, weights, needs-context, pairs, ja word boundaries, forms, head"
+_RULES = (
+    "5: distinct concepts, weights, needs-context, pairs, ja word boundaries, forms, head,"
+    " keywords and categories folded as terms"
+)
 
 _OPENING = frozenset("(（[［")
 _CLOSING = frozenset(")）]］")
-
-# Letters and digits of scripts that separate words with spaces (Latin, Greek, Cyrillic).
-_SPACED = "0-9A-Za-z\u00aa\u00b5\u00ba\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0370-\u04ff"
-
-
-def fold(text: str) -> str:
-    """Case- and width-folded text for comparisons (NFKC, casefold)."""
-    return unicodedata.normalize("NFKC", text).casefold().strip()
 
 
 def mentions_of(article: Article, matcher: Matcher | None) -> tuple[Mention, ...]:
@@ -157,17 +151,17 @@ def _topics(
     scores: dict[str, float],
 ) -> list[tuple[str, TopicReason]]:
     """:func:`route_article`, given the topics' concept scores."""
-    categories = {fold(c) for c in article.categories}
-    text = fold(f"{article.title}\n{_strip_tags(article.summary)}")
+    categories = {fold_key(c) for c in article.categories}
+    text = _KeywordText(f"{article.title}\n{_strip_tags(article.summary)}")
     routed: list[tuple[str, TopicReason]] = []
     for topic in topics:
         if topic.id in source_topics:
             routed.append((topic.id, TopicReason.SOURCE))
-        elif categories & {fold(c) for c in topic.categories}:
+        elif categories & {fold_key(c) for c in topic.categories}:
             routed.append((topic.id, TopicReason.CATEGORY))
         elif topic.concepts and scores[topic.id] >= topic.min_score:
             routed.append((topic.id, TopicReason.CONCEPT))
-        elif any(_has_keyword(text, fold(k)) for k in topic.keywords if k.strip()):
+        elif any(text.has(k) for k in topic.keywords):
             routed.append((topic.id, TopicReason.KEYWORD))
     return routed
 
@@ -269,13 +263,34 @@ def _strip_tags(value: str) -> str:
     return re.sub(r"<[^>]+>", " ", value)
 
 
-def _has_keyword(text: str, keyword: str) -> bool:
-    # Word boundaries at an end that is a letter or digit of a spaced script ("ai" must not
-    # match inside "email"); none at a wide (CJK) end, since Japanese does not space words.
-    pattern = (rf"(?<![{_SPACED}])" if _spaced_word_char(keyword[0]) else "") + re.escape(keyword)
-    pattern += rf"(?![{_SPACED}])" if _spaced_word_char(keyword[-1]) else ""
-    return re.search(pattern, text) is not None
+class _KeywordText:
+    """An article's title and summary text, asked whether a topic keyword is in it. Text and
+    keyword fold as glossary terms do (``normalize``), and a keyword ends where a word
+    does: ``ai`` is not in ``email``. A keyword with kana or kanji needs no word boundary
+    at a Japanese end, since Japanese does not space words; its Latin ends still do
+    (``EV充電`` is not in ``NEV充電``)."""
 
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._spaced: str | None = None
+        self._unspaced: str | None = None
 
-def _spaced_word_char(char: str) -> bool:
-    return re.match(f"[{_SPACED}]", char) is not None
+    def has(self, keyword: str) -> bool:
+        key = fold_key(keyword)
+        if not key:
+            return False
+        if not unspaced(key):
+            if self._spaced is None:  # folding made every boundary a space
+                self._spaced = f" {' '.join(fold(self._text, 'en').text.split())} "
+            return f" {key} " in self._spaced
+        if self._unspaced is None:
+            self._unspaced = " ".join(fold(self._text, "ja").text.split())
+        text, start = self._unspaced, 0
+        while (found := text.find(key, start)) >= 0:
+            end = found + len(key)
+            before = found > 0 and is_word_char(key[0]) and is_word_char(text[found - 1])
+            after = end < len(text) and is_word_char(key[-1]) and is_word_char(text[end])
+            if not before and not after:
+                return True
+            start = found + 1
+        return False
