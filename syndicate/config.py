@@ -174,6 +174,10 @@ class Config:
     partners: tuple[PartnerConfig, ...] = ()
     #: where each key was written, for messages about the config found later
     lines: KeyLines | None = field(default=None, compare=False, repr=False)
+    _by_id: dict[str, SourceConfig] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {source.id: source for source in self.sources})
 
     @property
     def base_dir(self) -> Path:
@@ -187,11 +191,14 @@ class Config:
     def database_url(self) -> str:
         return self.service.database
 
+    def find_source(self, source_id: str) -> SourceConfig | None:
+        """The configured source with this id, or None (an article of a removed source)."""
+        return self._by_id.get(source_id)
+
     def source(self, source_id: str) -> SourceConfig:
         """The configured source; a ConfigError naming the file when there is none."""
-        for source in self.sources:
-            if source.id == source_id:
-                return source
+        if (source := self._by_id.get(source_id)) is not None:
+            return source
         known = ", ".join(s.id for s in self.sources) or "none"
         raise ConfigError(
             [
@@ -200,9 +207,6 @@ class Config:
                 )
             ]
         )
-
-    def interval_of(self, source: SourceConfig) -> float:
-        return source.interval if source.interval is not None else self.schedule.interval
 
 
 _SERVICE_KEYS = {"languages", "database", "output_dir", "base_url"}

@@ -31,6 +31,7 @@ from syndicate.polling import (
     Interval,
     backoff_seconds,
     choose_interval,
+    interval_in_force,
     jittered,
     parse_retry_after,
     redirect_step,
@@ -452,7 +453,8 @@ async def _fail(ctx: _Context, state: SourceState, exc: FetchError) -> SourceOut
     config = ctx.config
     now = ctx.clock()
     failures = state.error_count + 1
-    base = state.interval_seconds or config.interval_of(config.source(state.id))
+    source = config.source(state.id)
+    base = interval_in_force(config, source, state.interval_seconds, None).seconds
     delay = backoff_seconds(base, failures, config.schedule.max_backoff, ctx.rng)
     next_poll = now + timedelta(seconds=delay)
     retry_until = None

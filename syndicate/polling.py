@@ -25,6 +25,7 @@ __all__ = [
     "adaptive_interval",
     "backoff_seconds",
     "choose_interval",
+    "interval_in_force",
     "jittered",
     "parse_retry_after",
     "redirect_step",
@@ -116,6 +117,18 @@ def choose_interval(
         seconds = config.schedule.interval
         return Interval(seconds, f"fixed: schedule.interval = {_human(seconds)}")
     return adaptive_interval(dates, now, config.schedule)
+
+
+def interval_in_force(
+    config: Config, source: SourceConfig, learned: float | None, reason: str | None
+) -> Interval:
+    """The interval a source is polled at now: the one its last poll chose and stored
+    (``learned``, with its ``reason``), else the configured one (before its first poll)."""
+    if source.interval is not None:
+        configured = Interval(source.interval, "configured: sources.interval")
+    else:
+        configured = Interval(config.schedule.interval, "configured: schedule.interval")
+    return Interval(learned or configured.seconds, reason or configured.reason)
 
 
 def redirect_step(

@@ -8,6 +8,7 @@ from typing import Any
 
 from syndicate.config import Config
 from syndicate.models import SourceState
+from syndicate.polling import interval_in_force
 
 __all__ = ["SourceStatus", "source_statuses"]
 
@@ -66,10 +67,7 @@ def source_statuses(config: Config, states: list[SourceState]) -> list[SourceSta
         last_status: int | str | None = state.last_status
         if state.error_count and not state.last_status:
             last_status = state.last_error_kind or "error"
-        interval = state.interval_seconds or config.interval_of(source)
-        reason = state.interval_reason or (
-            "configured: sources.interval" if source.interval else "configured: schedule.interval"
-        )
+        interval = interval_in_force(config, source, state.interval_seconds, state.interval_reason)
         rows.append(
             SourceStatus(
                 id=source.id,
@@ -83,8 +81,8 @@ def source_statuses(config: Config, states: list[SourceState]) -> list[SourceSta
                 last_fetch_at=state.last_polled_at,
                 next_poll_at=state.next_poll_at,
                 retry_until=state.retry_until,
-                interval_seconds=interval,
-                interval_reason=reason,
+                interval_seconds=interval.seconds,
+                interval_reason=interval.reason,
                 disabled_reason=state.disabled_reason,
                 articles=state.article_count,
                 etag=state.etag,

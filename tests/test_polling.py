@@ -6,11 +6,16 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from syndicate.config import ScheduleConfig
+from syndicate.errors import ConfigError
 from syndicate.polling import (
+    Interval,
     adaptive_interval,
     backoff_seconds,
     choose_interval,
+    interval_in_force,
     jittered,
     parse_retry_after,
     redirect_step,
@@ -85,6 +90,35 @@ url = "http://127.0.0.1/b"
     assert fixed.seconds == 3600 and fixed.reason.startswith("fixed: sources.interval")
     auto = choose_interval(config, config.source("auto"), hourly, NOW)
     assert auto.seconds == 1800 and auto.reason.startswith("adaptive")
+
+
+def test_interval_in_force_is_the_stored_one_else_the_configured_one(tmp_path: Path) -> None:
+    config = make_config(
+        tmp_path,
+        sources="""
+[[sources]]
+id = "fixed"
+url = "http://127.0.0.1/a"
+interval = "1h"
+
+[[sources]]
+id = "auto"
+url = "http://127.0.0.1/b"
+""",
+    )
+    fixed, auto = config.source("fixed"), config.source("auto")
+    assert interval_in_force(config, fixed, None, None) == Interval(
+        3600, "configured: sources.interval"
+    )
+    assert interval_in_force(config, auto, None, None) == Interval(
+        config.schedule.interval, "configured: schedule.interval"
+    )
+    learned = interval_in_force(config, auto, 1800, "adaptive: 40 articles")
+    assert learned == Interval(1800, "adaptive: 40 articles")
+    # the source lookup by id: a removed source is None to find, an error to ask for
+    assert config.find_source("auto") is auto and config.find_source("gone") is None
+    with pytest.raises(ConfigError, match="no source with id 'gone'"):
+        config.source("gone")
 
 
 def test_permanent_redirect_is_adopted_on_the_second_consecutive_sighting() -> None:

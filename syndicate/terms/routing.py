@@ -168,7 +168,8 @@ def _topics(
 
 def route(article: Article, config: Config, matcher: Matcher | None) -> RoutedArticle:
     """Mentions and topics of an article, from the config and the glossary's matcher."""
-    source_topics = next((s.topics for s in config.sources if s.id == article.source_id), ())
+    source = config.find_source(article.source_id)
+    source_topics = source.topics if source is not None else ()
     mentions = mentions_of(article, matcher)
     scores = topic_scores(config.topics, mentions)
     topics = _topics(article, config.topics, source_topics, scores)
