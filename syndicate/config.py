@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -159,6 +160,11 @@ class SourceConfig:
     translate: tuple[str, ...] | None = None
 
 
+def private_topics(topics: Sequence[TopicConfig]) -> tuple[str, ...]:
+    """The ids of the private topics (``private = true``), in order."""
+    return tuple(topic.id for topic in topics if topic.private)
+
+
 @dataclass(frozen=True)
 class Config:
     path: Path
@@ -175,9 +181,13 @@ class Config:
     #: where each key was written, for messages about the config found later
     lines: KeyLines | None = field(default=None, compare=False, repr=False)
     _by_id: dict[str, SourceConfig] = field(init=False, compare=False, repr=False)
+    #: the ids of the private topics, in config order: only partners read their feeds, and
+    #: their articles stay out of every public feed, ``all`` included
+    private_topics: tuple[str, ...] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {source.id: source for source in self.sources})
+        object.__setattr__(self, "private_topics", private_topics(self.topics))
 
     @property
     def base_dir(self) -> Path:
@@ -328,7 +338,7 @@ def _build(check: Checker, path: Path, data: dict[str, Any], env: dict[str, str]
     glossary = GlossaryConfig(files=check.strings(t, ("glossary", "files"), ()))
     topics = _topics(check, data, languages)
     sources = _sources(check, data, languages, {topic.id for topic in topics})
-    partners = read_partners(check, data, {topic.id for topic in topics if topic.private})
+    partners = read_partners(check, data, set(private_topics(topics)))
     return Config(
         path,
         service,

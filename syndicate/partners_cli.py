@@ -43,7 +43,7 @@ def list_partners() -> None:
     Example: syndicate partners list
     """
     config = current_config()
-    private = [t.id for t in config.topics if t.private]
+    private = config.private_topics
     typer.echo(f"private topics: {', '.join(private) or 'none'}")
     for p in config.partners:
         topics = ", ".join(p.topics) or "every private topic"

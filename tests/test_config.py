@@ -265,3 +265,16 @@ def test_archive_pages_are_bounded(tmp_path: Path) -> None:
     path = write_config(tmp_path, "[publish]\narchive_page_entries = 100000\n")
     (problem,) = problems_of(path)
     assert "between 1 and 5000, got 100000" in problem
+
+
+def test_private_topics_are_derived_once_in_config_order(tmp_path: Path) -> None:
+    from .conftest import make_config
+
+    topic = '[[topics]]\nid = "{id}"\ntitle = "{id}"\nprivate = {private}\n\n'
+    extra = "".join(
+        topic.format(id=i, private=p)
+        for i, p in (("zeta", "true"), ("open", "false"), ("alpha", "true"))
+    )
+    config = make_config(tmp_path, sources="", extra=extra)
+    assert config.private_topics == ("zeta", "alpha")
+    assert "energy" not in config.private_topics

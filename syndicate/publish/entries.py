@@ -90,8 +90,8 @@ class FeedEntries:
 
     def _excluded(self, topic: str) -> list[str]:
         """A private topic's articles stay out of the public feeds, ``all`` included."""
-        private = [t.id for t in self.config.topics if t.private]
-        return [] if topic in private else private
+        private = self.config.private_topics
+        return [] if topic in private else list(private)
 
     def _shown(self, lang: str, stored: list[StoredArticle], *, brief: bool) -> list[StoredArticle]:
         """``stored`` as a feed in ``lang`` shows them, in order."""

@@ -323,7 +323,7 @@ def _opml_documents(
 ) -> list[tuple[str, str, list[OpmlGroup]]]:
     """(path, title, groups) of ``index.opml`` (every public feed, by language) and of each
     ``{lang}/index.opml``."""
-    private = {t.id for t in config.topics if t.private}
+    private = config.private_topics
     groups = []
     for lang in config.service.languages:
         feeds = tuple(

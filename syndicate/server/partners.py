@@ -85,7 +85,6 @@ class PartnerGate:
         self._buckets: dict[str, _Bucket] = {}
         self._source: tuple[PartnerConfig, ...] | None = None
         self._by_digest: dict[str, PartnerConfig] = {}
-        self._private: tuple[object, frozenset[str]] = (None, frozenset())
         self.access: dict[str, PartnerAccess] = {}
         #: requests with a token no partner has
         self.unknown_tokens = 0
@@ -95,7 +94,7 @@ class PartnerGate:
     ) -> Denied | bool:
         """A :class:`Denied`, or whether the file is private (served to a partner)."""
         topic = topic_of(relpath)
-        private = topic is not None and topic in self._private_topics(config)
+        private = topic is not None and topic in config.private_topics
         token = bearer_token(headers.get(b"authorization")) or _query_token(query)
         if token is None:
             if private:
@@ -140,11 +139,6 @@ class PartnerGate:
     def _tell(self, partner_id: str, outcome: str) -> None:
         if self._on_access is not None:
             self._on_access(partner_id, outcome)
-
-    def _private_topics(self, config: Config) -> frozenset[str]:
-        if self._private[0] is not config.topics:  # the config was (re)loaded
-            self._private = (config.topics, frozenset(t.id for t in config.topics if t.private))
-        return self._private[1]
 
     def _partner(self, digest: str, config: Config) -> PartnerConfig | None:
         if config.partners is not self._source:  # the config was (re)loaded

@@ -100,7 +100,7 @@ def _date(value: object) -> datetime | None:
 def home_page(config: Config, lang: str, latest: list[LatestArticle]) -> str:
     """The page of one language: switcher, topics with their feeds, latest articles."""
     _ = translator(lang)
-    private = {t.id for t in config.topics if t.private}
+    private = config.private_topics
     specs = [s for s in feed_specs(config) if s.lang == lang]
     head = "".join(
         f'<link rel="alternate" type="{_MIME[s.format]}" '
