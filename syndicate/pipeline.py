@@ -29,15 +29,14 @@ from syndicate.parse import ParsedFeed, parse_feed
 from syndicate.polling import (
     HISTORY,
     Interval,
-    backoff_seconds,
     choose_interval,
     interval_in_force,
     jittered,
-    parse_retry_after,
     redirect_step,
 )
 from syndicate.publish import PublishReport, publish_feeds
 from syndicate.publish.websub import send_pings
+from syndicate.retry import backoff_seconds, parse_retry_after
 from syndicate.storage import Storage
 from syndicate.terms import TermBase, route
 from syndicate.translate import TranslateReport, Translator

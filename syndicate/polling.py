@@ -14,8 +14,7 @@ import random
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta
 
 from syndicate.config import Config, ScheduleConfig, SourceConfig
 
@@ -23,11 +22,9 @@ __all__ = [
     "REDIRECTS_TO_ADOPT",
     "Interval",
     "adaptive_interval",
-    "backoff_seconds",
     "choose_interval",
     "interval_in_force",
     "jittered",
-    "parse_retry_after",
     "redirect_step",
 ]
 
@@ -50,31 +47,6 @@ class Interval:
 def jittered(seconds: float, fraction: float, rng: random.Random) -> float:
     """``seconds`` moved at random by up to ``fraction`` of itself, either way."""
     return seconds * (1 + rng.uniform(-fraction, fraction)) if fraction else seconds
-
-
-def backoff_seconds(interval: float, failures: int, cap: float, rng: random.Random) -> float:
-    """The wait after ``failures`` consecutive failures: the interval doubled per failure
-    beyond the first, capped at ``cap``, then "equal jitter" (between half and all of it)."""
-    if failures <= 0:
-        return interval
-    ceiling = min(cap, interval * 2.0 ** min(failures - 1, 30))
-    return ceiling / 2 + rng.uniform(0, ceiling / 2)
-
-
-def parse_retry_after(value: str | None, now: datetime) -> datetime | None:
-    """``Retry-After: 120`` or ``Retry-After: Wed, 25 Nov 2026 15:00:00 GMT`` -> when to retry."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return now + timedelta(seconds=int(value))
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(when, now)
 
 
 def adaptive_interval(

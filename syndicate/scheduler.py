@@ -39,6 +39,7 @@ from syndicate.pipeline import (
     translate_pass,
     utcnow,
 )
+from syndicate.retry import backoff_seconds
 from syndicate.storage import Storage
 from syndicate.terms import TermBase
 from syndicate.terms.load import load_glossary
@@ -271,7 +272,7 @@ class Worker:
         """A cycle failed as a whole (the database away): back off, and say so."""
         self._failures += 1
         self.last_error = str(exc)
-        wait = min(self.config.schedule.tick * 2 ** (self._failures - 1), MAX_CYCLE_BACKOFF)
+        wait = backoff_seconds(self.config.schedule.tick, self._failures, MAX_CYCLE_BACKOFF)
         self._retry_at = time.monotonic() + wait
         log.error("cycle failed (%d in a row; next try in %.0f s): %s", self._failures, wait, exc)
         await self._record(WorkerCycle(self.owner, started, self.clock(), 0.0, False, str(exc)))

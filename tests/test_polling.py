@@ -13,13 +13,12 @@ from syndicate.errors import ConfigError
 from syndicate.polling import (
     Interval,
     adaptive_interval,
-    backoff_seconds,
     choose_interval,
     interval_in_force,
     jittered,
-    parse_retry_after,
     redirect_step,
 )
+from syndicate.retry import backoff_seconds, parse_retry_after, retry_after_seconds
 
 from .conftest import make_config
 
@@ -55,6 +54,27 @@ def test_retry_after_seconds_and_http_date() -> None:
     assert parse_retry_after("Wed, 25 Nov 2026 11:00:00 GMT", NOW) == NOW  # in the past: now
     assert parse_retry_after("soon", NOW) is None
     assert parse_retry_after(None, NOW) is None
+
+
+@pytest.mark.parametrize(
+    "hostile", ["-5", "nan", "inf", "1e400", "Wed, 25", "Wed, 99 Foo 2026 99:99:99 GMT", "\x00"]
+)
+def test_a_hostile_retry_after_is_ignored(hostile: str) -> None:
+    assert parse_retry_after(hostile, NOW) is None
+    assert retry_after_seconds(hostile, NOW) is None
+
+
+def test_retry_after_is_bounded_and_shared_by_polling_and_engines() -> None:
+    # one reading for a source's answer and an engine's: seconds (a fraction too) or a date
+    assert retry_after_seconds("1.5", NOW) == 1.5
+    assert retry_after_seconds("Wed, 25 Nov 2026 12:01:00 GMT", NOW) == 60.0
+    year = 365 * 24 * 3600.0
+    assert retry_after_seconds("99999999999", NOW) == year
+    assert retry_after_seconds("Fri, 31 Dec 9999 23:59:59 GMT", NOW) == year
+
+
+def test_backoff_without_jitter_doubles_up_to_the_cap() -> None:
+    assert [backoff_seconds(5, n, 60) for n in range(6)] == [5, 5, 10, 20, 40, 60]
 
 
 def test_adaptive_interval_follows_publishing_rate() -> None:
