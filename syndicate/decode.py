@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import zlib
 
+from syndicate.errors import FailureKind
+
 __all__ = ["ACCEPT_ENCODING", "MAX_CODINGS", "BodyDecoder", "BodyRefused", "codings"]
 
 #: what the fetcher offers: exactly what :class:`BodyDecoder` can undo
@@ -25,7 +27,7 @@ _UNSUPPORTED = {"br", "zstd", "compress", "x-compress"}
 class BodyRefused(ValueError):
     """The body cannot be decoded within the rules; ``kind`` is a :class:`FetchError` kind."""
 
-    def __init__(self, kind: str, message: str) -> None:
+    def __init__(self, kind: FailureKind, message: str) -> None:
         self.kind = kind
         super().__init__(message)
 
@@ -36,12 +38,13 @@ def codings(header: str) -> list[str]:
     for token in found:
         if token in _UNSUPPORTED:
             raise BodyRefused(
-                "protocol", f"Content-Encoding {token} is not supported (only {ACCEPT_ENCODING})"
+                FailureKind.PROTOCOL,
+                f"Content-Encoding {token} is not supported (only {ACCEPT_ENCODING})",
             )
     found = [token for token in found if token in _WBITS]
     if len(found) > MAX_CODINGS:
         raise BodyRefused(
-            "protocol",
+            FailureKind.PROTOCOL,
             f"{len(found)} stacked Content-Encodings ({header}); at most {MAX_CODINGS} are decoded",
         )
     return found
@@ -65,7 +68,7 @@ class _Layer:
                 self._started = True
                 self._inflate = zlib.decompressobj(-zlib.MAX_WBITS)
                 return self.feed(data)
-            raise BodyRefused("protocol", f"broken {self.coding} data: {exc}") from exc
+            raise BodyRefused(FailureKind.PROTOCOL, f"broken {self.coding} data: {exc}") from exc
         self._started = self._started or bool(data)
         return self._count(out)
 
@@ -76,7 +79,7 @@ class _Layer:
         self._produced += len(out)
         if self._produced > self._limit:
             raise BodyRefused(
-                "too-large",
+                FailureKind.TOO_LARGE,
                 f"body is over fetch.max_bytes ({self._limit} bytes) once {self.coding}-decoded",
             )
         return out

@@ -18,11 +18,13 @@ unexpected is re-raised unchanged so that a bug stays a bug.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 __all__ = [
     "ConfigError",
     "ConfigProblem",
+    "FailureKind",
     "FetchError",
     "GlossaryError",
     "PublishError",
@@ -86,12 +88,32 @@ class SourceError(SyndicateError):
         super().__init__(f"{source_id}: {message}")
 
 
+class FailureKind(StrEnum):
+    """Why a source's poll failed, for operators (``sources status``) and decisions."""
+
+    #: an HTTP status other than 200/304 (the status says which)
+    HTTP = "http"
+    TIMEOUT = "timeout"
+    DNS = "dns"
+    CONNECT = "connect"
+    TLS = "tls"
+    REDIRECTS = "redirects"
+    #: the body (or its decoded form) is over ``fetch.max_bytes``
+    TOO_LARGE = "too-large"
+    #: the URL names a private, loopback or otherwise refused address
+    REFUSED_ADDRESS = "refused-address"
+    REFUSED_SCHEME = "refused-scheme"
+    #: a broken HTTP answer or content coding
+    PROTOCOL = "protocol"
+    NOT_A_FEED = "not-a-feed"
+    #: a bug of syndicate's while handling this source (the others carry on)
+    INTERNAL = "internal"
+
+
 class FetchError(SourceError):
     """An HTTP fetch failed: network error, bad status, oversized body, refused address.
 
-    ``kind`` names the failure for operators and decisions: ``http`` (a status other than
-    200/304; see ``status``), ``timeout``, ``dns``, ``connect``, ``tls``, ``redirects``,
-    ``too-large``, ``refused-address``, ``protocol``, ``not-a-feed``.
+    ``kind`` names the failure (:class:`FailureKind`); for ``HTTP`` see ``status``.
     """
 
     message = "fetch failed"
@@ -101,7 +123,7 @@ class FetchError(SourceError):
         source_id: str,
         message: str,
         *,
-        kind: str = "http",
+        kind: FailureKind = FailureKind.HTTP,
         status: int | None = None,
         retry_after: str | None = None,
     ) -> None:

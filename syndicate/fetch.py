@@ -22,7 +22,7 @@ import httpx
 
 from syndicate.config import FetchConfig
 from syndicate.decode import ACCEPT_ENCODING, BodyDecoder, BodyRefused, codings
-from syndicate.errors import FetchError
+from syndicate.errors import FailureKind, FetchError
 from syndicate.models import FetchResult, SourceState
 from syndicate.netguard import AddressRefused, GuardedTransport, is_public_address
 
@@ -102,13 +102,13 @@ class Fetcher:
             raise FetchError(
                 source.id,
                 f"{exc}; set fetch.allow_private_networks = true to allow",
-                kind="refused-address",
+                kind=FailureKind.REFUSED_ADDRESS,
             ) from None
         except TimeoutError:
             raise FetchError(
                 source.id,
                 f"no complete answer within {total:g}s (fetch.total_timeout)",
-                kind="timeout",
+                kind=FailureKind.TIMEOUT,
             ) from None
         except httpx.TimeoutException as exc:
             what = {
@@ -117,11 +117,13 @@ class Fetcher:
                 "PoolTimeout": "waiting for a free connection",
             }.get(type(exc).__name__, "")
             raise FetchError(
-                source.id, f"timed out {what} at {url}".replace("  ", " "), kind="timeout"
+                source.id, f"timed out {what} at {url}".replace("  ", " "), kind=FailureKind.TIMEOUT
             ) from exc
         except httpx.TooManyRedirects as exc:
             raise FetchError(
-                source.id, f"more than {MAX_REDIRECTS} redirects from {url}", kind="redirects"
+                source.id,
+                f"more than {MAX_REDIRECTS} redirects from {url}",
+                kind=FailureKind.REDIRECTS,
             ) from exc
         except httpx.ConnectError as exc:
             raise _connect_error(source.id, host, exc) from exc
@@ -129,14 +131,16 @@ class Fetcher:
             raise FetchError(
                 source.id,
                 f"refused a non-http(s) URL on the way from {url}: {exc}",
-                kind="refused-scheme",
+                kind=FailureKind.REFUSED_SCHEME,
             ) from exc
         except httpx.RemoteProtocolError as exc:
             raise FetchError(
-                source.id, f"broken answer from {host}: {exc}", kind="protocol"
+                source.id, f"broken answer from {host}: {exc}", kind=FailureKind.PROTOCOL
             ) from exc
         except httpx.HTTPError as exc:
-            raise FetchError(source.id, f"{type(exc).__name__}: {exc}", kind="connect") from exc
+            raise FetchError(
+                source.id, f"{type(exc).__name__}: {exc}", kind=FailureKind.CONNECT
+            ) from exc
 
     async def _get(self, source_id: str, url: str, headers: dict[str, str]) -> FetchResult:
         limit = self.config.max_bytes
@@ -165,7 +169,7 @@ class Fetcher:
                 raise FetchError(
                     source_id,
                     f"body of {declared} bytes is over fetch.max_bytes ({limit})",
-                    kind="too-large",
+                    kind=FailureKind.TOO_LARGE,
                     status=200,
                 )
             body = await self._read(source_id, response)
@@ -191,14 +195,16 @@ class Fetcher:
             async for raw in response.aiter_raw():
                 received += len(raw)
                 if received > limit:
-                    raise BodyRefused("too-large", f"body is over fetch.max_bytes ({limit} bytes)")
+                    raise BodyRefused(
+                        FailureKind.TOO_LARGE, f"body is over fetch.max_bytes ({limit} bytes)"
+                    )
                 chunks.append(
                     raw if decoder.identity else await asyncio.to_thread(decoder.feed, raw)
                 )
             if not decoder.identity:
                 chunks.append(await asyncio.to_thread(decoder.flush))
         except BodyRefused as exc:
-            if exc.kind == "too-large":
+            if exc.kind is FailureKind.TOO_LARGE:
                 raise FetchError(source_id, str(exc), kind=exc.kind, status=200) from exc
             raise FetchError(
                 source_id, f"broken answer from {response.url.host}: {exc}", kind=exc.kind
@@ -239,21 +245,23 @@ def _connect_error(source_id: str, host: str, exc: httpx.ConnectError) -> FetchE
             return FetchError(
                 source_id,
                 f"TLS certificate of {host} not accepted: {cause.verify_message}",
-                kind="tls",
+                kind=FailureKind.TLS,
             )
         if isinstance(cause, ssl.SSLError):
             return FetchError(
-                source_id, f"TLS handshake with {host} failed: {cause.reason}", kind="tls"
+                source_id, f"TLS handshake with {host} failed: {cause.reason}", kind=FailureKind.TLS
             )
         if isinstance(cause, socket.gaierror):
-            return FetchError(source_id, f"cannot resolve {host}: {cause.strerror}", kind="dns")
+            return FetchError(
+                source_id, f"cannot resolve {host}: {cause.strerror}", kind=FailureKind.DNS
+            )
         cause = cause.__cause__ or cause.__context__
     text = str(exc)
     if "CERTIFICATE_VERIFY_FAILED" in text or "SSL" in text:
-        return FetchError(source_id, f"TLS error with {host}: {text}", kind="tls")
+        return FetchError(source_id, f"TLS error with {host}: {text}", kind=FailureKind.TLS)
     if "Name or service not known" in text or "nodename nor servname" in text:
-        return FetchError(source_id, f"cannot resolve {host}: {text}", kind="dns")
-    return FetchError(source_id, f"cannot connect to {host}: {text}", kind="connect")
+        return FetchError(source_id, f"cannot resolve {host}: {text}", kind=FailureKind.DNS)
+    return FetchError(source_id, f"cannot connect to {host}: {text}", kind=FailureKind.CONNECT)
 
 
 def _permanent_target(response: httpx.Response) -> str | None:

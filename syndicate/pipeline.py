@@ -20,7 +20,7 @@ from functools import partial
 from typing import Any
 
 from syndicate.config import Config
-from syndicate.errors import FetchError, PublishError, StorageError
+from syndicate.errors import FailureKind, FetchError, PublishError, StorageError
 from syndicate.fetch import Fetcher
 from syndicate.incremental import Fingerprint, split_feed
 from syndicate.leases import dead_owners, make_owner
@@ -327,7 +327,10 @@ async def _poll(ctx: _Context, state: SourceState) -> SourceOutcome:
     except Exception as exc:  # a bug in one source's processing must not stop the others
         log.exception("source %s: unexpected error", state.id)
         error = FetchError(
-            state.id, f"internal error: {type(exc).__name__}: {exc}", kind="internal", status=0
+            state.id,
+            f"internal error: {type(exc).__name__}: {exc}",
+            kind=FailureKind.INTERNAL,
+            status=0,
         )
         return await _fail(ctx, state, error)
 
@@ -357,7 +360,7 @@ async def _store(ctx: _Context, state: SourceState, fetched: FetchResult) -> Sou
             raise FetchError(
                 state.id,
                 f"not a feed: {parsed.problem or 'no feed format recognised'}",
-                kind="not-a-feed",
+                kind=FailureKind.NOT_A_FEED,
                 status=fetched.status,
             )
         if parsed.bozo:
@@ -480,7 +483,7 @@ async def _fail(ctx: _Context, state: SourceState, exc: FetchError) -> SourceOut
         next_poll_at=next_poll,
         last_status=exc.status or 0,
         error_count=failures,
-        last_error_kind=exc.kind,
+        last_error_kind=exc.kind.value,
         last_error=exc.reason,
         retry_until=retry_until,
         disabled_reason=disabled,

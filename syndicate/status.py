@@ -4,13 +4,27 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from syndicate.config import Config
 from syndicate.models import SourceState
 from syndicate.polling import interval_in_force
 
-__all__ = ["SourceStatus", "source_statuses"]
+__all__ = ["Health", "SourceStatus", "source_statuses"]
+
+
+class Health(StrEnum):
+    """A source's health, in the order ``sources status`` lists them (worst first)."""
+
+    FAILING = "failing"
+    #: switched off by syndicate (gone, or failing for too long)
+    DISABLED = "disabled"
+    #: never polled yet
+    NEW = "new"
+    OK = "ok"
+    #: switched off in the config (``enabled = false``)
+    OFF = "off"
 
 
 @dataclass(frozen=True)
@@ -24,8 +38,7 @@ class SourceStatus:
     language: str | None
     #: configured and not switched off
     enabled: bool
-    #: ok, failing, disabled, off (enabled = false) or new (never polled)
-    health: str
+    health: Health
     #: HTTP status of the last poll, or the kind of failure when no status came (timeout, dns…)
     last_status: int | str | None
     last_error: str | None
@@ -55,15 +68,15 @@ def source_statuses(config: Config, states: list[SourceState]) -> list[SourceSta
     for source in config.sources:
         state = by_id.get(source.id) or SourceState(source.id, source.url)
         if not source.enabled:
-            health = "off"
+            health = Health.OFF
         elif state.disabled_reason:
-            health = "disabled"
+            health = Health.DISABLED
         elif state.error_count:
-            health = "failing"
+            health = Health.FAILING
         elif state.last_polled_at is None:
-            health = "new"
+            health = Health.NEW
         else:
-            health = "ok"
+            health = Health.OK
         last_status: int | str | None = state.last_status
         if state.error_count and not state.last_status:
             last_status = state.last_error_kind or "error"
@@ -89,5 +102,5 @@ def source_statuses(config: Config, states: list[SourceState]) -> list[SourceSta
                 last_modified=state.last_modified,
             )
         )
-    order = {"failing": 0, "disabled": 1, "new": 2, "ok": 3, "off": 4}
+    order = {health: rank for rank, health in enumerate(Health)}
     return sorted(rows, key=lambda r: (order[r.health], r.id))

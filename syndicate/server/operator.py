@@ -32,7 +32,7 @@ from syndicate.models import WorkerCycle
 from syndicate.server.headers import bearer_token
 from syndicate.server.layout import document, h
 from syndicate.server.partners import PartnerAccess
-from syndicate.status import SourceStatus, source_statuses
+from syndicate.status import Health, SourceStatus, source_statuses
 from syndicate.storage import Storage
 from syndicate.terms import TermBase
 from syndicate.terms.load import concept_problems
@@ -198,11 +198,8 @@ def select_sources(
 def status_page(status: OperatorStatus, health: str | None, sort: str | None) -> str:
     """The operator page (in English: it is for the people who run the service)."""
     sources = select_sources(status.sources, health, sort)
-    failing = sum(1 for s in status.sources if s.health in ("failing", "disabled"))
-    filters = " ".join(
-        f'<a href="/status?health={h(kind)}">{h(kind)}</a>'
-        for kind in ("failing", "disabled", "new", "ok", "off")
-    )
+    failing = sum(1 for s in status.sources if s.health in (Health.FAILING, Health.DISABLED))
+    filters = " ".join(f'<a href="/status?health={h(kind)}">{h(kind)}</a>' for kind in Health)
     sorts = " ".join(f'<a href="/status?sort={h(kind)}">{h(kind)}</a>' for kind in SORTS)
     rows = "".join(_source_row(s) for s in sources)
     body = (
