@@ -18,6 +18,7 @@ import typer
 
 from syndicate.cli_common import current_config, opened, state, user_errors
 from syndicate.config import Config
+from syndicate.entry_changes import EntryChange
 from syndicate.errors import ConfigError, SyndicateError
 from syndicate.fetch import Fetcher
 from syndicate.glossary_cli import glossary_app
@@ -356,8 +357,8 @@ def sources_check(
     )
     counts = Counter(entry.change for entry in preview.entries)
     typer.echo(
-        f"{len(preview.entries)} entries: {counts['new']} new, {counts['changed']} changed, "
-        f"{counts['same']} unchanged"
+        f"{len(preview.entries)} entries: {counts[EntryChange.NEW]} new, "
+        f"{counts[EntryChange.CHANGED]} changed, {counts[EntryChange.SAME]} unchanged"
     )
     for entry in preview.entries:
         topics = ",".join(entry.topics) or "-"

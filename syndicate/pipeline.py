@@ -13,13 +13,14 @@ import logging
 import random
 import time
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from functools import partial
 from typing import Any
 
 from syndicate.config import Config
+from syndicate.entry_changes import EntryChange, compare_entries
 from syndicate.errors import FailureKind, FetchError, PublishError, StorageError
 from syndicate.fetch import Fetcher
 from syndicate.incremental import Fingerprint, split_feed
@@ -407,11 +408,19 @@ async def _store(ctx: _Context, state: SourceState, fetched: FetchResult) -> Sou
 def _record(
     ctx: _Context, source_id: str, update: SourceUpdate, articles: Sequence[Article]
 ) -> UpsertResult:
-    """Route the articles (CPU) and store them with the poll (one transaction); in a thread."""
+    """Route the new and changed articles (CPU) and store them with the poll (one
+    transaction); in a thread. The entries stored unchanged are not routed again."""
+    same = 0
+    if articles:
+        stored = ctx.storage.article_hashes(source_id, [a.guid for a in articles])
+        compared = compare_entries(articles, stored)
+        articles = [c.article for c in compared if c.change is not EntryChange.SAME]
+        same = len(compared) - len(articles)
     routed = [route(a, ctx.config, ctx.terms.matcher) for a in articles]
-    return ctx.storage.record_poll(
+    result = ctx.storage.record_poll(
         source_id, update, owner=ctx.owner, routed=routed, routing_version=ctx.routing_version
     )
+    return replace(result, unchanged=result.unchanged + same) if same else result
 
 
 def reroute_stored(config: Config, storage: Storage, terms: TermBase, batch: int = 500) -> int:

@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass
 
 from syndicate.config import Config
+from syndicate.entry_changes import EntryChange, compare_entries
 from syndicate.fetch import Fetcher
 from syndicate.models import SourceState
 from syndicate.parse import parse_feed
@@ -22,7 +23,7 @@ class PreviewEntry:
     language: str
     topics: tuple[str, ...]
     #: new, changed or same, compared with what is stored
-    change: str
+    change: EntryChange
 
 
 @dataclass(frozen=True)
@@ -58,13 +59,12 @@ async def check_source(config: Config, storage: Storage, source_id: str) -> Sour
         storage.article_hashes, source_id, [a.guid for a in parsed.articles]
     )
     entries = []
-    for article in parsed.articles:
+    for entry in compare_entries(parsed.articles, stored):
+        article = entry.article
         topics = tuple(topic for topic, _ in route(article, config, matcher).topics)
-        if article.guid not in stored:
-            change = "new"
-        else:
-            change = "same" if stored[article.guid] == article.content_hash else "changed"
-        entries.append(PreviewEntry(article.guid, article.title, article.language, topics, change))
+        entries.append(
+            PreviewEntry(article.guid, article.title, article.language, topics, entry.change)
+        )
     return SourcePreview(
         source_id, fetched.status, fetched.url, len(body), parsed.problem, tuple(entries)
     )

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import feedparser
+import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from syndicate import pipeline
 from syndicate.config import Config
 from syndicate.fetch import Fetcher
+from syndicate.models import Article, RoutedArticle
 from syndicate.pipeline import CycleReport, Outcome, run_cycle, sync_sources
 from syndicate.storage import SqlStorage, open_storage
 
@@ -162,5 +166,47 @@ def test_a_feed_with_one_new_entry_is_parsed_partially(
         assert storage.count_articles() == 13 and storage.duplicate_guids() == []
         titles = [a.article.title for a in storage.articles_for_feed("en", None, 50)]
         assert "A late story" in titles
+    finally:
+        storage.close()
+
+
+def test_a_full_parse_routes_only_the_new_and_changed_entries(
+    httpserver: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a JSON Feed is always parsed whole (no partial parse): the entries stored unchanged
+    # are compared first and neither routed again nor rewritten
+    def feed(second: str) -> bytes:
+        items = [
+            {"id": "a", "title": "First", "content_text": "Batteries for the tram."},
+            {"id": "b", "title": "Second", "content_text": second},
+            {"id": "c", "title": "Third", "content_text": "Smart mobility pilot."},
+        ]
+        document = {"version": "https://jsonfeed.org/version/1.1", "title": "T", "items": items}
+        return json.dumps(document).encode()
+
+    bodies = [feed("Energy storage at the campus."), feed("Energy storage, now in Tokyo.")]
+    httpserver.expect_request("/f.json").respond_with_handler(lambda r: Response(bodies[0]))
+    config = make_config(
+        tmp_path, sources=f'[[sources]]\nid = "j"\nurl = "{httpserver.url_for("/f.json")}"\n'
+    )
+    routed: list[str] = []
+    real_route = pipeline.route
+
+    def counting_route(article: Article, *args: object) -> RoutedArticle:
+        routed.append(article.guid)
+        return real_route(article, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "route", counting_route)
+    storage = open_storage(config.database_url)
+    try:
+        first = cycle(config, storage, T0)
+        assert first.sources[0].result.inserted == 3 and sorted(routed) == ["a", "b", "c"]
+        routed.clear()
+        bodies.pop(0)
+        second = cycle(config, storage, T0 + timedelta(hours=1), force=True)
+        result = second.sources[0].result
+        assert (result.inserted, result.updated, result.unchanged) == (0, 1, 2)
+        assert routed == ["b"]
+        assert storage.count_articles() == 3 and storage.duplicate_guids() == []
     finally:
         storage.close()
