@@ -22,6 +22,7 @@ import feedparser
 import nh3
 
 from syndicate.encoding import normalize_encoding
+from syndicate.htmltext import excerpt, plain_text
 from syndicate.jsonfeed_input import read_json_feed
 from syndicate.language import detect_language
 from syndicate.models import Article, Enclosure
@@ -39,7 +40,6 @@ __all__ = [
     "article_hash",
     "normalize_language",
     "parse_feed",
-    "plain_text",
     "sanitize_html",
 ]
 
@@ -78,14 +78,6 @@ def sanitize_html(value: str) -> str:
     no character XML cannot carry."""
     clean = nh3.clean(value, url_schemes=set(LINK_SCHEMES), link_rel="noopener noreferrer")
     return NOT_XML_CHAR.sub("", clean).strip()
-
-
-def plain_text(value: str, limit: int | None = None) -> str:
-    """Text of an HTML fragment, entities decoded, whitespace collapsed, characters XML
-    cannot carry dropped; cut at a word boundary to ``limit`` characters when given."""
-    text = NOT_XML_CHAR.sub("", html.unescape(nh3.clean(value, tags=set())))
-    text = _SPACE_RE.sub(" ", text).strip()
-    return text if limit is None else _excerpt(text, limit)
 
 
 def normalize_language(tag: str | None, known: Iterable[str]) -> str | None:
@@ -237,7 +229,7 @@ def _article(
         source_id=source_id,
         guid=_guid(entry, written, title, published or updated),
         link=link,
-        title=title or _excerpt(words) or link or "",
+        title=title or excerpt(words) or link or "",
         summary=summary,
         content=content,
         authors=authors,
@@ -305,15 +297,6 @@ def article_hash(article: Article) -> str:
         fields["image"] = article.image
     blob = json.dumps(fields, default=lambda v: v.isoformat(), ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
-
-
-def _excerpt(text: str, limit: int = 80) -> str:
-    """A title for an untitled entry: its first words, cut at a word boundary."""
-    if len(text) <= limit:
-        return text
-    head = text[: limit - 1]  # room for the ellipsis
-    cut = head.rsplit(" ", 1)[0] if " " in head else head
-    return cut.rstrip(" ,.;:") + "…"
 
 
 def _best_content(entry: Mapping[str, Any]) -> str:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from syndicate.parse import normalize_language, parse_feed, plain_text, sanitize_html
+from syndicate.htmltext import plain_text
+from syndicate.parse import normalize_language, parse_feed, sanitize_html
 
 from .conftest import CORPORA, DATA
 

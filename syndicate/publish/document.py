@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
+from syndicate.htmltext import plain_text
 from syndicate.models import FeedFormat, StoredArticle
-from syndicate.parse import plain_text
 
 __all__ = [
     "ENTRY_BYTES",

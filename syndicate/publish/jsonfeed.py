@@ -13,9 +13,9 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 from functools import partial
-from html.parser import HTMLParser
 from typing import Any
 
+from syndicate.htmltext import plain_text
 from syndicate.models import Enclosure, StoredArticle
 from syndicate.publish.document import FeedDocument, LeftOut, bounded, render_entries
 from syndicate.publish.feedgen_adapter import GENERATOR, entry_id, entry_tags
@@ -88,7 +88,7 @@ def _item(stored: StoredArticle, doc: FeedDocument) -> dict[str, Any]:
     content = article.content or article.summary or html.escape(article.title)
     item["content_html"] = content
     if article.summary and article.summary != content:
-        _put(item, "summary", _plain_text(article.summary))
+        _put(item, "summary", plain_text(article.summary))
     _put(item, "image", article.image)
     item["date_published"] = _rfc3339(article.published or article.updated or stored.first_seen)
     item["date_modified"] = _rfc3339(article.updated or article.published or stored.first_seen)
@@ -130,50 +130,3 @@ def _rfc3339(when: datetime) -> str:
     if when.tzinfo is None or when.utcoffset() is None:
         raise ValueError(f"a feed date needs a time zone: {when!r}")
     return when.isoformat()
-
-
-#: elements whose boundaries separate words in the text
-_BREAKS = frozenset({
-    "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption",
-    "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav",
-    "ol", "p", "pre", "section", "table", "td", "th", "tr", "ul",
-})  # fmt: skip
-#: elements whose text is not part of the readable text
-_HIDDEN = frozenset({"script", "style", "template"})
-
-
-class _TextExtractor(HTMLParser):
-    """Collects the readable text of an HTML fragment, entities resolved."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._hidden = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _HIDDEN:
-            self._hidden += 1
-        elif tag in _BREAKS:
-            self.parts.append(" ")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _BREAKS:
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _HIDDEN:
-            self._hidden = max(0, self._hidden - 1)
-        elif tag in _BREAKS:
-            self.parts.append(" ")
-
-    def handle_data(self, data: str) -> None:
-        if not self._hidden:
-            self.parts.append(data)
-
-
-def _plain_text(fragment: str) -> str:
-    """An HTML fragment as one line of plain text: tags dropped, entities unescaped."""
-    parser = _TextExtractor()
-    parser.feed(fragment)
-    parser.close()
-    return " ".join("".join(parser.parts).split())

@@ -20,12 +20,12 @@ is mentioned too.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from syndicate.config import Config, TopicConfig
+from syndicate.htmltext import plain_text
 from syndicate.models import Article, Mention, RoutedArticle, TopicReason
 from syndicate.terms.matcher import Matcher, TermMatch
 from syndicate.terms.model import TermFlag
@@ -152,7 +152,7 @@ def _topics(
 ) -> list[tuple[str, TopicReason]]:
     """:func:`route_article`, given the topics' concept scores."""
     categories = {fold_key(c) for c in article.categories}
-    text = _KeywordText(f"{article.title}\n{_strip_tags(article.summary)}")
+    text = _KeywordText(f"{article.title}\n{plain_text(article.summary)}")
     routed: list[tuple[str, TopicReason]] = []
     for topic in topics:
         if topic.id in source_topics:
@@ -258,10 +258,6 @@ def routing_version(config: Config, glossary_version: str) -> str:
     ]
     parts += [repr((s.id, s.topics)) for s in config.sources]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
-
-
-def _strip_tags(value: str) -> str:
-    return re.sub(r"<[^>]+>", " ", value)
 
 
 class _KeywordText:

@@ -35,8 +35,9 @@ from datetime import UTC, datetime, timedelta
 
 from syndicate.config import Config
 from syndicate.errors import TranslationError
+from syndicate.htmltext import plain_text
 from syndicate.models import Translation, TranslationJob, TranslationStatus
-from syndicate.parse import MAX_TITLE, plain_text, sanitize_html
+from syndicate.parse import MAX_TITLE, sanitize_html
 from syndicate.storage import Storage
 from syndicate.terms.load import TermBase
 from syndicate.terms.matcher import Matcher

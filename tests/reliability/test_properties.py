@@ -16,8 +16,9 @@ from lxml import etree
 
 from syndicate.config import load_config
 from syndicate.errors import ConfigError
+from syndicate.htmltext import plain_text
 from syndicate.models import Article, FeedFormat, RoutedArticle, SourceUpdate, StoredArticle
-from syndicate.parse import MAX_TITLE, parse_feed, plain_text, sanitize_html
+from syndicate.parse import MAX_TITLE, parse_feed, sanitize_html
 from syndicate.pipeline import sync_sources
 from syndicate.publish import publish_feeds
 from syndicate.publish.document import FeedDocument
