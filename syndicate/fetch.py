@@ -149,6 +149,11 @@ class Fetcher:
         ) as response:
             redirect = _permanent_target(response)
             if response.status_code == 304:
+                # A 304 has no body, but until its end is read the connection is mid-response
+                # and closing the response closes it: reading the nothing keeps it for the
+                # next request (measured: 265 connections for 300 sources, 70% 304s over 30
+                # hosts, against 60 once read; bench/ingest.py --many-hosts)
+                await response.aread()
                 return FetchResult(
                     source_id,
                     304,

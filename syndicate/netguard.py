@@ -216,8 +216,9 @@ class GuardedTransport(httpx.AsyncBaseTransport):
     ``--many-hosts``). Each pool takes up to ``max_connections``, as the shared pool did (the
     fetcher's semaphores keep each host to ``fetch.per_host``) and keeps up to
     ``keepalive_per_origin`` idle connections. Memory and sockets stay bounded: a pool with no
-    request in flight is idle, and past ``max_connections // keepalive_per_origin`` idle pools
-    the one unused the longest is closed.
+    request in flight is idle, and past ``max_connections`` idle pools (so at most
+    ``max_connections * keepalive_per_origin`` idle sockets) the one unused the longest is
+    closed.
     """
 
     def __init__(
@@ -226,7 +227,11 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         self._check = check
         self._max_connections = max_connections
         self._keepalive = min(keepalive_per_origin or max_connections, max_connections)
-        self._max_idle = max(1, max_connections // self._keepalive)
+        # As many idle pools as requests in flight, not max_connections // keepalive: with
+        # more hosts than that, a host's pool went idle between two of its sources and was
+        # closed, so nearly every request opened a connection (265 for 300 sources over 30
+        # hosts in bench/ingest.py --many-hosts, against 62 with this bound)
+        self._max_idle = max_connections
         self._ssl: ssl.SSLContext | None = None  # made at the first https origin, then shared
         self._backend = GuardedBackend(check=check)
         self._pools: dict[_Origin, httpcore.AsyncConnectionPool] = {}

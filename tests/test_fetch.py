@@ -8,8 +8,10 @@ import socket
 import threading
 import time
 import zlib
+from collections import Counter
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import httpx
 import pytest
@@ -330,8 +332,19 @@ class _KeepAlive(BaseHTTPRequestHandler):
     """An HTTP/1.1 server that keeps connections open (pytest-httpserver's closes them)."""
 
     protocol_version = "HTTP/1.1"
+    #: connections accepted, by server port
+    opened: ClassVar[Counter[int]] = Counter()
+
+    def setup(self) -> None:
+        super().setup()
+        self.opened[self.server.server_address[1]] += 1
 
     def do_GET(self) -> None:
+        if self.headers.get("If-None-Match") == '"v1"':
+            self.send_response(304)
+            self.send_header("ETag", '"v1"')
+            self.end_headers()
+            return
         self.send_response(200)
         self.send_header("Content-Length", "6")
         self.end_headers()
@@ -342,8 +355,8 @@ class _KeepAlive(BaseHTTPRequestHandler):
 
 
 def test_one_pool_per_origin_and_idle_pools_are_bounded() -> None:
-    """Each origin has its own pool; past max_connections // keepalive_per_origin idle pools,
-    the one unused the longest is closed, with its connections."""
+    """Each origin has its own pool; past max_connections idle pools, the one unused the
+    longest is closed, with its connections."""
     servers = [ThreadingHTTPServer(("127.0.0.1", 0), _KeepAlive) for _ in range(6)]
     for server in servers:
         threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -365,9 +378,34 @@ def test_one_pool_per_origin_and_idle_pools_are_bounded() -> None:
         for server in servers:
             server.shutdown()
             server.server_close()
-    # two idle pools at most (4 // 2), each keeping its connection alive for the next request
-    assert seen == [(1, 1), (2, 2), (2, 2), (2, 2), (2, 2), (2, 2), (2, 2), (2, 2)]
+    # four idle pools at most, each keeping its connection alive for the next request: the
+    # first origin's pool was closed (the one unused the longest) and is opened again, then
+    # its connection is reused
+    assert seen == [(1, 1), (2, 2), (3, 3), (4, 4), (4, 4), (4, 4), (4, 4), (4, 4)]
+    first, second = (server.server_address[1] for server in servers[:2])
+    # urls[0]: a second connection once its pool was closed, then reused; urls[1]: one
+    assert (_KeepAlive.opened[first], _KeepAlive.opened[second]) == (2, 1)
     assert (transport.pools, transport.connections) == (0, 0)  # closed with the client
+
+
+def test_a_304_keeps_its_connection_for_the_next_request() -> None:
+    # most polls end in a 304: each one must not cost a new TCP connection
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _KeepAlive)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    states = [SourceState(f"s{i}", f"http://127.0.0.1:{port}/f{i}", etag='"v1"') for i in range(5)]
+
+    async def go() -> list[FetchResult]:
+        async with Fetcher(FetchConfig(allow_private_networks=True, per_host=1)) as fetcher:
+            return [await fetcher.fetch(state) for state in states]
+
+    try:
+        results = asyncio.run(go())
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [r.status for r in results] == [304] * 5
+    assert _KeepAlive.opened[port] == 1
 
 
 def test_a_failed_request_leaves_its_pool_idle() -> None:
