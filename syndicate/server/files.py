@@ -17,22 +17,12 @@ answers are 304:
     included, is a 404 (a link to ``/etc/passwd`` named ``x.atom`` is not served);
   - ``If-Modified-Since`` that is not a date (an absurd year or offset) is ignored.
 
-Files up to ``MAX_CACHED`` bytes are kept in memory with their twin, keyed by the file's
-inode, size and mtime, so a request costs one ``stat`` and no read. The twin is checked to
-hold the same bytes when it is read; a file whose twin was missing or stale (renamed a
-moment after it) looks for it again at most once a second.
+Files are read, and the small ones kept in memory, by ``filecache.py``.
 """
 
 from __future__ import annotations
 
 import email.utils
-import gzip
-import hashlib
-import os
-import stat
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -42,18 +32,12 @@ from starlette.types import Scope, Send
 
 from syndicate.config import Config
 from syndicate.models import FeedFormat
+from syndicate.server.filecache import CONTENT_TYPES, Version, Versions
 from syndicate.server.headers import qualities
 from syndicate.server.partners import Denied, PartnerGate
 
 __all__ = ["CONTENT_TYPES", "SERVED", "Answer", "FeedFiles", "accepts_gzip", "send_answer"]
 
-CONTENT_TYPES = {
-    ".atom": b"application/atom+xml; charset=utf-8",
-    ".rss": b"application/rss+xml; charset=utf-8",
-    ".json": b"application/feed+json; charset=utf-8",
-    ".opml": b"text/x-opml; charset=utf-8",
-    ".xml": b"application/xml; charset=utf-8",
-}
 #: what the publisher writes under /feeds/ (each with a ``.gz`` twin); the demo sources
 _PUBLISHED = (*(f".{f.value}" for f in FeedFormat), ".opml")
 #: the suffixes of the files served under each prefix: nothing else is
@@ -61,12 +45,6 @@ SERVED: dict[str, tuple[str, ...]] = {
     "/feeds/": (*_PUBLISHED, *(f"{s}.gz" for s in _PUBLISHED)),
     "/demo/": (".xml",),
 }
-#: files larger than this are read for each request instead of kept in memory
-MAX_CACHED = 1024 * 1024
-#: total bytes kept in memory
-CACHE_BYTES = 64 * 1024 * 1024
-#: seconds between looks for the gzip twin of a file that had none
-TWIN_RECHECK = 1.0
 #: request paths remembered with the file path they name (or None)
 _PATHS_KEPT = 4096
 #: answers remembered for requests without a token
@@ -78,31 +56,13 @@ _CORS_EXPOSE = b"ETag, Last-Modified, Retry-After, Content-Length"
 Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 
-@dataclass
-class _Version:
-    """One version of a file on disk: its bytes (when small), validators and gzip twin."""
-
-    key: tuple[int, int, int, int]  # inode, size, mtime (ns), device
-    path: str  # its real path (links resolved), inside the directory
-    twin: tuple[int, int]  # the .gz twin's inode and mtime (ns) when read; (0, 0): none
-    twin_seen: float  # when the twin was last looked for (monotonic)
-    content_type: bytes
-    etag: bytes
-    etag_gz: bytes
-    last_modified: bytes
-    mtime: int
-    body: bytes | None
-    gz: bytes | None
-    size: int
-
-
 @dataclass(frozen=True)
 class _Memo:
     """An answer given to a request without a token, valid for that config and version."""
 
     config: Config
     relpath: str
-    version: _Version
+    version: Version
     answer: Answer
 
 
@@ -128,9 +88,7 @@ class FeedFiles:
         ] = {}
         self._gate = gate
         self._on_status = on_status
-        self._cache: OrderedDict[str, _Version] = OrderedDict()
-        self._cached_bytes = 0
-        self._lock = threading.Lock()
+        self._versions = Versions(directory, self.suffixes)
 
     def answer(self, scope: Scope, config: Config) -> Answer:
         """:meth:`respond`, counted by ``on_status``."""
@@ -159,7 +117,7 @@ class FeedFiles:
         if (
             memo is not None
             and memo.config is config
-            and self._version(memo.relpath) is memo.version
+            and self._versions.get(memo.relpath) is memo.version
         ):
             return memo.answer
         answer, relpath, version = self._respond(scope, request, config)
@@ -171,7 +129,7 @@ class FeedFiles:
 
     def _respond(
         self, scope: Scope, request: dict[bytes, bytes], config: Config
-    ) -> tuple[Answer, str, _Version | None]:
+    ) -> tuple[Answer, str, Version | None]:
         """The answer, the file's path and the version it was read from (None when the
         answer does not come from a file)."""
         method = scope["method"]
@@ -194,7 +152,7 @@ class FeedFiles:
                 denied = [*headers, *verdict.headers]
                 return _text(verdict.status, verdict.reason, denied), relpath, None
             private = verdict
-        version = self._version(relpath)
+        version = self._versions.get(relpath)
         if version is None:
             where = f"no feed at {scope['path']}; every feed is listed in {self.prefix}index.opml"
             return _text(404, where, headers), relpath, None
@@ -218,7 +176,7 @@ class FeedFiles:
             return (304, headers, b""), relpath, version
         body = version.gz if use_gz else version.body
         if body is None:  # too large to keep: read now (and gzip twins are not used)
-            body = _read(version)
+            body = version.read()
             if body is None:
                 return _text(404, f"no feed at {scope['path']}", headers), relpath, None
         headers.append((b"content-type", version.content_type))
@@ -239,115 +197,12 @@ class FeedFiles:
         self._paths[path] = relpath
         return relpath
 
-    def _version(self, relpath: str) -> _Version | None:
-        path = os.path.join(self.directory, relpath)
-        try:
-            st = os.stat(path)
-        except OSError:
-            return None
-        key = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_dev)
-        found = self._cache.get(relpath)
-        if found is not None and found.key == key:
-            if found.gz is not None or found.size > MAX_CACHED:
-                return found
-            now = time.monotonic()
-            if now - found.twin_seen < TWIN_RECHECK:
-                return found
-            found.twin_seen = now
-            if _twin(found.path) == found.twin:
-                return found
-        if not stat.S_ISREG(st.st_mode):
-            return None
-        real = _inside(path, self.directory)
-        if real is None or not real.endswith(self.suffixes):
-            return None
-        content_type = CONTENT_TYPES.get(os.path.splitext(relpath)[1], b"application/octet-stream")
-        version = self._load(real, key, content_type)
-        if version is not None:
-            self._remember(relpath, version)
-        return version
-
-    def _load(
-        self, path: str, key: tuple[int, int, int, int], content_type: bytes
-    ) -> _Version | None:
-        """Read the file at its real ``path`` (and its twin, checked to hold the same bytes)
-        for a new version."""
-        twin = _twin(path)
-        try:
-            with open(path, "rb") as handle:
-                body = handle.read()
-                st = os.fstat(handle.fileno())
-        except OSError:
-            return None
-        if (st.st_ino, st.st_size, st.st_mtime_ns) != key[:3]:
-            return None  # replaced meanwhile: the next request reads the new one
-        gz: bytes | None = None
-        if twin[0] and st.st_size <= MAX_CACHED:
-            try:
-                data = Path(f"{path}.gz").read_bytes()
-                gz = data if gzip.decompress(data) == body else None  # a twin not yet renamed
-            except (OSError, EOFError, gzip.BadGzipFile):
-                gz = None
-        mtime = int(st.st_mtime)
-        etag = b'"' + hashlib.sha256(body).hexdigest()[:32].encode() + b'"'
-        return _Version(
-            key=key,
-            path=path,
-            twin=twin,
-            twin_seen=time.monotonic(),
-            content_type=content_type,
-            etag=etag,
-            etag_gz=etag[:-1] + b'-gz"',
-            last_modified=email.utils.formatdate(mtime, usegmt=True).encode(),
-            mtime=mtime,
-            body=body if st.st_size <= MAX_CACHED else None,
-            gz=gz,
-            size=st.st_size,
-        )
-
-    def _remember(self, relpath: str, version: _Version) -> None:
-        size = len(version.body or b"") + len(version.gz or b"")
-        with self._lock:
-            old = self._cache.pop(relpath, None)
-            if old is not None:
-                self._cached_bytes -= len(old.body or b"") + len(old.gz or b"")
-            self._cache[relpath] = version
-            self._cached_bytes += size
-            while self._cached_bytes > CACHE_BYTES and len(self._cache) > 1:
-                _, dropped = self._cache.popitem(last=False)
-                self._cached_bytes -= len(dropped.body or b"") + len(dropped.gz or b"")
-
-
-def _read(version: _Version) -> bytes | None:
-    """The bytes of a file too large to keep, read from its real path (checked inside)."""
-    try:
-        with open(version.path, "rb") as handle:
-            return handle.read()
-    except OSError:
-        return None
-
-
-def _inside(path: str, directory: Path) -> str | None:
-    """``path`` with its links resolved, when that is inside ``directory`` (itself
-    resolved: the output directory may be a link); None when a link leads out."""
-    real = os.path.realpath(path)
-    root = os.path.realpath(directory)
-    return real if real.startswith(root.rstrip(os.sep) + os.sep) else None
-
 
 async def send_answer(answer: Answer, head: bool, send: Send) -> None:
     """Send an answer through ASGI (without its body for HEAD)."""
     status, headers, body = answer
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": b"" if head else body})
-
-
-def _twin(path: str) -> tuple[int, int]:
-    try:
-        st = os.stat(f"{path}.gz")
-    except OSError:
-        return (0, 0)
-    return (st.st_ino, st.st_mtime_ns)
 
 
 @lru_cache(maxsize=256)  # clients send the same few values over and over
@@ -375,7 +230,7 @@ def _relpath(path: str, prefix: str) -> str | None:
     return relpath
 
 
-def _not_modified(request: dict[bytes, bytes], version: _Version) -> bool:
+def _not_modified(request: dict[bytes, bytes], version: Version) -> bool:
     """RFC 9110 13.2.2: If-None-Match decides when present, else If-Modified-Since."""
     match = request.get(b"if-none-match")
     if match is not None:
