@@ -23,7 +23,7 @@ unanswered requests, the transport's buffer and one answer. (10 connections that
 230 KB of GETs each and never read: the server's peak RSS grew by 88 MB before, by 2 MB
 now; ``tests/reliability/test_server_hostile.py``.) Connections are capped by uvicorn's
 ``limit_concurrency`` (``MAX_CONNECTIONS`` unless told otherwise): past it, a file request
-gets uvicorn's 503 here too.
+gets uvicorn's 503 here too (``serving.py`` sets it).
 
 A request head larger than ``MAX_HEAD`` gets a 431, on the first request here and on every
 later one after the hand-off (``headcap.py``). Error answers (400, 431, 500) end the
@@ -31,8 +31,8 @@ connection in a way that leaves the client time to read them (``closing.py``). T
 keep-alive timeout is uvicorn's ``timeout_keep_alive``, counted from the last data
 received or, while answers wait, from the last time the client read some. Graceful
 shutdown goes through uvicorn's connection set. Nothing logged here carries a query
-string (partner tokens travel in it), and ``uvicorn_config`` installs the log filter
-that redacts tokens (``logredact.py``).
+string (partner tokens travel in it), and ``uvicorn_config`` (``serving.py``) installs
+the log filter that redacts tokens (``logredact.py``).
 """
 
 from __future__ import annotations
@@ -51,15 +51,11 @@ from syndicate.server.app import SyndicateApp
 from syndicate.server.closing import answer_and_close
 from syndicate.server.files import Answer
 from syndicate.server.headcap import MAX_HEAD, PIECE_END, Guarded, HeadSize, plain
-from syndicate.server.logredact import redact_logs
 
-__all__ = ["MAX_CONNECTIONS", "MAX_HEAD", "FileFastPath", "uvicorn_config"]
+__all__ = ["MAX_HEAD", "FileFastPath"]
 
 log = logging.getLogger("syndicate.server")
 
-#: uvicorn's ``limit_concurrency`` unless told otherwise: connections (or requests in
-#: progress) beyond it are answered 503; well under a default limit of 1024 open files
-MAX_CONNECTIONS = 1000
 #: bodies up to this size go out in one write with the head; larger ones in a second write
 _JOIN_BODY = 16 * 1024
 _FILE_PREFIXES = ("/feeds/", "/demo/")
@@ -405,22 +401,3 @@ def _default_lines(headers: list[tuple[bytes, bytes]]) -> bytes:
 
 def _access_logged() -> bool:
     return logging.getLogger("uvicorn.access").hasHandlers()
-
-
-def uvicorn_config(app: SyndicateApp, host: str, port: int, **options: Any) -> uvicorn.Config:
-    """uvicorn's config for the built-in server: ``app`` on ``host:port`` with the fast path
-    for files (``options`` go to :class:`uvicorn.Config`)."""
-    settings: dict[str, Any] = {
-        "http": FileFastPath,
-        "log_level": "warning",
-        "access_log": False,
-        "lifespan": "off",
-        "limit_concurrency": MAX_CONNECTIONS,
-        # The app alone decides whom to believe about X-Forwarded-* (server.trusted_proxies,
-        # reloadable); uvicorn's own handling would trust loopback whatever the config says.
-        "proxy_headers": False,
-    }
-    settings.update(options)
-    config = uvicorn.Config(app, host=host, port=port, **settings)  # configures logging
-    redact_logs()
-    return config

@@ -16,7 +16,8 @@ import pytest
 
 from syndicate.server import SyndicateApp, create_app, uvicorn_config
 from syndicate.server.closing import LINGER_BYTES, LINGER_SECONDS
-from syndicate.server.protocol import MAX_CONNECTIONS, MAX_HEAD
+from syndicate.server.protocol import MAX_HEAD
+from syndicate.server.serving import MAX_CONNECTIONS
 
 from .conftest import MOBILITY_TOKEN, ORIGIN, PARTNER_TOKEN, Site, serve
 
