@@ -32,7 +32,8 @@ keep-alive timeout is uvicorn's ``timeout_keep_alive``, counted from the last da
 received or, while answers wait, from the last time the client read some. Graceful
 shutdown goes through uvicorn's connection set. Nothing logged here carries a query
 string (partner tokens travel in it), and ``uvicorn_config`` (``serving.py``) installs
-the log filter that redacts tokens (``logredact.py``).
+the log filter that redacts tokens (``logredact.py``). This module and ``headcap.py``
+import uvicorn's private module: ``serving.py`` imports them once it has checked it.
 """
 
 from __future__ import annotations
