@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from syndicate.models import RoutedArticle, SourceUpdate, UpsertResult
-from syndicate.storage.articles import ArticleStore, upsert
+from syndicate.storage.articles import ArticleStore
 from syndicate.storage.changes import ChangeStore, note_change
 from syndicate.storage.common import as_utc, errors, insert
 from syndicate.storage.cycles import CycleStore
@@ -22,6 +22,7 @@ from syndicate.storage.feeds import FeedStore
 from syndicate.storage.schema import feed_state, sources
 from syndicate.storage.sources import ConfiguredSource, SourceStore
 from syndicate.storage.translations import TranslationStore
+from syndicate.storage.upsert import upsert
 
 __all__ = ["ConfiguredSource", "SqlStorage"]
 
