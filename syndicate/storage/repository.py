@@ -18,6 +18,7 @@ from syndicate.storage.articles import ArticleStore
 from syndicate.storage.changes import ChangeStore, note_change
 from syndicate.storage.common import as_utc, errors, insert
 from syndicate.storage.cycles import CycleStore
+from syndicate.storage.engine_state import EngineStateStore
 from syndicate.storage.feeds import FeedStore
 from syndicate.storage.schema import feed_state, sources
 from syndicate.storage.sources import ConfiguredSource, SourceStore
@@ -41,7 +42,15 @@ def _poll_update(columns: frozenset[str], end_lease: bool) -> sa.Update:
     return sources.update().where(c.id == sa.bindparam("source_id_")).values(values)
 
 
-class SqlStorage(SourceStore, ArticleStore, TranslationStore, FeedStore, CycleStore, ChangeStore):
+class SqlStorage(
+    SourceStore,
+    ArticleStore,
+    TranslationStore,
+    EngineStateStore,
+    FeedStore,
+    CycleStore,
+    ChangeStore,
+):
     """The storage of syndicate on one SQLAlchemy engine. See :class:`syndicate.storage.Storage`."""
 
     def record_poll(
