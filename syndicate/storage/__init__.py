@@ -130,7 +130,7 @@ class Storage(Protocol):
 
     # Publishing (storage/feeds.py)
 
-    # Workers' cycles (storage/cycles.py)
+    # Workers' cycles (storage/workers.py)
 
     def record_cycle(self, cycle: WorkerCycle) -> None:
         """Keep the worker's last cycle (a failed one keeps the last success time)."""

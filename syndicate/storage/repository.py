@@ -17,13 +17,13 @@ from syndicate.models import RoutedArticle, SourceUpdate, UpsertResult
 from syndicate.storage.articles import ArticleStore
 from syndicate.storage.changes import ChangeStore, note_change
 from syndicate.storage.common import as_utc, errors, insert
-from syndicate.storage.cycles import CycleStore
 from syndicate.storage.engine_state import EngineStateStore
 from syndicate.storage.feeds import FeedStore
 from syndicate.storage.schema import feed_state, sources
 from syndicate.storage.sources import ConfiguredSource, SourceStore
 from syndicate.storage.translations import TranslationStore
 from syndicate.storage.upsert import upsert
+from syndicate.storage.workers import WorkerStore
 
 __all__ = ["ConfiguredSource", "SqlStorage"]
 
@@ -48,7 +48,7 @@ class SqlStorage(
     TranslationStore,
     EngineStateStore,
     FeedStore,
-    CycleStore,
+    WorkerStore,
     ChangeStore,
 ):
     """The storage of syndicate on one SQLAlchemy engine. See :class:`syndicate.storage.Storage`."""

@@ -1,4 +1,4 @@
-"""Storage of sources: rows kept in step with the config, claims and leases, polling state."""
+"""Storage of sources: rows kept in step with the config, claims, polling state."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from syndicate.models import SourceState
 from syndicate.storage.common import StoreBase, as_utc, errors, insert
-from syndicate.storage.schema import articles, sources, translations
+from syndicate.storage.schema import articles, sources
 
 __all__ = ["ConfiguredSource", "SourceStore"]
 
@@ -134,40 +134,6 @@ class SourceStore(StoreBase):
                 _source_state({**row._mapping, "article_count": 0}) for row in conn.execute(claim)
             ]
         return sorted(rows, key=lambda state: state.id)
-
-    def leased_sources(self, now: datetime) -> list[tuple[str, str, datetime]]:
-        """(source id, owner, lease end) of the sources whose lease runs past ``now``."""
-        c = sources.c
-        query = (
-            sa.select(c.id, c.lease_owner, c.lease_until)
-            .where(c.lease_owner.is_not(None) & (c.lease_until > now))
-            .order_by(c.id)
-        )
-        with errors("read leases"), self.engine.connect() as conn:
-            return [(r.id, r.lease_owner, as_utc(r.lease_until)) for r in conn.execute(query)]
-
-    def lease_owners(self) -> set[str]:
-        """Every owner that holds a source or translation lease."""
-        with errors("read leases"), self.engine.connect() as conn:
-            return {
-                owner
-                for table in (sources, translations)
-                for owner in conn.scalars(
-                    sa.select(table.c.lease_owner)
-                    .where(table.c.lease_owner.is_not(None))
-                    .distinct()
-                )
-            }
-
-    def release_leases(self, owner: str) -> None:
-        """Give back every source and translation ``owner`` holds (a clean shutdown)."""
-        with errors("release leases"), self._write() as conn:
-            for table in (sources, translations):
-                conn.execute(
-                    table.update()
-                    .where(table.c.lease_owner == owner)
-                    .values(lease_owner=None, lease_until=None)
-                )
 
     def enable_source(self, source_id: str) -> bool:
         """Undo a disabling (e.g. after 410 Gone): the source is due at once. False if unknown."""
