@@ -1,4 +1,5 @@
-"""Storage for publishing: RFC 5005 archive documents and their pages, WebSub pings to send."""
+"""Storage for publishing: what each feed was last written with, RFC 5005 archive documents
+and their pages, WebSub pings to send."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sqlalchemy as sa
 
 from syndicate.models import ArchivePage
 from syndicate.storage.common import StoreBase, as_utc, errors, insert
-from syndicate.storage.schema import feed_archive_pages, feed_archives, hub_pings
+from syndicate.storage.schema import feed_archive_pages, feed_archives, feed_state, hub_pings
 
 __all__ = ["FeedStore"]
 
@@ -18,7 +19,72 @@ ArchiveKey = tuple[str, str, str, str]
 
 
 class FeedStore(StoreBase):
-    """Archives and hub pings: see :class:`syndicate.storage.Storage` for the contracts."""
+    """Feed state, archives and hub pings: see :class:`syndicate.storage.Storage` for the
+    contracts."""
+
+    def feed_hashes(self) -> dict[tuple[str, str, str], str]:
+        with errors("read feed state"), self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(
+                    feed_state.c.lang,
+                    feed_state.c.topic,
+                    feed_state.c.format,
+                    feed_state.c.content_hash,
+                )
+            )
+            return {(r.lang, r.topic, r.format): r.content_hash for r in rows}
+
+    def first_published(
+        self, key: tuple[str, str, str], content_hash: str, now: datetime
+    ) -> datetime:
+        """When the feed ``key`` first held ``content_hash``, the same for every node: ``now``
+        unless a node recorded that hash already (then its time stays)."""
+        lang, topic, fmt = key
+        c = feed_state.c
+        with errors("save feed state"), self._write() as conn:
+            statement = insert(conn, feed_state).values(
+                lang=lang, topic=topic, format=fmt, content_hash=content_hash, updated=now
+            )
+            conn.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["lang", "topic", "format"],
+                    set_={"content_hash": content_hash, "updated": now},
+                    where=c.content_hash != content_hash,
+                )
+            )
+            return as_utc(
+                conn.execute(
+                    sa.select(c.updated).where(
+                        (c.lang == lang) & (c.topic == topic) & (c.format == fmt)
+                    )
+                ).scalar_one()
+            )
+
+    def save_feed_hash(self, key: tuple[str, str, str], content_hash: str, now: datetime) -> None:
+        self.save_feed_hashes([(key, content_hash)], now)
+
+    def save_feed_hashes(
+        self, items: Sequence[tuple[tuple[str, str, str], str]], now: datetime
+    ) -> None:
+        """Record what each feed was last written with, all in one transaction."""
+        if not items:
+            return
+        rows = [
+            {"lang": lang, "topic": topic, "format": fmt, "content_hash": digest, "updated": now}
+            for (lang, topic, fmt), digest in items
+        ]
+        with errors("save feed state"), self._write() as conn:
+            statement = insert(conn, feed_state)
+            upsert = statement.on_conflict_do_update(
+                index_elements=["lang", "topic", "format"],
+                set_={
+                    "content_hash": statement.excluded.content_hash,
+                    "updated": statement.excluded.updated,
+                },
+            )
+            # executemany: one statement whatever the number of rows, compiled once per
+            # process (a VALUES list of N rows is compiled again for each publish)
+            conn.execute(upsert, rows)
 
     def missing_archives(
         self, feeds: Sequence[tuple[str, str, str]], months: Sequence[str]
