@@ -9,6 +9,8 @@ log (``changes.py``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from syndicate.storage.articles import ArticleStore
 from syndicate.storage.changes import ChangeStore
 from syndicate.storage.engine_state import EngineStateStore
@@ -30,3 +32,45 @@ class SqlStorage(
     ChangeStore,
 ):
     """The storage of syndicate on one SQLAlchemy engine. See :class:`syndicate.storage.Storage`."""
+
+
+if TYPE_CHECKING:  # mypy checks that each mixin implements its domain's Protocol
+    from sqlalchemy.engine import Engine
+
+    from syndicate.storage.common import StoreBase
+    from syndicate.storage.protocols import (
+        ArticleStorage,
+        BaseStorage,
+        ChangeStorage,
+        EngineStateStorage,
+        FeedStorage,
+        SourceStorage,
+        Storage,
+        TranslationStorage,
+        WorkerStorage,
+    )
+
+    def _implements(
+        engine: Engine,
+    ) -> tuple[
+        BaseStorage,
+        SourceStorage,
+        ArticleStorage,
+        TranslationStorage,
+        EngineStateStorage,
+        FeedStorage,
+        WorkerStorage,
+        ChangeStorage,
+        Storage,
+    ]:
+        return (
+            StoreBase(engine),
+            SourceStore(engine),
+            ArticleStore(engine),
+            TranslationStore(engine),
+            EngineStateStore(engine),
+            FeedStore(engine),
+            WorkerStore(engine),
+            ChangeStore(engine),
+            SqlStorage(engine),
+        )
