@@ -36,8 +36,7 @@ from syndicate.preview import check_source
 from syndicate.publish import PublishReport, publish_feeds
 from syndicate.publish.websub import send_pings
 from syndicate.status import source_statuses
-from syndicate.storage import SqlStorage
-from syndicate.storage.database import create_engine, current_revision, upgrade
+from syndicate.storage import SqlStorage, create_engine, current_revision, upgrade
 from syndicate.terms import concept_problems, load_term_base
 from syndicate.terms.load import load_glossary
 from syndicate.topics_cli import topics_app
