@@ -38,7 +38,7 @@ from syndicate.polling import (
 from syndicate.publish import PublishReport, publish_feeds
 from syndicate.publish.websub import send_pings
 from syndicate.retry import backoff_seconds, parse_retry_after
-from syndicate.storage import Storage
+from syndicate.storage import ArticleStorage, SourceStorage, Storage, WorkerStorage
 from syndicate.terms import TermBase, route
 from syndicate.translate import TranslateReport, Translator
 
@@ -68,7 +68,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def release_dead_leases(storage: Storage) -> list[str]:
+def release_dead_leases(storage: WorkerStorage) -> list[str]:
     """Give back the leases of dead processes of this host (``leases.py``), so that a worker
     restarted after SIGKILL polls at once what its earlier self held; the owners freed."""
     dead = dead_owners(storage.lease_owners())
@@ -144,7 +144,7 @@ class _Context:
     routing_version: str
 
 
-def sync_sources(config: Config, storage: Storage) -> None:
+def sync_sources(config: Config, storage: SourceStorage) -> None:
     """Make the database's source rows match the config (run at start and on reload)."""
     storage.sync_sources([(s.id, s.url, s.language, s.enabled) for s in config.sources])
 
@@ -423,7 +423,9 @@ def _record(
     return replace(result, unchanged=result.unchanged + same) if same else result
 
 
-def reroute_stored(config: Config, storage: Storage, terms: TermBase, batch: int = 500) -> int:
+def reroute_stored(
+    config: Config, storage: ArticleStorage, terms: TermBase, batch: int = 500
+) -> int:
     """Recompute mentions and topics of the articles routed under another glossary or topic
     configuration; returns how many. Blocking: run it in a thread."""
     version = terms.routing_version(config)
