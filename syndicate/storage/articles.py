@@ -34,7 +34,7 @@ STREAM_CHARS = 8_000_000
 
 
 class ArticleStore(StoreBase):
-    """Articles: see :class:`syndicate.storage.Storage` for each method's contract."""
+    """Articles: see :class:`syndicate.storage.ArticleStorage` for each method's contract."""
 
     def upsert_articles(
         self,

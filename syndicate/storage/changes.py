@@ -48,7 +48,7 @@ def note_change(conn: sa.Connection, topics: Collection[str] | None, now: dateti
 
 
 class ChangeStore(StoreBase):
-    """The change log: see :class:`syndicate.storage.Storage` for the contracts."""
+    """The change log: see :class:`syndicate.storage.ChangeStorage` for the contracts."""
 
     def note_feed_change(self, topics: Collection[str] | None, now: datetime) -> int:
         with errors("note a change"), self._write() as conn:

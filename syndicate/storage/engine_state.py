@@ -15,8 +15,8 @@ __all__ = ["EngineStateStore"]
 
 
 class EngineStateStore(StoreBase):
-    """Engines' cache, usage, glossaries: see :class:`syndicate.storage.Storage` for the
-    contracts."""
+    """Engines' cache, usage, glossaries: see :class:`syndicate.storage.EngineStateStorage`
+    for the contracts."""
 
     def cached_segments(self, keys: Sequence[str]) -> dict[str, str]:
         """Cache key -> translated segment, for the keys the cache holds."""

@@ -19,7 +19,7 @@ ArchiveKey = tuple[str, str, str, str]
 
 
 class FeedStore(StoreBase):
-    """Feed state, archives and hub pings: see :class:`syndicate.storage.Storage` for the
+    """Feed state, archives and hub pings: see :class:`syndicate.storage.FeedStorage` for the
     contracts."""
 
     def feed_hashes(self) -> dict[tuple[str, str, str], str]:

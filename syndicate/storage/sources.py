@@ -55,7 +55,7 @@ def _poll_update(columns: frozenset[str], end_lease: bool) -> sa.Update:
 
 
 class SourceStore(StoreBase):
-    """Sources: see :class:`syndicate.storage.Storage` for each method's contract."""
+    """Sources: see :class:`syndicate.storage.SourceStorage` for each method's contract."""
 
     def sync_sources(self, configured: Iterable[ConfiguredSource]) -> None:
         """Make the rows match the config: one per (id, url, language, enabled).

@@ -27,7 +27,7 @@ _FIELDS = ("title", "summary", "content")
 
 
 class TranslationStore(StoreBase):
-    """Translation jobs: see :class:`syndicate.storage.Storage` for each method's contract."""
+    """Translation jobs: see :class:`syndicate.storage.TranslationStorage` for the contracts."""
 
     def queue_translations(
         self,

@@ -16,7 +16,7 @@ __all__ = ["WorkerStore"]
 
 
 class WorkerStore(StoreBase):
-    """Cycles and leases: see :class:`syndicate.storage.Storage` for the contracts."""
+    """Cycles and leases: see :class:`syndicate.storage.WorkerStorage` for the contracts."""
 
     def record_cycle(self, cycle: WorkerCycle) -> None:
         """Replace the worker's row; a failed cycle keeps the time of the last good one."""
