@@ -2,7 +2,8 @@
 
 ``engine.py`` is the protocol; ``deepl.py``, ``libretranslate.py``, ``openai.py`` speak to
 the providers (``http.py`` maps their failures); ``segments.py`` splits HTML under size
-limits and protects names; ``entries.py`` picks the glossary entries an engine gets;
+limits (``_markup.py`` tokenizes it), ``_placeholders.py`` hides do-not-translate names from
+engines without glossaries; ``entries.py`` picks the glossary entries an engine gets;
 ``qa.py`` checks and fixes the output; ``runner.py`` drives a pass (cache, batches,
 ``budget.py``, ``circuit.py``); ``factory.py`` builds the configured engine.
 """

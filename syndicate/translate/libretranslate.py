@@ -1,7 +1,7 @@
 """LibreTranslate: ``POST /translate`` with ``format=html`` and a list of texts.
 
 LibreTranslate has no glossary support. Do-not-translate names are hidden behind empty
-placeholder elements before sending and put back after (:func:`segments.protect`); the
+placeholder elements before sending and put back after (:func:`_placeholders.protect`); the
 preferred terms are enforced afterwards by the glossary QA, like for every engine.
 """
 
@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from syndicate.errors import TranslationError
+from syndicate.translate._placeholders import protect
 from syndicate.translate.engine import EngineReply, TranslationRequest
 from syndicate.translate.http import HttpEngine, request_json
-from syndicate.translate.segments import protect
 
 __all__ = ["LibreTranslateEngine"]
 

@@ -1,4 +1,4 @@
-"""Cut HTML into pieces a translation engine accepts, join them back, and shield names.
+"""Cut HTML into pieces a translation engine accepts, and join them back.
 
 Every engine limits the size of a request, so long article content is split with
 :func:`split_html` into pieces of at most ``max_chars`` characters. The cuts fall, in order
@@ -10,9 +10,8 @@ with copies of their start tags, so each piece is well-formed on its own. :meth:
 removes those copies again after translation: joining the untranslated pieces gives back the
 input exactly.
 
-Engines without glossaries (LibreTranslate) must not see do-not-translate names at all:
-:func:`protect` replaces them by empty ``<span translate="no">`` placeholders, and
-:meth:`Protected.restore` puts them back in the translation and reports the lost ones.
+The markup is read by :mod:`~syndicate.translate._markup`; names are hidden from engines by
+:mod:`~syndicate.translate._placeholders`.
 
 Everything here is pure: no I/O, standard library only.
 """
@@ -25,163 +24,20 @@ import re
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import accumulate
-from typing import Final, NamedTuple
+from typing import Final
 
-__all__ = ["MIN_CHARS", "Protected", "Seam", "Split", "protect", "split_html"]
+from syndicate.translate._markup import BOUNDARY, BREAK, Element, Leaf, parse
+
+__all__ = ["MIN_CHARS", "Seam", "Split", "split_html"]
+
 
 #: the smallest ``max_chars`` :func:`split_html` accepts
 MIN_CHARS: Final = 16
 
-# --------------------------------------------------------------------------- HTML vocabulary
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-_VOID: Final = _words("area base br col embed hr img input keygen link meta param source track wbr")
-_BLOCK: Final = _words(
-    "address article aside blockquote body caption center colgroup dd details dialog dir "
-    "div dl dt fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 head header "
-    "hgroup hr html legend li main menu nav ol p pre section summary table tbody td tfoot "
-    "th thead tr ul"
-)
-#: content kept whole if at all possible (code, and what the author marked untranslatable)
-_NO_CUT: Final = _words("pre code kbd samp script style textarea")
-#: elements whose content is raw text, not markup
-_RAW_TEXT: Final = _words("script style textarea title xmp iframe noembed noframes")
-#: elements whose text :func:`protect` leaves alone
-_NO_PROTECT: Final = _words("pre code kbd samp")
-
-_TAG: Final = re.compile(
-    r"""
-      <!--(?:>|->|.*?(?:--!?>|\Z))                          # comment (to the end if unclosed)
-    | <![^>]*(?:>|\Z)                                       # doctype, CDATA
-    | <\?[^>]*(?:>|\Z)                                      # processing instruction
-    | </(?P<end>[A-Za-z][^\s/>]*)[^>]*>                     # end tag
-    | <(?P<start>[A-Za-z][^\s/>]*)(?:"[^"]*"|'[^']*'|[^'">])*>  # start tag
-    """,
-    re.S | re.X,
-)
-_TRANSLATE_NO: Final = re.compile(r"""\stranslate\s*=\s*["']?no\b""", re.I)
 #: one indivisible unit of character data: a character reference or a single character
 _TEXT_ATOM: Final = re.compile(r"&(?:#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[A-Za-z][A-Za-z0-9]*;?)|.", re.S)
-
-_T_TEXT, _T_START, _T_END, _T_EMPTY, _T_OTHER, _T_RAW = range(6)
-
-
-class _Token(NamedTuple):
-    kind: int
-    raw: str
-    #: the tag name as written; "" for anything but tags
-    name: str
-
-
-def _tokenize(markup: str) -> list[_Token]:
-    """Markup as tokens whose ``raw`` texts concatenate to ``markup`` exactly."""
-    tokens: list[_Token] = []
-    size = len(markup)
-    text_start = pos = 0
-    while (lt := markup.find("<", pos)) >= 0:
-        match = _TAG.match(markup, lt)
-        if match is None:  # a literal "<"
-            pos = lt + 1
-            continue
-        if lt > text_start:
-            tokens.append(_Token(_T_TEXT, markup[text_start:lt], ""))
-        raw = match.group()
-        pos = match.end()
-        if (end := match.group("end")) is not None:
-            tokens.append(_Token(_T_END, raw, end))
-        elif (name := match.group("start")) is not None:
-            key = name.lower()
-            if key in _VOID or raw.endswith("/>"):
-                tokens.append(_Token(_T_EMPTY, raw, name))
-            else:
-                tokens.append(_Token(_T_START, raw, name))
-                if key in _RAW_TEXT:
-                    close = re.compile(rf"</{re.escape(key)}[\s/>]", re.I).search(markup, pos)
-                    stop = size if close is None else close.start()
-                    if stop > pos:
-                        tokens.append(_Token(_T_RAW, markup[pos:stop], ""))
-                    pos = stop
-        else:
-            tokens.append(_Token(_T_OTHER, raw, ""))
-        text_start = pos
-    if text_start < size:
-        tokens.append(_Token(_T_TEXT, markup[text_start:], ""))
-    return tokens
-
-
-# --------------------------------------------------------------------------- the tree
-
-#: what a block boundary and a line break look like to the sentence finder
-_BOUNDARY: Final = "\x00"
-_BREAK: Final = "\u2028"
-
-
-@dataclass(eq=False)
-class _Element:
-    """An element with both its start and its end tag in the markup."""
-
-    name: str
-    start: str
-    block: bool
-    no_cut: bool
-    children: list[_Element | _Leaf] = field(default_factory=list)
-    end: str = ""
-
-
-@dataclass(frozen=True)
-class _Leaf:
-    """Character data (``text``), or an indivisible token: tag, comment, raw text."""
-
-    raw: str
-    text: bool
-    block: bool
-    #: what the token looks like to the sentence finder
-    mark: str = ""
-
-
-def _parse(markup: str) -> list[_Element | _Leaf]:
-    """The element tree. An element without its end tag does not nest: its start tag becomes
-    a leaf and its content its siblings; so does an end tag without a start tag."""
-    root: list[_Element | _Leaf] = []
-    open_: list[_Element] = []
-
-    def dissolve() -> None:
-        element = open_.pop()
-        siblings = open_[-1].children if open_ else root
-        siblings[-1:] = [_Leaf(element.start, False, element.block), *element.children]
-
-    for token in _tokenize(markup):
-        siblings = open_[-1].children if open_ else root
-        key = token.name.lower()
-        if token.kind == _T_TEXT:
-            siblings.append(_Leaf(token.raw, True, False))
-        elif token.kind == _T_START:
-            no_cut = key in _NO_CUT or _TRANSLATE_NO.search(token.raw) is not None
-            element = _Element(token.name, token.raw, key in _BLOCK, no_cut)
-            siblings.append(element)
-            open_.append(element)
-        elif token.kind == _T_END:
-            depth = next(
-                (i for i in range(len(open_) - 1, -1, -1) if open_[i].name.lower() == key), -1
-            )
-            if depth < 0:
-                siblings.append(_Leaf(token.raw, False, key in _BLOCK))
-                continue
-            while len(open_) > depth + 1:
-                dissolve()
-            open_.pop().end = token.raw
-        else:
-            mark = _BREAK if key == "br" else _BOUNDARY if key in _BLOCK else ""
-            siblings.append(_Leaf(token.raw, False, key in _BLOCK, mark))
-    while open_:
-        dissolve()
-    return root
 
 
 # --------------------------------------------------------------------------- cut positions
@@ -208,7 +64,7 @@ _CJK_END: Final = re.compile(rf"[。！？．｡][{_CLOSERS}]*")
 #: whitespace, and what Japanese and Chinese break at as Latin text does at a space
 _TEXT_SPACE: Final = re.compile("[ \t\n\r\f\u3000、，；：､]")
 _PRE_SPACE: Final = re.compile("[ \t\r\f\u3000]")
-_PRE_LINE: Final = re.compile(f"[\n{_BREAK}{_BOUNDARY}]")
+_PRE_LINE: Final = re.compile(f"[\n{BREAK}{BOUNDARY}]")
 #: characters that may continue a grapheme (checked further with unicodedata)
 _MAYBE_GLUE: Final = re.compile(
     r"[^\x00-\u02ff\u3040-\u3098\u309b-\u30ff\u4e00-\u9fff\uac00-\ud7a3]"
@@ -239,13 +95,13 @@ def _text_ranks(visible: str) -> list[int]:
     ranks[0] = _R_SPACE
     for match in _TEXT_SPACE.finditer(visible):
         ranks[match.end()] = _R_SPACE
-    for match in re.finditer(_BOUNDARY, visible):
+    for match in re.finditer(BOUNDARY, visible):
         ranks[match.end()] = _R_SPACE
     for match in _LATIN_END.finditer(visible):
         ranks[match.start(1) + 1 : match.end() + 1] = [_R_SENTENCE] * len(match.group(1))
     for match in _CJK_END.finditer(visible):
         ranks[match.end()] = _R_SENTENCE
-    for match in re.finditer(_BREAK, visible):
+    for match in re.finditer(BREAK, visible):
         ranks[match.end()] = _R_SENTENCE
     return ranks
 
@@ -268,9 +124,9 @@ _unescape: Final = functools.lru_cache(maxsize=1024)(html.unescape)
 
 @dataclass
 class _Frame:
-    nodes: list[_Element | _Leaf]
-    element: _Element | None
-    stack: tuple[_Element, ...]
+    nodes: list[Element | Leaf]
+    element: Element | None
+    stack: tuple[Element, ...]
     open_len: int
     close_len: int
     no_cut: bool
@@ -285,7 +141,7 @@ class _Layout:
     start tags and of their end tags), its offset in the markup, and its rank as a cut
     (``_R_NONE``: no cut here)."""
 
-    def __init__(self, nodes: list[_Element | _Leaf], max_chars: int) -> None:
+    def __init__(self, nodes: list[Element | Leaf], max_chars: int) -> None:
         atoms: list[str] = []
         marks: list[str] = []  # what each atom looks like to the sentence finder
         kinds: list[int] = []
@@ -300,7 +156,7 @@ class _Layout:
                     kinds.append(_G_FORBID)  # just inside the end tag
                     frames.append(frame)
                     atoms.append(frame.element.end)
-                    marks.append(_BOUNDARY if frame.element.block else "")
+                    marks.append(BOUNDARY if frame.element.block else "")
                 continue
             index = frame.index
             node = frame.nodes[index]
@@ -314,9 +170,9 @@ class _Layout:
             else:
                 kinds.append(_G_TEXT)
             frames.append(frame)
-            if isinstance(node, _Element):
+            if isinstance(node, Element):
                 atoms.append(node.start)
-                marks.append(_BOUNDARY if node.block else "")
+                marks.append(BOUNDARY if node.block else "")
                 stack.append(
                     _Frame(
                         node.children,
@@ -443,7 +299,7 @@ def split_html(markup: str, max_chars: int) -> Split:
         return Split()
     if len(markup) <= max_chars:
         return Split((markup,))
-    layout = _Layout(_parse(markup), max_chars)
+    layout = _Layout(parse(markup), max_chars)
     atoms, ranks, offsets, frames = layout.atoms, layout.ranks, layout.offsets, layout.frames
     end = len(atoms)
     pieces: list[str] = []
@@ -541,139 +397,3 @@ def _lost_space(before: str, after: str) -> bool:
     if not left or not right or left.isspace() or right.isspace():
         return False
     return not any(unicodedata.east_asian_width(c) in "WF" for c in (left, right))
-
-
-# --------------------------------------------------------------------------- names
-
-_PLACEHOLDER: Final = '<span translate="no" data-keep="{}"></span>'
-#: a character of a script that separates words with spaces (so names need word edges)
-_WORDY: Final = (
-    r"[^\W\u0e00-\u0e7f\u1100-\u11ff\u2e80-\u2fff\u3000-\u30ff\u3100-\u31ff\u3400-\u4dbf"
-    r"\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff]"
-)
-_SPACE_RUN: Final = r"(?:[ \t\r\n\f\xa0]|&nbsp;|&#160;|&#[xX]0*[aA]0;)+"
-_CHAR_FORMS: Final = {
-    "&": r"(?:&amp;|&#0*38;|&#[xX]0*26;|&)",
-    "<": r"(?:&lt;|&#0*60;)",
-    ">": r"(?:&gt;|&#0*62;|>)",
-    '"': r'(?:&quot;|&#0*34;|")',
-    "'": r"(?:&#0*39;|&apos;|')",
-}
-_ENTITY: Final = re.compile(r"&(?:#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[A-Za-z][A-Za-z0-9]*;?)")
-_KEEP_TAG: Final = re.compile(r"""<span(?=[\s/>])((?:"[^"]*"|'[^']*'|[^'">])*)>""", re.I)
-_KEEP_ATTR: Final = re.compile(
-    r"""(?:^|[\s"'/])data-keep\s*=\s*(?:"\s*(\d+)\s*"|'\s*(\d+)\s*'|(\d+))""", re.I
-)
-_KEEP_CLOSE: Final = re.compile(r"(\s*)</span\s*>", re.I)
-
-
-def _name_pattern(name: str) -> str:
-    body = "".join(
-        _SPACE_RUN if part.isspace() else "".join(_CHAR_FORMS.get(c, re.escape(c)) for c in part)
-        for part in re.findall(r"\s+|\S+", name)
-    )
-    if re.match(_WORDY, name[0]):
-        body = rf"(?<!{_WORDY}){body}"
-    if re.match(_WORDY, name[-1]):
-        body = rf"{body}(?!{_WORDY})"
-    return f"({body})"
-
-
-@dataclass(frozen=True)
-class Protected:
-    """Markup with names hidden behind placeholders (see :func:`protect`)."""
-
-    #: what to send to the engine
-    markup: str
-    #: the source text each placeholder stands for, by its number
-    originals: tuple[str, ...] = ()
-    #: the name each placeholder stands for, by its number
-    names: tuple[str, ...] = ()
-
-    def restore(self, translated: str) -> tuple[str, list[str]]:
-        """Put the original text back for every placeholder in ``translated``.
-
-        Placeholders are found by their ``data-keep`` number whatever the engine did to the
-        rest of the tag (attribute order, quotes, whitespace, case, ``<span .../>``); ones
-        with an unknown number are removed. Returns the restored markup and the names of
-        the placeholders that are missing from ``translated``, in placeholder order.
-        """
-        out: list[str] = []
-        seen: set[int] = set()
-        pos = 0
-        while (tag := _KEEP_TAG.search(translated, pos)) is not None:
-            attr = _KEEP_ATTR.search(tag.group(1))
-            if attr is None:  # a span of the content's own
-                out.append(translated[pos : tag.end()])
-                pos = tag.end()
-                continue
-            number = int(attr.group(1) or attr.group(2) or attr.group(3))
-            known = number < len(self.originals)
-            end, trailing = tag.end(), ""
-            if not tag.group(1).rstrip().endswith("/"):
-                close = _KEEP_CLOSE.match(translated, end)
-                if close is None and known:  # the engine wrote the name into the span
-                    inner = re.escape(self.originals[number])
-                    close = re.compile(rf"\s*{inner}(\s*)</span\s*>", re.I).match(translated, end)
-                if close is not None:
-                    end, trailing = close.end(), close.group(1)
-            out.append(translated[pos : tag.start()])
-            if known:
-                out.append(self.originals[number])
-                seen.add(number)
-            out.append(trailing)
-            pos = end
-        out.append(translated[pos:])
-        missing = [name for i, name in enumerate(self.names) if i not in seen]
-        return "".join(out), missing
-
-
-def protect(markup: str, names: Sequence[str]) -> Protected:
-    """Replace each occurrence of ``names`` in the text of ``markup`` by a placeholder.
-
-    The placeholder, ``<span translate="no" data-keep="N"></span>``, is empty, so an HTML
-    engine has nothing in it to translate; N numbers the occurrences from 0. Matching is
-    case-sensitive, longest name first, whole words where a name begins or ends with a
-    letter or digit of a script that spaces its words (so ``AI`` matches in ``AIの`` but not
-    in ``EMAIL``); a space in a name matches any run of whitespace or no-break spaces. Tags,
-    attributes, comments and the content of ``<code>``, ``<pre>``, ``<kbd>``, ``<samp>``
-    and raw-text elements are left alone.
-    """
-    unique = sorted({name for name in names if name.strip()}, key=lambda name: (-len(name), name))
-    if not unique:
-        return Protected(markup)
-    pattern = re.compile("|".join(_name_pattern(name) for name in unique))
-    originals: list[str] = []
-    kept: list[str] = []
-
-    def hide(text: str) -> str:
-        inside: set[int] = set()  # positions strictly inside a character reference
-        for entity in _ENTITY.finditer(text):
-            inside.update(range(entity.start() + 1, entity.end()))
-        out: list[str] = []
-        pos = search = 0
-        while (match := pattern.search(text, search)) is not None:
-            if match.start() in inside or match.end() in inside:
-                search = match.start() + 1
-                continue
-            out.append(text[pos : match.start()])
-            out.append(_PLACEHOLDER.format(len(originals)))
-            originals.append(match.group())
-            kept.append(unique[(match.lastindex or 1) - 1])
-            pos = search = match.end()
-        out.append(text[pos:])
-        return "".join(out)
-
-    out: list[str] = []
-    skip = 0
-    for token in _tokenize(markup):
-        if token.kind == _T_TEXT and not skip:
-            out.append(hide(token.raw))
-            continue
-        out.append(token.raw)
-        if token.name.lower() in _NO_PROTECT:
-            if token.kind == _T_START:
-                skip += 1
-            elif token.kind == _T_END and skip:
-                skip -= 1
-    return Protected("".join(out), tuple(originals), tuple(kept))

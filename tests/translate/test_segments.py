@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from syndicate.translate.segments import MIN_CHARS, Seam, Split, protect, split_html
+from syndicate.translate._placeholders import protect
+from syndicate.translate.segments import MIN_CHARS, Seam, Split, split_html
 
 VOID = {"br", "hr", "img", "wbr", "input", "meta", "link", "source", "area", "col", "embed"}
 ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9a-fA-F]+);")
