@@ -4,7 +4,8 @@
 the providers (``http.py`` maps their failures); ``segments.py`` splits HTML under size
 limits (``_markup.py`` tokenizes it), ``_placeholders.py`` hides do-not-translate names from
 engines without glossaries; ``entries.py`` picks the glossary entries an engine gets;
-``qa.py`` checks and fixes the output; ``runner.py`` drives a pass (cache, batches,
+``qa.py`` checks and fixes the output (``agreement.py`` keeps the grammar of a fix,
+``_italian_agreement.py`` in Italian); ``runner.py`` drives a pass (cache, batches,
 ``budget.py``, ``circuit.py``); ``factory.py`` builds the configured engine.
 """
 
