@@ -6,7 +6,8 @@ limits (``_markup.py`` tokenizes it), ``_placeholders.py`` hides do-not-translat
 engines without glossaries; ``entries.py`` picks the glossary entries an engine gets;
 ``qa.py`` checks and fixes the output (``agreement.py`` keeps the grammar of a fix,
 ``_italian_agreement.py`` in Italian); ``runner.py`` drives a pass (cache, batches,
-``budget.py``, ``circuit.py``); ``factory.py`` builds the configured engine.
+``budget.py``, ``circuit.py``), with ``_pieces.py`` (pieces, cache keys, batches) and
+``_retry.py`` (when a failure is tried again); ``factory.py`` builds the configured engine.
 """
 
 from syndicate.translate.engine import Engine, EngineReply, GlossaryEntry, TranslationRequest

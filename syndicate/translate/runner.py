@@ -20,57 +20,45 @@ One pass (:meth:`Translator.run_once`):
 
 Until an article is done, feeds show it under the untranslated policy. Nothing is saved
 as translated unless every requested field is.
+
+This module does the I/O (storage, engine, waits); what is sent and when is decided without
+it in :mod:`~syndicate.translate._pieces` (pieces, cache keys, batches, who pays) and
+:mod:`~syndicate.translate._retry` (when a failure is tried again).
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import html
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from syndicate.config import Config
 from syndicate.errors import TranslationError
 from syndicate.htmltext import plain_text
-from syndicate.models import Translation, TranslationJob, TranslationStatus
+from syndicate.models import Translation, TranslationStatus
 from syndicate.parse import MAX_TITLE, sanitize_html
 from syndicate.storage import Storage
 from syndicate.terms.load import TermBase
 from syndicate.terms.matcher import Matcher
+from syndicate.translate._pieces import Field, Job, Piece, batches, prepare, usage_shares
+from syndicate.translate._retry import in_pass_wait, next_attempt_delay
 from syndicate.translate.budget import Budget, day_start, month_start
 from syndicate.translate.circuit import CircuitBreaker
 from syndicate.translate.engine import Engine, EngineReply, TranslationRequest
 from syndicate.translate.entries import batch_entries
 from syndicate.translate.qa import QAResult, check_translation
-from syndicate.translate.segments import split_html
 
-__all__ = ["TranslateReport", "Translator", "cache_key"]
+__all__ = ["TranslateReport", "Translator"]
 
 log = logging.getLogger("syndicate.translate")
 
 Clock = Callable[[], datetime]
 
-#: retries inside one pass for a transient failure, and the longest wait between them
-IN_PASS_RETRIES = 2
-MAX_IN_PASS_WAIT = 10.0
-#: backoff between passes for a pending article: base * 2^attempts, capped
-RETRY_BASE = 60.0
-RETRY_MAX = 6 * 3600.0
 #: how long a claimed job is leased
 LEASE = 600.0
-
-
-def cache_key(engine: str, glossary_version: str, source: str, target: str, text: str) -> str:
-    """The cache key of one piece: the text's hash with everything that shapes its translation."""
-    digest = hashlib.sha256()
-    for part in (engine, glossary_version, source, target, text):
-        digest.update(part.encode("utf-8"))
-        digest.update(b"\0")
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -91,34 +79,6 @@ class TranslateReport:
     @property
     def changed(self) -> bool:
         return self.translated > 0
-
-
-@dataclass
-class _Piece:
-    key: str
-    text: str
-    source_id: str
-    result: str | None = None
-    error: TranslationError | None = None
-    #: paid for in this pass (the first piece of its text; the others shared it)
-    paid: bool = False
-
-
-@dataclass
-class _Field:
-    name: str
-    source: str
-    pieces: list[_Piece]
-    join: Callable[[Sequence[str]], str]
-
-
-@dataclass
-class _Job:
-    job: TranslationJob
-    fields: list[_Field] = field(default_factory=list)
-
-    def pieces(self) -> list[_Piece]:
-        return [p for f in self.fields for p in f.pieces]
 
 
 class Translator:
@@ -178,7 +138,9 @@ class Translator:
             await asyncio.to_thread(storage.chars_used, self.engine.name, month_start(now)),
         )
         run = _Pass(self, terms, budget)
-        report = await run.translate([self._prepare(job, terms) for job in claimed])
+        engine = self.engine
+        jobs = [prepare(job, engine.name, terms.version, engine.max_chars) for job in claimed]
+        report = await run.translate(jobs)
         return TranslateReport(
             queued=queued,
             claimed=len(claimed),
@@ -190,24 +152,6 @@ class Translator:
             cache_hits=run.cache_hits,
             stopped=run.stopped,
         )
-
-    def _prepare(self, job: TranslationJob, terms: TermBase) -> _Job:
-        prepared = _Job(job)
-        for name, text in job.fields.items():
-            markup = html.escape(text, quote=False) if name == "title" else text
-            split = split_html(markup, self.engine.max_chars)
-            pieces = [
-                _Piece(
-                    cache_key(
-                        self.engine.name, terms.version, job.source_lang, job.target_lang, piece
-                    ),
-                    piece,
-                    job.source_id,
-                )
-                for piece in split.pieces
-            ]
-            prepared.fields.append(_Field(name, markup, pieces, split.join))
-        return prepared
 
 
 @dataclass
@@ -232,7 +176,7 @@ class _Pass:
         self.stop_kind = ""
         self.resume_at: datetime | None = None
 
-    async def translate(self, jobs: list[_Job]) -> _Outcome:
+    async def translate(self, jobs: list[Job]) -> _Outcome:
         storage, engine = self.t.storage, self.t.engine
         pieces = [p for job in jobs for p in job.pieces()]
         cached = await asyncio.to_thread(storage.cached_segments, sorted({p.key for p in pieces}))
@@ -240,14 +184,14 @@ class _Pass:
             piece.result = cached.get(piece.key)
         self.cache_hits = sum(1 for p in pieces if p.result is not None)
         # Unique missing pieces per language pair, in job order (newest articles first).
-        missing: dict[tuple[str, str], dict[str, list[_Piece]]] = defaultdict(dict)
+        missing: dict[tuple[str, str], dict[str, list[Piece]]] = defaultdict(dict)
         for job in jobs:
             pair = (job.job.source_lang, job.job.target_lang)
             for piece in job.pieces():
                 if piece.result is None:
                     missing[pair].setdefault(piece.key, []).append(piece)
         for (source, target), by_key in missing.items():
-            for batch in _batches(list(by_key.values()), engine.max_chars, engine.max_texts):
+            for batch in batches(list(by_key.values()), engine.max_chars, engine.max_texts):
                 if self.stopped:
                     break
                 await self._send(source, target, batch)
@@ -256,7 +200,7 @@ class _Pass:
             await self._finish(job, outcome)
         return outcome
 
-    async def _send(self, source: str, target: str, batch: list[list[_Piece]]) -> None:
+    async def _send(self, source: str, target: str, batch: list[list[Piece]]) -> None:
         """Translate one batch (each entry: the pieces sharing one text) or record why not."""
         now = self.t.clock()
         texts = [same[0].text for same in batch]
@@ -304,18 +248,16 @@ class _Pass:
                 return await self.t.engine.translate(request)
             except TranslationError as exc:
                 attempt += 1
-                if not exc.transient or exc.kind == "quota" or attempt > IN_PASS_RETRIES:
-                    raise
-                wait = exc.retry_after if exc.retry_after is not None else 2.0**attempt
-                if wait > MAX_IN_PASS_WAIT:
-                    raise  # a long Retry-After: the next pass honours it (next_attempt_at)
+                wait = in_pass_wait(exc, attempt)
+                if wait is None:
+                    raise  # not in this pass: the next one honours a long Retry-After
                 await self.t._sleep(wait)
 
     async def _account(
         self,
         source: str,
         target: str,
-        batch: list[list[_Piece]],
+        batch: list[list[Piece]],
         texts: Sequence[str],
         billed: int,
         tokens: int | None,
@@ -327,25 +269,18 @@ class _Pass:
             for same, text in zip(batch, texts, strict=True)
         ]
         await asyncio.to_thread(self.t.storage.cache_segments, entries, now)
-        # Spending goes to the sources in proportion to the characters of theirs sent; the
-        # request itself to the source with the most.
-        sent: dict[str, int] = defaultdict(int)
-        for same in batch:
-            sent[same[0].source_id] += len(same[0].text)
-        total = sum(sent.values()) or 1
-        first = max(sent, key=lambda s: sent[s])
-        for source_id, chars in sent.items():
+        for source_id, chars, source_tokens, requests in usage_shares(batch, billed, tokens):
             await asyncio.to_thread(
                 self.t.storage.record_usage,
                 engine,
                 source_id,
                 day_start(now),
-                round(billed * chars / total),
-                round((tokens or 0) * chars / total),
-                1 if source_id == first else 0,
+                chars,
+                source_tokens,
+                requests,
             )
 
-    async def _finish(self, job: _Job, outcome: _Outcome) -> None:
+    async def _finish(self, job: Job, outcome: _Outcome) -> None:
         t, now = self.t, self.t.clock()
         pieces = job.pieces()
         if all(p.result is not None for p in pieces):
@@ -364,10 +299,7 @@ class _Pass:
             kind, reason, attempt = error.kind, error.reason, True
             attempts = job.job.attempts + 1
             give_up = attempts >= t.config.translation.max_attempts
-            delay = min(RETRY_BASE * 2 ** (attempts - 1), RETRY_MAX)
-            if error.retry_after is not None:
-                delay = max(delay, error.retry_after)
-            when = now + timedelta(seconds=delay)
+            when = now + timedelta(seconds=next_attempt_delay(attempts, error.retry_after))
         await asyncio.to_thread(
             t.storage.postpone_translation,
             job.job,
@@ -384,7 +316,7 @@ class _Pass:
         else:
             outcome.postponed += 1
 
-    async def _translation(self, job: _Job) -> Translation:
+    async def _translation(self, job: Job) -> Translation:
         fixes: list[str] = []
         flags: list[str] = []
         retranslated: list[str] = []
@@ -422,7 +354,7 @@ class _Pass:
     def _check(self, source: str, translated: str, src: str, tgt: str) -> QAResult:
         return check_translation(source, translated, src, tgt, self.terms.glossary, self.matcher)
 
-    async def _again(self, job: _Job, f: _Field, qa: QAResult) -> tuple[QAResult, str, bool]:
+    async def _again(self, job: Job, f: Field, qa: QAResult) -> tuple[QAResult, str, bool]:
         """Ask the engine once more for the pieces of ``f`` that hold a deprecated term QA
         left (see ``qa.unsafe``), insisting on the preferred terms: the better of the two
         translations, a note on what happened, and whether the second one is kept."""
@@ -433,7 +365,7 @@ class _Pass:
         redo = [p for p in f.pieces if any(u.written in (p.result or "") for u in qa.unsafe)]
         again: dict[int, str] = {}
         engine = self.t.engine
-        for batch in _batches([[p] for p in redo or f.pieces], engine.max_chars, engine.max_texts):
+        for batch in batches([[p] for p in redo or f.pieces], engine.max_chars, engine.max_texts):
             pieces = [same[0] for same in batch]
             results = await self._send_again(job, [p.text for p in pieces], insist)
             if results is None:
@@ -450,7 +382,7 @@ class _Pass:
         return qa, f"asked the engine again for {wanted}; it did no better, first kept", False
 
     async def _send_again(
-        self, job: _Job, texts: list[str], insist: tuple[tuple[str, str], ...]
+        self, job: Job, texts: list[str], insist: tuple[tuple[str, str], ...]
     ) -> list[str] | None:
         """One more request for ``texts`` with the terms to insist on (not cached: the
         answer depends on the instruction), paid and counted like any; None if it fails
@@ -493,20 +425,3 @@ def _left(qa: QAResult) -> tuple[int, int]:
     """How far a checked translation is from the glossary: deprecated terms left, then
     flags (fewer is better)."""
     return len(qa.unsafe), len(qa.flags)
-
-
-def _batches(items: list[list[_Piece]], max_chars: int, max_texts: int) -> list[list[list[_Piece]]]:
-    """Consecutive groups under both limits (a piece is never longer than max_chars)."""
-    batches: list[list[list[_Piece]]] = []
-    current: list[list[_Piece]] = []
-    size = 0
-    for same in items:
-        length = len(same[0].text)
-        if current and (size + length > max_chars or len(current) >= max_texts):
-            batches.append(current)
-            current, size = [], 0
-        current.append(same)
-        size += length
-    if current:
-        batches.append(current)
-    return batches
