@@ -19,8 +19,8 @@ import httpx
 
 from syndicate.configtranslation import EngineConfig
 from syndicate.errors import TranslationError
+from syndicate.translate._http_engine import HttpEngine, request_json
 from syndicate.translate.engine import EngineReply, GlossaryEntry, TranslationRequest
-from syndicate.translate.http import HttpEngine, request_json
 
 __all__ = ["DeepLEngine", "GlossaryRegistry"]
 

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from syndicate.errors import TranslationError
+from syndicate.translate._http_engine import HttpEngine, request_json
 from syndicate.translate._placeholders import protect
 from syndicate.translate.engine import EngineReply, TranslationRequest
-from syndicate.translate.http import HttpEngine, request_json
 
 __all__ = ["LibreTranslateEngine"]
 

@@ -17,8 +17,8 @@ from typing import Any
 
 from syndicate.errors import TranslationError
 from syndicate.i18n import language_name
+from syndicate.translate._http_engine import HttpEngine, request_json
 from syndicate.translate.engine import EngineReply, TranslationRequest
-from syndicate.translate.http import HttpEngine, request_json
 
 __all__ = ["OpenAIEngine"]
 
