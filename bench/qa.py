@@ -45,8 +45,7 @@ from syndicate.models import Article, RoutedArticle, Translation  # noqa: E402
 from syndicate.parse import article_hash  # noqa: E402
 from syndicate.storage import open_storage  # noqa: E402
 from syndicate.terms import load_term_base  # noqa: E402
-from syndicate.translate.factory import make_engine  # noqa: E402
-from syndicate.translate.runner import Translator  # noqa: E402
+from syndicate.translate import Translator, make_engine  # noqa: E402
 
 SET = ROOT / "bench" / "data" / "qa_eval.toml"
 NOW = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)

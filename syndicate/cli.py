@@ -40,8 +40,7 @@ from syndicate.storage import SqlStorage, create_engine, current_revision, upgra
 from syndicate.terms import concept_problems, load_term_base
 from syndicate.terms.load import load_glossary
 from syndicate.topics_cli import topics_app
-from syndicate.translate import Translator, make_engine
-from syndicate.translate.report import usage_by_source
+from syndicate.translate import Translator, make_engine, usage_by_source
 from syndicate.translations_cli import translations_app
 
 __all__ = ["app", "main"]

@@ -9,7 +9,7 @@ import typer
 
 from syndicate.cli_common import current_config, opened, user_errors
 from syndicate.pipeline import utcnow
-from syndicate.translate.report import translation_status
+from syndicate.translate import translation_status
 
 __all__ = ["translations_app"]
 

@@ -14,6 +14,7 @@ again); ``factory.py`` builds the configured engine.
 from syndicate.translate.engine import Engine, EngineReply, GlossaryEntry, TranslationRequest
 from syndicate.translate.factory import make_engine
 from syndicate.translate.qa import QAResult, check_translation
+from syndicate.translate.report import TranslationStatusReport, translation_status, usage_by_source
 from syndicate.translate.runner import TranslateReport, Translator
 
 __all__ = [
@@ -23,7 +24,10 @@ __all__ = [
     "QAResult",
     "TranslateReport",
     "TranslationRequest",
+    "TranslationStatusReport",
     "Translator",
     "check_translation",
     "make_engine",
+    "translation_status",
+    "usage_by_source",
 ]

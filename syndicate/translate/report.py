@@ -16,7 +16,7 @@ from syndicate.config import Config
 from syndicate.storage import Storage
 from syndicate.translate.budget import day_start, month_start
 
-__all__ = ["TranslationStatusReport", "translation_status"]
+__all__ = ["TranslationStatusReport", "translation_status", "usage_by_source"]
 
 
 @dataclass(frozen=True)
