@@ -4,16 +4,15 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
 from syndicate.configtranslation import EngineConfig
 from syndicate.errors import TranslationError
+from syndicate.retry import retry_after_seconds
 
-__all__ = ["HttpEngine", "engine_client", "request_json", "retry_after_seconds"]
+__all__ = ["HttpEngine", "engine_client", "request_json"]
 
 #: status -> kind; other 4xx are "rejected", other 5xx "unavailable"
 _KINDS = {401: "auth", 403: "auth", 429: "rate-limited", 456: "quota"}
@@ -68,24 +67,6 @@ class HttpEngine:
                 f"no API key: the environment variable {self._config.api_key_env} is not set",
                 kind="auth",
             )
-
-
-def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """A Retry-After header (seconds or an HTTP date) as seconds from now, or None."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 async def request_json(

@@ -4,6 +4,7 @@ pass. Pure."""
 from __future__ import annotations
 
 from syndicate.errors import TranslationError
+from syndicate.retry import backoff_seconds
 
 __all__ = [
     "IN_PASS_RETRIES",
@@ -29,7 +30,9 @@ def in_pass_wait(error: TranslationError, attempt: int) -> float | None:
     :func:`next_attempt_delay`)."""
     if not error.transient or error.kind == "quota" or attempt > IN_PASS_RETRIES:
         return None
-    wait = error.retry_after if error.retry_after is not None else 2.0**attempt
+    wait = error.retry_after
+    if wait is None:
+        wait = backoff_seconds(2.0, attempt, float("inf"))  # 2, 4, … seconds
     if wait > MAX_IN_PASS_WAIT:
         return None
     return wait
@@ -38,7 +41,7 @@ def in_pass_wait(error: TranslationError, attempt: int) -> float | None:
 def next_attempt_delay(attempts: int, retry_after: float | None) -> float:
     """Seconds until an article that failed for the ``attempts``-th time is tried again:
     exponential backoff, capped, and never before the provider's Retry-After."""
-    delay: float = min(RETRY_BASE * 2 ** (attempts - 1), RETRY_MAX)
+    delay = backoff_seconds(RETRY_BASE, attempts, RETRY_MAX)
     if retry_after is not None:
         delay = max(delay, retry_after)
     return delay
