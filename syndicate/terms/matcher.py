@@ -44,7 +44,9 @@ except ImportError:  # pragma: no cover - only where the install found no C comp
 __all__ = ["Matcher", "TermMatch"]
 
 _LATIN = re.compile(r"[0-9A-Za-z\u00aa\u00b5\u00ba\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")
-_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.I)
+# A URL is the ASCII characters RFC 3986 allows: Japanese text runs on after a URL with no
+# space between (``www.example.jpでエネルギー貯蔵``), and that text is searched.
+_URL = re.compile(r"(?:https?://|www\.)[!#$%&()*+,\-./0-9:;=?@A-Z\[\]_a-z~]+", re.I)
 _HTML_TOKEN = re.compile(
     r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<(/?)([A-Za-z][\w:-]*)[^>]*>|[^<]+|<", re.S
 )

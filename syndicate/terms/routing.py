@@ -56,7 +56,7 @@ ROUTED_CHARS = 100_000
 #: changes when the matching or scoring rules do, so stored articles are routed again
 _RULES = (
     "5: distinct concepts, weights, needs-context, pairs, ja word boundaries, forms, head,"
-    " keywords and categories folded as terms"
+    " keywords and categories folded as terms, ASCII URLs"
 )
 
 _OPENING = frozenset("(（[［")

@@ -10,7 +10,7 @@ import sysconfig
 import unicodedata
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from syndicate.terms import Concept, Glossary, Matcher, Term, TermMatch, TermStatus
@@ -182,6 +182,10 @@ def test_kana_and_ideographs_bound_words_in_spaced_languages() -> None:
 def test_urls_are_not_searched() -> None:
     assert found("see https://example.org/energy and www.energy.example", "en") == []
     assert found("energy: https://e.org/x", "en") == [("energy", "energy")]
+    # Japanese runs on after a URL without a space: a URL is ASCII, the text after it is read
+    assert ("energy-storage", "エネルギー貯蔵") in found(
+        "詳細はwww.example.jpでエネルギー貯蔵を", "ja"
+    )
 
 
 def test_html_text_nodes_only() -> None:
@@ -353,6 +357,7 @@ JA_WORDS = [f for (lang, f) in FORMS if lang == "ja"] + [
 def test_japanese_matching_equals_the_obvious_algorithm(parts: list[str]) -> None:
     # NFKC first: folding then keeps offsets, so the reference's offsets are the text's
     text = unicodedata.normalize("NFKC", "".join(p for p in parts if "://" not in p))
+    assume("www." not in text.casefold())  # URLs are not searched; the reference knows none
     expected = reference(text, "ja")
     assert [(m.concept, m.start, m.end) for m in MATCHER.match(text, "ja")] == expected
 
