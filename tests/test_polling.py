@@ -91,10 +91,8 @@ def test_adaptive_interval_follows_publishing_rate() -> None:
     assert fresh.seconds == 900 and "no history" in fresh.reason
 
 
-def test_configured_interval_wins_over_adaptive(tmp_path: Path) -> None:
-    config = make_config(
-        tmp_path,
-        sources="""
+#: one source with its own interval, one on the schedule's
+FIXED_AND_AUTO = """
 [[sources]]
 id = "fixed"
 url = "http://127.0.0.1/a"
@@ -103,8 +101,11 @@ interval = "1h"
 [[sources]]
 id = "auto"
 url = "http://127.0.0.1/b"
-""",
-    )
+"""
+
+
+def test_configured_interval_wins_over_adaptive(tmp_path: Path) -> None:
+    config = make_config(tmp_path, sources=FIXED_AND_AUTO)
     hourly = [NOW - timedelta(hours=h) for h in range(20)]
     fixed = choose_interval(config, config.source("fixed"), hourly, NOW)
     assert fixed.seconds == 3600 and fixed.reason.startswith("fixed: sources.interval")
@@ -113,19 +114,7 @@ url = "http://127.0.0.1/b"
 
 
 def test_interval_in_force_is_the_stored_one_else_the_configured_one(tmp_path: Path) -> None:
-    config = make_config(
-        tmp_path,
-        sources="""
-[[sources]]
-id = "fixed"
-url = "http://127.0.0.1/a"
-interval = "1h"
-
-[[sources]]
-id = "auto"
-url = "http://127.0.0.1/b"
-""",
-    )
+    config = make_config(tmp_path, sources=FIXED_AND_AUTO)
     fixed, auto = config.source("fixed"), config.source("auto")
     assert interval_in_force(config, fixed, None, None) == Interval(
         3600, "configured: sources.interval"
