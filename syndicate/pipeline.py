@@ -341,6 +341,7 @@ async def _store(ctx: _Context, state: SourceState, fetched: FetchResult) -> Sou
     source = config.source(state.id)
     body_hash = hashlib.sha256(fetched.body).hexdigest() if fetched.body is not None else None
     articles: Sequence[Article] = ()
+    whole = False  # the body was parsed in full
     fingerprint = state.entries_fingerprint
     if fetched.not_modified or body_hash == state.body_hash:
         outcome = Outcome.NOT_MODIFIED if fetched.not_modified else Outcome.SAME_BODY
@@ -378,6 +379,7 @@ async def _store(ctx: _Context, state: SourceState, fetched: FetchResult) -> Sou
                 parsed.refused_urls,
             )
         articles = parsed.articles
+        whole = not partial
         outcome = Outcome.NEW
     now = ctx.clock()
     interval = await _interval(ctx, state, articles, now)
@@ -401,17 +403,23 @@ async def _store(ctx: _Context, state: SourceState, fetched: FetchResult) -> Sou
         else (fetched.etag, fetched.last_modified, body_hash),
         entries_fingerprint=fingerprint,
     )
-    result = await asyncio.to_thread(_record, ctx, state.id, update, articles)
+    result = await asyncio.to_thread(_record, ctx, state.id, update, articles, whole)
     return SourceOutcome(state.id, outcome, fetched.status, result)
 
 
 def _record(
-    ctx: _Context, source_id: str, update: SourceUpdate, articles: Sequence[Article]
+    ctx: _Context,
+    source_id: str,
+    update: SourceUpdate,
+    articles: Sequence[Article],
+    whole: bool = False,
 ) -> UpsertResult:
     """Route the new and changed articles (CPU) and store them with the poll (one
-    transaction); in a thread. The entries stored unchanged are not routed again."""
+    transaction); in a thread. Of a ``whole`` feed (parsed in full), the entries stored
+    unchanged are found first and not routed again; a partial parse holds only entries
+    whose bytes changed, so it is not worth the extra read."""
     same = 0
-    if articles:
+    if articles and whole:
         stored = ctx.storage.article_hashes(source_id, [a.guid for a in articles])
         compared = compare_entries(articles, stored)
         articles = [c.article for c in compared if c.change is not EntryChange.SAME]
