@@ -50,15 +50,20 @@ class ArticleStore(StoreBase):
             return result
 
     def articles_to_reroute(self, routing_version: str, limit: int) -> list[StoredArticle]:
-        """Up to ``limit`` articles whose topics and mentions predate ``routing_version``."""
+        """Up to ``limit`` articles whose topics and mentions predate ``routing_version``
+        (in the order of their ids)."""
+        # < or > rather than !=, and no ORDER BY: two ranges of the column's index, so the
+        # check at every start finds "nothing to do" without reading every article (SQLite
+        # scanned all 35,000 in id order: 45 ms). Any batch will do, since each is stamped.
+        version = articles.c.routing_version
         query = (
             sa.select(articles)
-            .where(articles.c.routing_version != routing_version)
-            .order_by(articles.c.id)
+            .where((version < routing_version) | (version > routing_version))
             .limit(limit)
         )
         with errors("read articles"), self.engine.connect() as conn:
-            return [_stored_article(row._mapping) for row in conn.execute(query)]
+            found = [_stored_article(row._mapping) for row in conn.execute(query)]
+        return sorted(found, key=lambda stored: stored.id)
 
     def reroute(self, items: Sequence[tuple[int, RoutedArticle]], routing_version: str) -> None:
         """Replace the topics and mentions of stored articles, stamping ``routing_version``."""

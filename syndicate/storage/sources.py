@@ -64,8 +64,9 @@ class SourceStore(StoreBase):
         a source no longer configured is kept, with its articles, but disabled.
         """
         configured = list(configured)
+        c = sources.c
         with errors("sync sources"), self._write() as conn:
-            rows = {r.id: r for r in conn.execute(sa.select(sources.c.id, sources.c.url))}
+            rows = {r.id: r for r in conn.execute(sa.select(c.id, c.url, c.language, c.enabled))}
             for source_id, url, language, enabled in configured:
                 row = rows.get(source_id)
                 values: dict[str, Any] = {"language": language, "enabled": enabled}
@@ -78,12 +79,12 @@ class SourceStore(StoreBase):
                     continue
                 if row.url != url:
                     values |= {"url": url, **_FRESH_START}
-                conn.execute(sources.update().where(sources.c.id == source_id).values(values))
-            gone = set(rows) - {source_id for source_id, *_ in configured}
+                elif (row.language, row.enabled) == (language, enabled):
+                    continue  # as configured: every start and reload would rewrite each row
+                conn.execute(sources.update().where(c.id == source_id).values(values))
+            gone = {r.id for r in rows.values() if r.enabled} - {s for s, *_ in configured}
             if gone:
-                conn.execute(
-                    sources.update().where(sources.c.id.in_(sorted(gone))).values(enabled=False)
-                )
+                conn.execute(sources.update().where(c.id.in_(sorted(gone))).values(enabled=False))
 
     def source_states(
         self, ids: Iterable[str] | None = None, *, counts: bool = True
