@@ -12,6 +12,7 @@ import hashlib
 import logging
 import random
 import time
+from asyncio import FIRST_COMPLETED
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -23,6 +24,7 @@ from syndicate.config import Config
 from syndicate.entry_changes import EntryChange, compare_entries
 from syndicate.errors import FailureKind, FetchError, PublishError, StorageError
 from syndicate.fetch import Fetcher
+from syndicate.group_commit import GroupCommit
 from syndicate.incremental import Fingerprint, split_feed
 from syndicate.leases import dead_owners, make_owner
 from syndicate.models import Article, FetchResult, SourceState, SourceUpdate, UpsertResult
@@ -120,6 +122,10 @@ class CycleReport:
         return tuple(s for s in self.sources if s.outcome is Outcome.ERROR)
 
 
+#: the longest a free poll lane waits for others to be refilled with it in one claim
+REFILL_WAIT = 0.05
+
+
 @dataclass
 class Lanes:
     """Poll lanes: how many sources may be polled at once (``size``), and how many are
@@ -130,6 +136,11 @@ class Lanes:
 
     def free(self) -> int:
         return self.size - self.busy
+
+    @property
+    def refill(self) -> int:
+        """How many free lanes are claimed for at once (or fewer after REFILL_WAIT)."""
+        return max(1, self.size // 5)
 
 
 @dataclass
@@ -142,6 +153,8 @@ class _Context:
     rng: random.Random
     terms: TermBase
     routing_version: str
+    #: the polls that brought no article, written together (group commit)
+    plain_polls: GroupCommit[tuple[str, SourceUpdate]]
 
 
 def sync_sources(config: Config, storage: SourceStorage) -> None:
@@ -169,15 +182,17 @@ async def run_cycle(
     to the database (:func:`publish_changes`). ``lanes``: the poll lanes, when shared with
     other cycles running at the same time."""
     terms = terms or TermBase()
+    owner = owner or make_owner()
     ctx = _Context(
         config,
         storage,
         fetcher,
-        owner or make_owner(),
+        owner,
         clock,
         rng or random.Random(),
         terms,
         terms.routing_version(config),
+        GroupCommit(partial(storage.record_polls, owner=owner)),
     )
     started = clock()
     t0 = time.monotonic()
@@ -196,10 +211,11 @@ async def run_cycle(
     # running their slow sources.
     running: set[asyncio.Task[SourceOutcome]] = set()
     exhausted = False
+    waited = False  # a lane has been free for REFILL_WAIT
     try:
         while True:
             free = lanes.free()
-            if free > 0 and not exhausted:
+            if free > 0 and not exhausted and (waited or not running or free >= lanes.refill):
                 now = clock()
                 claimed = await asyncio.to_thread(
                     storage.claim_due,
@@ -216,7 +232,13 @@ async def run_cycle(
                 running |= {asyncio.create_task(_poll(ctx, state)) for state in claimed}
             if not running:
                 break
-            done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            # Free lanes are refilled a batch at a time (a claim is a transaction), so a
+            # free lane waits for more to end, at most REFILL_WAIT.
+            idle = lanes.free() > 0 and not exhausted
+            done, running = await asyncio.wait(
+                running, timeout=REFILL_WAIT if idle else None, return_when=FIRST_COMPLETED
+            )
+            waited = not done
             lanes.busy -= len(done)
             outcomes += [task.result() for task in done]
     finally:
@@ -403,6 +425,9 @@ async def _store(ctx: _Context, state: SourceState, fetched: FetchResult) -> Sou
         else (fetched.etag, fetched.last_modified, body_hash),
         entries_fingerprint=fingerprint,
     )
+    if not articles:
+        await ctx.plain_polls.submit((state.id, update))
+        return SourceOutcome(state.id, outcome, fetched.status, UpsertResult())
     result = await asyncio.to_thread(_record, ctx, state.id, update, articles, whole)
     return SourceOutcome(state.id, outcome, fetched.status, result)
 
@@ -511,5 +536,5 @@ async def _fail(ctx: _Context, state: SourceState, exc: FetchError) -> SourceOut
         interval_seconds=state.interval_seconds,
         interval_reason=state.interval_reason,
     )
-    await asyncio.to_thread(ctx.storage.record_poll, state.id, update, owner=ctx.owner)
+    await ctx.plain_polls.submit((state.id, update))
     return SourceOutcome(state.id, Outcome.ERROR, exc.status or 0, error=exc.reason)

@@ -108,6 +108,68 @@ def test_sync_sources_inserts_and_resets_on_url_change(storage: SqlStorage) -> N
     )
 
 
+def _writes(storage: SqlStorage) -> list[str]:
+    """Collects the INSERT and UPDATE statements the storage's engine sends from now on."""
+    seen: list[str] = []
+
+    def note(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE")):
+            seen.append(statement)
+
+    sa.event.listen(storage.engine, "before_cursor_execute", note)
+    return seen
+
+
+def test_sync_sources_writes_only_what_the_config_changed(storage: SqlStorage) -> None:
+    configured = [("s1", "http://a/feed", "en", True), ("s2", "http://b/feed", None, True)]
+    storage.sync_sources(configured)
+    writes = _writes(storage)
+    storage.sync_sources(configured)  # every start and reload does this
+    assert writes == []
+    storage.sync_sources([("s1", "http://a/feed", "it", True)])  # s2 dropped, s1 changed
+    assert len(writes) == 2
+    states = {s.id: s for s in storage.source_states()}
+    assert (states["s1"].language, states["s2"].enabled) == ("it", False)
+    writes.clear()
+    storage.sync_sources([("s1", "http://a/feed", "it", True)])  # s2 is disabled already
+    assert writes == []
+
+
+def test_record_polls_stores_a_batch_and_ends_only_the_owners_leases(
+    storage: SqlStorage,
+) -> None:
+    ids = [f"s{i}" for i in range(4)]
+    storage.sync_sources([(i, f"http://h/{i}", None, True) for i in ids])
+    lease = NOW + timedelta(minutes=5)
+    storage.claim_due("a", now=NOW, lease_until=lease, limit=3)  # s0, s1, s2
+    storage.claim_due("b", now=NOW, lease_until=lease, limit=1)  # s3
+    later = NOW + timedelta(minutes=15)
+    failed = SourceUpdate(NOW, later, 503, 1, last_error_kind="http", last_error="HTTP 503")
+    writes = _writes(storage)
+    storage.record_polls(
+        [
+            ("s0", ok()),  # a new body's validators
+            ("s1", SourceUpdate(NOW, later, 304)),
+            ("s2", failed),
+            ("s3", SourceUpdate(NOW, later, 304)),  # another worker's lease
+        ],
+        owner="a",
+    )
+    assert len(writes) == 2  # an executemany per set of columns: with validators, without
+    states = {s.id: s for s in storage.source_states()}
+    assert (states["s0"].etag, states["s0"].body_hash, states["s0"].lease_owner) == (
+        '"v1"',
+        "abc",
+        None,
+    )
+    assert (states["s1"].last_status, states["s1"].next_poll_at) == (304, later)
+    assert (states["s2"].error_count, states["s2"].last_error) == (1, "HTTP 503")
+    assert [states[i].lease_owner for i in ids] == [None, None, None, "b"]
+    assert states["s3"].last_status == 304  # recorded, but b's lease is b's to end
+    storage.record_polls([], owner="a")  # nothing to write: no transaction either
+    assert len(writes) == 2
+
+
 def test_upsert_inserts_updates_and_never_duplicates(storage: SqlStorage) -> None:
     storage.sync_sources([("s1", "http://a/feed", "en", True)])
     routed = [

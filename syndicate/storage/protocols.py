@@ -89,6 +89,11 @@ class SourceStorage(Protocol):
     ) -> UpsertResult:
         """Store a poll's outcome and its routed articles atomically; end ``owner``'s lease."""
 
+    def record_polls(
+        self, polls: Sequence[tuple[str, SourceUpdate]], *, owner: str | None = None
+    ) -> None:
+        """Store the outcomes of polls without articles in one transaction; end the leases."""
+
     def enable_source(self, source_id: str) -> bool:
         """Clear a disabling; False when the source is unknown."""
 

@@ -169,27 +169,7 @@ class SourceStore(StoreBase):
         articles of that body: if the process dies before commit, neither is saved and the
         next poll fetches the body again, so no article is ever hidden behind a 304.
         """
-        values: dict[str, Any] = {
-            "last_polled_at": update.last_polled_at,
-            "next_poll_at": update.next_poll_at,
-            "last_status": update.last_status,
-            "error_count": update.error_count,
-            "last_error_kind": update.last_error_kind,
-            "last_error": update.last_error,
-            "retry_until": update.retry_until,
-            "disabled_reason": update.disabled_reason,
-            "moved_to": update.moved_to,
-            "moved_count": update.moved_count,
-            "interval_seconds": update.interval_seconds,
-            "interval_reason": update.interval_reason,
-        }
-        if update.final_url is not None:
-            values["final_url"] = update.final_url
-        if update.validators is not None:
-            values |= dict(
-                zip(("etag", "last_modified", "body_hash"), update.validators, strict=True)
-            )
-            values["entries_fingerprint"] = update.entries_fingerprint
+        values = _poll_values(update)
         statement = _poll_update(frozenset(values), owner is not None)
         params = values | {"source_id_": source_id, "owner_": owner}
         with errors("store poll"), self._write() as conn:
@@ -198,6 +178,23 @@ class SourceStore(StoreBase):
             if outcome.changed:  # last: the change log's row stays locked until commit
                 note_change(conn, outcome.topics, update.last_polled_at)
         return outcome
+
+    def record_polls(
+        self, polls: Sequence[tuple[str, SourceUpdate]], *, owner: str | None = None
+    ) -> None:
+        """Store the outcomes of polls that brought no article (a 304, the same body, a
+        failure) in ONE transaction, ending ``owner``'s leases: a group commit. The rows
+        with the same columns to set go in one executemany."""
+        grouped: dict[frozenset[str], list[dict[str, Any]]] = {}
+        for source_id, update in polls:
+            values = _poll_values(update)
+            params = values | {"source_id_": source_id, "owner_": owner}
+            grouped.setdefault(frozenset(values), []).append(params)
+        if not grouped:
+            return
+        with errors("store polls"), self._write() as conn:
+            for columns, rows in grouped.items():
+                conn.execute(_poll_update(columns, owner is not None), rows)
 
     def enable_source(self, source_id: str) -> bool:
         """Undo a disabling (e.g. after 410 Gone): the source is due at once. False if unknown."""
@@ -217,6 +214,30 @@ class SourceStore(StoreBase):
         )
         with errors("read dates"), self.engine.connect() as conn:
             return [as_utc(row.when) for row in conn.execute(query)]
+
+
+def _poll_values(update: SourceUpdate) -> dict[str, Any]:
+    """The columns a poll sets on its source row."""
+    values: dict[str, Any] = {
+        "last_polled_at": update.last_polled_at,
+        "next_poll_at": update.next_poll_at,
+        "last_status": update.last_status,
+        "error_count": update.error_count,
+        "last_error_kind": update.last_error_kind,
+        "last_error": update.last_error,
+        "retry_until": update.retry_until,
+        "disabled_reason": update.disabled_reason,
+        "moved_to": update.moved_to,
+        "moved_count": update.moved_count,
+        "interval_seconds": update.interval_seconds,
+        "interval_reason": update.interval_reason,
+    }
+    if update.final_url is not None:
+        values["final_url"] = update.final_url
+    if update.validators is not None:
+        values |= dict(zip(("etag", "last_modified", "body_hash"), update.validators, strict=True))
+        values["entries_fingerprint"] = update.entries_fingerprint
+    return values
 
 
 def _source_state(row: Any) -> SourceState:
