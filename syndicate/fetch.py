@@ -94,8 +94,8 @@ class Fetcher:
         host = urlsplit(url).hostname or ""
         total = self.config.total_timeout
         try:
-            async with self._all, self._hosts[politeness_key(url)]:
-                return await asyncio.wait_for(self._get(source.id, url, headers), timeout=total)
+            async with self._all, self._hosts[politeness_key(url)], asyncio.timeout(total):
+                return await self._get(source.id, url, headers)
         except FetchError:
             raise
         except AddressRefused as exc:
