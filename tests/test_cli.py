@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -233,3 +235,25 @@ def test_partners_token_prints_a_token_and_a_config_table_that_loads(tmp_path: P
     assert "private topics: startups" in listed.output and "tokyo-office: 60/min" in listed.output
     again = CliRunner().invoke(app, ["partners", "token", "tokyo-office"])
     assert again.output.split(": ", 1)[1].splitlines()[0].strip() != token
+
+
+def test_the_program_freezes_its_start_up_objects_and_leaves_the_collector_on() -> None:
+    """syndicate/__main__.py: the collector is off while the command is imported, and what
+    the import made is frozen out of later collections; a fresh process shows both."""
+    script = (
+        "import gc, sys\n"
+        "sys.argv = ['syndicate', '--help']\n"
+        "from syndicate.__main__ import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exc:\n"
+        "    code = exc.code\n"
+        "print(code, gc.isenabled(), gc.get_freeze_count(), 'syndicate.pipeline' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    code, enabled, frozen, imported = done.stdout.split()[-4:]
+    assert (code, enabled, imported) == ("0", "True", "True")
+    assert int(frozen) > 50_000  # the modules the command imported, at the least
+    assert "Usage" in done.stdout
