@@ -10,8 +10,11 @@ change on every request. Each variant runs in its own process, measured with wai
   (b) limit: raw concurrent httpx GETs of the same URLs, bodies read and dropped;
   (r) lemon24/reader, ``update_feeds(workers=16)``: the first update, then the second
       (with ``--many-hosts`` or ``--reader``);
-  (c) syndicate poll --once --force: the first cycle (everything new), then the second.
-Prints wall time, CPU time (user+sys) and peak RSS, and the ratios of the second cycle.
+  (c) syndicate poll --once --force: the first cycle (everything new), then the second;
+  (c3) a cycle of syndicate as its worker runs (``syndicate run``): one cycle, then the
+      timed one, in the same process with the same client (and (r3), reader likewise).
+Prints wall time, CPU time (user+sys) and peak RSS, and the ratios of the second cycle;
+(c3) and (r3) are timed by the child itself, from before the cycle to its end.
 syndicate's bytecode is written before anything is timed, as an installed package has it.
 
 Many hosts (``--hosts N``, ``--latency MS``; ``--many-hosts`` is 300 feeds on 30 hosts with
@@ -37,6 +40,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import pstats
 import signal
@@ -85,6 +89,50 @@ assert len(results) == len(open(urls).read().split()) and not failed, (len(resul
 """.replace("WORKERS", str(READER_WORKERS))
 
 
+#: reader as a long-running process would use it: one update, then the measured one, in the
+#: same process (argv: the database the phased runs left)
+READER_RUNNING = """
+import json, resource, sys, time
+from reader import make_reader
+reader = make_reader(sys.argv[1])
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+def update():
+    results = list(reader.update_feeds_iter(workers=WORKERS, scheduled=False))
+    assert not [v for _, v in results if isinstance(v, Exception)]
+update()
+wall, used = time.perf_counter(), cpu()
+update()
+seconds = time.perf_counter() - wall
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"wall": seconds, "cpu": cpu() - used, "rss": rss}))
+""".replace("WORKERS", str(READER_WORKERS))
+
+#: syndicate as its worker runs (``syndicate run``): one cycle, then the measured one, in
+#: the same process, with the same client (argv: the config of the poll --once runs)
+SYNDICATE_RUNNING = """
+import asyncio, json, resource, sys, time
+from syndicate import Fetcher, load_config, load_term_base, open_storage, run_cycle
+config = load_config(sys.argv[1])
+storage = open_storage(config.service.database)
+terms = load_term_base(config)
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+async def cycles():
+    async with Fetcher(config.fetch) as fetcher:
+        await run_cycle(config, storage, fetcher, force=True, terms=terms)
+        wall, used = time.perf_counter(), cpu()
+        report = await run_cycle(config, storage, fetcher, force=True, terms=terms)
+        assert len(report.sources) == len(config.sources) and not report.failed
+        return time.perf_counter() - wall, cpu() - used
+wall, used = asyncio.run(cycles())
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"wall": wall, "cpu": used, "rss": rss}))
+"""
+
+
 @dataclass(frozen=True)
 class Run:
     name: str
@@ -102,6 +150,17 @@ def measure(name: str, argv: list[str], env: dict[str, str] | None = None) -> Ru
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"{name} failed:\n{child.stderr.read().decode() if child.stderr else ''}")
     return Run(name, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+
+
+def measure_inside(name: str, argv: list[str], env: dict[str, str] | None = None) -> Run:
+    """Run ``argv``, a child that times its own last step and prints it as JSON: the wall
+    and CPU time of that step, and its own peak RSS."""
+    child = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = child.communicate()
+    if child.returncode != 0:
+        sys.exit(f"{name} failed:\n{err.decode()}")
+    timed = json.loads(out.decode().strip().splitlines()[-1])
+    return Run(name, timed["wall"], timed["cpu"], timed["rss"])
 
 
 async def raw_gets(urls: list[str]) -> None:
@@ -307,7 +366,13 @@ def main() -> None:
                     peers.append(measure(name, argv))
             first = measure("(c1) syndicate poll --once --force, first cycle", poll, env)
             second = measure("(c2) syndicate poll --once --force, second cycle", poll, env)
-            print_table([naive, raw, *peers, first, second], naive, raw, peers)
+            running: list[Run] = []
+            if peer is not None:
+                argv = [str(peer), "-c", READER_RUNNING, database]
+                running.append(measure_inside("(r3) reader, an update in a running process", argv))
+            argv = [sys.executable, "-c", SYNDICATE_RUNNING, str(config)]
+            running.append(measure_inside("(c3) syndicate, a cycle in a running worker", argv, env))
+            print_table([naive, raw, *peers, first, second, *running], naive, raw, peers, second)
             if args.profile:
                 profile(directory, poll, env)
 
@@ -322,7 +387,7 @@ def compile_bytecode() -> None:
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=True)
 
 
-def print_table(runs: list[Run], naive: Run, raw: Run, peers: list[Run]) -> None:
+def print_table(runs: list[Run], naive: Run, raw: Run, peers: list[Run], second: Run) -> None:
     print()
     print(f"{'variant':<52} {'wall s':>8} {'CPU s':>8} {'RSS MB':>8} {'wall/a':>8} {'wall/b':>8}")
     for run in runs:
@@ -330,16 +395,22 @@ def print_table(runs: list[Run], naive: Run, raw: Run, peers: list[Run]) -> None
             f"{run.name:<52} {run.wall:>8.2f} {run.cpu:>8.2f} {run.rss_mb:>8.0f} "
             f"{run.wall / naive.wall:>8.3f} {run.wall / raw.wall:>8.2f}"
         )
-    second = runs[-1]
+    worker = runs[-1]
     print()
     print(
-        f"second cycle: {naive.wall / second.wall:.1f}x faster than (a) (goal: at least 20x); "
-        f"{second.wall / raw.wall:.2f}x the time of (b)"
+        f"second cycle, poll --once process: {naive.wall / second.wall:.1f}x faster than (a) "
+        f"(goal: at least 20x); {second.wall / raw.wall:.2f}x the time of (b)"
     )
+    print(f"a cycle of the running worker: {naive.wall / worker.wall:.1f}x faster than (a)")
     if peers:
+        reader_running = runs[-2]
         print(
-            f"second cycle: {peers[-1].wall / second.wall:.1f}x faster than reader's second "
-            f"update (goal: at least 2x); CPU {peers[-1].cpu / second.cpu:.1f}x less"
+            f"second cycle, processes: {peers[-1].wall / second.wall:.1f}x faster than reader's "
+            f"second update (goal: at least 2x); CPU {peers[-1].cpu / second.cpu:.1f}x less"
+        )
+        print(
+            f"running processes: {reader_running.wall / worker.wall:.1f}x faster than reader's "
+            f"update; CPU {reader_running.cpu / worker.cpu:.1f}x less"
         )
 
 
