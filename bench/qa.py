@@ -41,8 +41,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 from translate import fake_engines  # noqa: E402  (bench/translate.py)
 
 from syndicate.config import load_config  # noqa: E402
+from syndicate.ingest.parse import article_hash  # noqa: E402
 from syndicate.models import Article, RoutedArticle, Translation  # noqa: E402
-from syndicate.parse import article_hash  # noqa: E402
 from syndicate.storage import open_storage  # noqa: E402
 from syndicate.terms import load_term_base  # noqa: E402
 from syndicate.translate import Translator, make_engine  # noqa: E402

@@ -39,8 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from syndicate.config import load_config  # noqa: E402
+from syndicate.ingest.parse import article_hash, parse_feed  # noqa: E402
 from syndicate.models import Article, RoutedArticle, TopicReason  # noqa: E402
-from syndicate.parse import article_hash, parse_feed  # noqa: E402
 from syndicate.publish import publish_feeds  # noqa: E402
 from syndicate.server import create_app  # noqa: E402
 from syndicate.server.app import DEMO_DIR  # noqa: E402

@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fixture import item
 
-from syndicate.incremental import MAX_SPLIT_BYTES, split_feed
+from syndicate.ingest.entry_split import MAX_SPLIT_BYTES, split_feed
 
 MB = 1024 * 1024
 HEAD = b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'

@@ -31,8 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from syndicate.config import load_config  # noqa: E402
+from syndicate.ingest.parse import article_hash  # noqa: E402
 from syndicate.models import Article, RoutedArticle  # noqa: E402
-from syndicate.parse import article_hash  # noqa: E402
 from syndicate.storage import open_storage  # noqa: E402
 from syndicate.terms.load import load_glossary  # noqa: E402
 from syndicate.translate import TranslationRequest, Translator, make_engine  # noqa: E402

@@ -1,9 +1,9 @@
 """syndicate: poll multilingual source feeds, route articles by topic, republish per language.
 
-Where things happen: a feed is fetched in :mod:`syndicate.fetch`, parsed and normalized in
-:mod:`syndicate.parse`, routed to topics in :mod:`syndicate.terms`, stored by
+Where things happen: a feed is fetched in :mod:`syndicate.ingest.fetch`, parsed and normalized in
+:mod:`syndicate.ingest.parse`, routed to topics in :mod:`syndicate.terms`, stored by
 :mod:`syndicate.storage`, written by :mod:`syndicate.publish`, served by
-:mod:`syndicate.server`; :mod:`syndicate.pipeline` runs one cycle of all of it.
+:mod:`syndicate.server`; :mod:`syndicate.run.cycle` runs one cycle of all of it.
 """
 
 from syndicate.config import Config, PartnerConfig, SourceConfig, TopicConfig, load_config
@@ -18,7 +18,7 @@ from syndicate.errors import (
     SyndicateError,
     TranslationError,
 )
-from syndicate.fetch import Fetcher
+from syndicate.ingest import Fetcher, ParsedFeed, parse_feed, sanitize_html
 from syndicate.models import (
     Article,
     FeedFormat,
@@ -32,9 +32,8 @@ from syndicate.models import (
     UpsertResult,
     WorkerCycle,
 )
-from syndicate.parse import ParsedFeed, parse_feed, sanitize_html
-from syndicate.pipeline import CycleReport, run_cycle
 from syndicate.publish import PublishReport, publish_feeds
+from syndicate.run import CycleReport, run_cycle
 from syndicate.storage import Storage, open_storage
 from syndicate.terms import (
     Concept,

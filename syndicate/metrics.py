@@ -25,7 +25,7 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
-from syndicate.pipeline import CycleReport, Outcome
+from syndicate.run import CycleReport, Outcome
 
 __all__ = ["REGISTRY", "record_cycle", "record_partner_request", "record_request"]
 

@@ -90,7 +90,7 @@ class SourceState:
     #: the worker holding the source now, and until when
     lease_owner: str | None = None
     lease_until: datetime | None = None
-    #: hashes of the last body's entry blocks (see syndicate.incremental)
+    #: hashes of the last body's entry blocks (see syndicate.ingest.entry_split)
     entries_fingerprint: str | None = None
 
     @property

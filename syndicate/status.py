@@ -9,7 +9,7 @@ from typing import Any
 
 from syndicate.config import Config
 from syndicate.models import SourceState
-from syndicate.polling import interval_in_force
+from syndicate.run import interval_in_force
 
 __all__ = ["Health", "SourceStatus", "source_statuses"]
 

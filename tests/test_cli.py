@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from syndicate.cli import app
 from syndicate.config import Config, load_config
-from syndicate.leases import make_owner
+from syndicate.run.leases import make_owner
 from syndicate.server.partners import hash_token
 from syndicate.storage import open_storage
 from syndicate.storage.database import create_engine, current_revision, head_revision
@@ -248,7 +248,7 @@ def test_the_program_freezes_its_start_up_objects_and_leaves_the_collector_on() 
         "    main()\n"
         "except SystemExit as exc:\n"
         "    code = exc.code\n"
-        "print(code, gc.isenabled(), gc.get_freeze_count(), 'syndicate.pipeline' in sys.modules)\n"
+        "print(code, gc.isenabled(), gc.get_freeze_count(), 'syndicate.run.cycle' in sys.modules)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True

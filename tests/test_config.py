@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from syndicate.config import TranslationEngine, load_config
-from syndicate.configcheck import parse_duration, parse_size
+from syndicate.config._positions import KeyLines, format_key
+from syndicate.config._readers import parse_duration, parse_size
 from syndicate.errors import ConfigError
-from syndicate.tomlpos import KeyLines, format_key
 
 from .conftest import DEMO_CONFIG, write_config
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from syndicate.entry_changes import EntryChange, compare_entries
+from syndicate.ingest.entry_changes import EntryChange, compare_entries
 from syndicate.models import Article
 
 

@@ -19,11 +19,11 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from syndicate.config import FetchConfig
-from syndicate.decode import BodyDecoder, BodyRefused, codings
 from syndicate.errors import FetchError
-from syndicate.fetch import Fetcher, is_public_address, politeness_key
+from syndicate.ingest._decode import BodyDecoder, BodyRefused, codings
+from syndicate.ingest._netguard import GuardedTransport
+from syndicate.ingest.fetch import Fetcher, is_public_address, politeness_key
 from syndicate.models import FetchResult, SourceState
-from syndicate.netguard import GuardedTransport
 
 ALLOW = FetchConfig(allow_private_networks=True, timeout=5.0, user_agent="syndicate-test/1 (+x)")
 

@@ -1,4 +1,4 @@
-"""The group commit of polls without articles (syndicate/group_commit.py)."""
+"""The group commit of polls without articles (syndicate/run/_group_commit.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from syndicate.group_commit import GroupCommit
+from syndicate.run._group_commit import GroupCommit
 
 
 class Writes:

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from syndicate.incremental import MAX_SPLIT_BYTES, FeedSplit, Fingerprint, split_feed
-from syndicate.parse import parse_feed
+from syndicate.ingest.entry_split import MAX_SPLIT_BYTES, FeedSplit, Fingerprint, split_feed
+from syndicate.ingest.parse import parse_feed
 from syndicate.server.app import DEMO_DIR
 
 from .conftest import CORPORA, DATA

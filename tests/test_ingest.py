@@ -20,9 +20,9 @@ from werkzeug import Request, Response
 
 from syndicate.config import Config, FetchConfig
 from syndicate.errors import FetchError
-from syndicate.fetch import Fetcher
+from syndicate.ingest.fetch import Fetcher
 from syndicate.models import SourceState
-from syndicate.pipeline import CycleReport, Outcome, run_cycle, sync_sources
+from syndicate.run.cycle import CycleReport, Outcome, run_cycle, sync_sources
 from syndicate.storage import SqlStorage, open_storage
 
 from .conftest import DATA, make_config

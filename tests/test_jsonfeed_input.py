@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from syndicate.jsonfeed_input import read_json_feed
+from syndicate.ingest._jsonfeed import read_json_feed
+from syndicate.ingest.parse import parse_feed
 from syndicate.models import Enclosure
-from syndicate.parse import parse_feed
 
 from .conftest import CORPORA
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from syndicate.htmltext import plain_text
-from syndicate.parse import normalize_language, parse_feed, sanitize_html
+from syndicate.ingest.parse import normalize_language, parse_feed, sanitize_html
 
 from .conftest import CORPORA, DATA
 
@@ -147,7 +147,7 @@ def test_plain_text_keeps_ideographic_spaces() -> None:
 
 def test_fields_feedparser_leaves_as_none_are_read_as_empty() -> None:
     """Found by fuzz/parse_normalize.py: a mangled Atom entry gave ``summary = None``."""
-    from syndicate.parse import _article
+    from syndicate.ingest.parse import _article
 
     made = _article(
         {"title": None, "summary": None, "link": "https://example.org/a", "content": [{}]},

@@ -13,11 +13,11 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from syndicate import pipeline
 from syndicate.config import Config
-from syndicate.fetch import Fetcher
+from syndicate.ingest.fetch import Fetcher
 from syndicate.models import Article, RoutedArticle
-from syndicate.pipeline import CycleReport, Outcome, run_cycle, sync_sources
+from syndicate.run import _poll as poll_module
+from syndicate.run.cycle import CycleReport, Outcome, run_cycle, sync_sources
 from syndicate.storage import SqlStorage, open_storage
 
 from .conftest import DATA, make_config
@@ -190,13 +190,13 @@ def test_a_full_parse_routes_only_the_new_and_changed_entries(
         tmp_path, sources=f'[[sources]]\nid = "j"\nurl = "{httpserver.url_for("/f.json")}"\n'
     )
     routed: list[str] = []
-    real_route = pipeline.route
+    real_route = poll_module.route
 
     def counting_route(article: Article, *args: object) -> RoutedArticle:
         routed.append(article.guid)
         return real_route(article, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(pipeline, "route", counting_route)
+    monkeypatch.setattr(poll_module, "route", counting_route)
     storage = open_storage(config.database_url)
     try:
         first = cycle(config, storage, T0)

@@ -10,7 +10,8 @@ import pytest
 
 from syndicate.config import ScheduleConfig
 from syndicate.errors import ConfigError
-from syndicate.polling import (
+from syndicate.retry import backoff_seconds, parse_retry_after, retry_after_seconds
+from syndicate.run.polling import (
     Interval,
     adaptive_interval,
     choose_interval,
@@ -18,7 +19,6 @@ from syndicate.polling import (
     jittered,
     redirect_step,
 )
-from syndicate.retry import backoff_seconds, parse_retry_after, retry_after_seconds
 
 from .conftest import make_config
 

@@ -13,8 +13,8 @@ from lxml import etree
 
 from syndicate.config import Config
 from syndicate.errors import PublishError
+from syndicate.ingest.parse import article_hash
 from syndicate.models import Article, RoutedArticle, TopicReason
-from syndicate.parse import article_hash
 from syndicate.publish import feed_specs, publish_feeds
 from syndicate.publish.atomic import AtomicWriter, write_atomic, write_files_atomic
 from syndicate.publish.written import STATE_FILE

@@ -13,7 +13,7 @@ from pathlib import Path
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from syndicate.scheduler import Worker
+from syndicate.run.scheduler import Worker
 from syndicate.storage import open_storage
 
 from .conftest import free_port, make_config

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from syndicate.ingest.parse import article_hash
 from syndicate.models import (
     ArchivePage,
     Article,
@@ -20,7 +21,6 @@ from syndicate.models import (
     SourceUpdate,
     TopicReason,
 )
-from syndicate.parse import article_hash
 from syndicate.storage import SqlStorage, open_storage
 from syndicate.storage import articles as articles_module
 from syndicate.storage.database import (

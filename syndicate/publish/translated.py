@@ -8,8 +8,8 @@ from dataclasses import replace
 
 from syndicate.config import TranslationOutput
 from syndicate.i18n import language_name, text_language, translator
+from syndicate.ingest import sanitize_html
 from syndicate.models import StoredArticle, Translation
-from syndicate.parse import sanitize_html
 from syndicate.safe import xml_safe
 
 __all__ = ["engine_label", "translated_article", "translation_note"]

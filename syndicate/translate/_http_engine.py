@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from syndicate.configtranslation import EngineConfig
+from syndicate.config import EngineConfig
 from syndicate.errors import TranslationError
 from syndicate.retry import retry_after_seconds
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from syndicate.configtranslation import EngineConfig
+from syndicate.config import EngineConfig
 
 __all__ = ["Budget", "day_start", "month_start", "next_day", "next_month"]
 

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from syndicate.configtranslation import EngineConfig
+from syndicate.config import EngineConfig
 from syndicate.errors import TranslationError
 from syndicate.translate._http_engine import HttpEngine, request_json
 from syndicate.translate.engine import EngineReply, GlossaryEntry, TranslationRequest

@@ -38,8 +38,8 @@ from datetime import UTC, datetime, timedelta
 from syndicate.config import Config
 from syndicate.errors import TranslationError
 from syndicate.htmltext import plain_text
+from syndicate.ingest import MAX_TITLE, sanitize_html
 from syndicate.models import Translation, TranslationStatus
-from syndicate.parse import MAX_TITLE, sanitize_html
 from syndicate.storage import Storage
 from syndicate.terms.load import TermBase
 from syndicate.terms.matcher import Matcher

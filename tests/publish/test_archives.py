@@ -18,8 +18,8 @@ from lxml import etree
 
 from syndicate.config import Config
 from syndicate.errors import PublishError
+from syndicate.ingest.parse import article_hash, parse_feed
 from syndicate.models import Article, FeedFormat, RoutedArticle, TopicReason
-from syndicate.parse import article_hash, parse_feed
 from syndicate.publish import archives as archives_module
 from syndicate.publish import publish_feeds
 from syndicate.publish.archives import PAGE_BYTES

@@ -21,8 +21,8 @@ from werkzeug import Request, Response
 
 from syndicate.config import Config
 from syndicate.errors import PublishError
+from syndicate.ingest.parse import parse_feed
 from syndicate.models import RoutedArticle, TopicReason
-from syndicate.parse import parse_feed
 from syndicate.publish import publish_feeds
 from syndicate.publish.websub import send_pings
 from syndicate.server.app import DEMO_DIR

@@ -18,8 +18,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from syndicate.config import Config
-from syndicate.fetch import Fetcher
-from syndicate.pipeline import CycleReport, run_cycle, sync_sources
+from syndicate.ingest.fetch import Fetcher
+from syndicate.run.cycle import CycleReport, run_cycle, sync_sources
 from syndicate.storage import SqlStorage, open_storage
 
 from ..conftest import free_port, make_config

@@ -18,7 +18,7 @@ from werkzeug import Request, Response
 
 from syndicate.errors import StorageError
 from syndicate.publish.written import STATE_FILE
-from syndicate.scheduler import Worker
+from syndicate.run.scheduler import Worker
 from syndicate.storage import open_storage
 
 from ..conftest import free_port, make_config

@@ -18,8 +18,8 @@ import feedparser
 import pytest
 from werkzeug import Response
 
-from syndicate.pipeline import Outcome
 from syndicate.publish import publish_feeds
+from syndicate.run.cycle import Outcome
 
 from ..conftest import free_port
 from .conftest import Case, Poll

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from syndicate.cli import app
 from syndicate.config import load_config
-from syndicate.incremental import split_feed
+from syndicate.ingest.entry_split import split_feed
 from syndicate.terms import load_term_base
 
 from ..conftest import write_config

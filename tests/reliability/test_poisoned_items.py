@@ -20,8 +20,8 @@ from lxml import etree
 from werkzeug import Response
 
 from syndicate.models import RoutedArticle
-from syndicate.pipeline import Outcome
 from syndicate.publish import publish_feeds
+from syndicate.run.cycle import Outcome
 from syndicate.storage import SqlStorage, open_storage
 from syndicate.storage.database import create_engine, upgrade
 from syndicate.storage.schema import articles

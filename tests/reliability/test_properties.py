@@ -17,13 +17,13 @@ from lxml import etree
 from syndicate.config import load_config
 from syndicate.errors import ConfigError
 from syndicate.htmltext import plain_text
+from syndicate.ingest.parse import MAX_TITLE, parse_feed, sanitize_html
 from syndicate.models import Article, FeedFormat, RoutedArticle, SourceUpdate, StoredArticle
-from syndicate.parse import MAX_TITLE, parse_feed, sanitize_html
-from syndicate.pipeline import sync_sources
 from syndicate.publish import publish_feeds
 from syndicate.publish.document import FeedDocument
 from syndicate.publish.feedgen_adapter import render_feed
 from syndicate.publish.jsonfeed import render_json_feed
+from syndicate.run.cycle import sync_sources
 from syndicate.safe import link_url
 from syndicate.storage import open_storage
 

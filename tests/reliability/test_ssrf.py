@@ -20,7 +20,7 @@ from werkzeug import Response
 
 from syndicate.config import FetchConfig
 from syndicate.errors import FetchError
-from syndicate.fetch import Fetcher, is_public_address
+from syndicate.ingest.fetch import Fetcher, is_public_address
 from syndicate.models import SourceState
 
 from ..conftest import free_port

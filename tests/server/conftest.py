@@ -17,8 +17,8 @@ import pytest
 import uvicorn
 
 from syndicate.config import Config
+from syndicate.ingest.parse import article_hash
 from syndicate.models import Article, RoutedArticle, TopicReason
-from syndicate.parse import article_hash
 from syndicate.publish import publish_feeds
 from syndicate.server import SyndicateApp, create_app, uvicorn_config
 from syndicate.server.partners import hash_token

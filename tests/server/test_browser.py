@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from syndicate.config import load_config
-from syndicate.fetch import Fetcher
-from syndicate.pipeline import run_cycle, sync_sources
+from syndicate.ingest.fetch import Fetcher
+from syndicate.run.cycle import run_cycle, sync_sources
 from syndicate.server import create_app
 from syndicate.storage import open_storage
 from syndicate.terms import load_term_base

@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 
 from syndicate.cli import app
 from syndicate.config import load_config
+from syndicate.ingest.parse import article_hash
 from syndicate.models import Article, RoutedArticle
-from syndicate.parse import article_hash
-from syndicate.pipeline import reroute_stored
+from syndicate.run.cycle import reroute_stored
 from syndicate.storage import open_storage
 from syndicate.storage.schema import article_topics
 from syndicate.terms import load_term_base

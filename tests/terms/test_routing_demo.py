@@ -8,8 +8,8 @@ import re
 import pytest
 
 from syndicate.config import load_config
+from syndicate.ingest.parse import parse_feed
 from syndicate.models import Article, TopicReason
-from syndicate.parse import parse_feed
 from syndicate.server.app import DEMO_DIR
 from syndicate.terms import load_term_base, mentions_of, route_article
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from syndicate.cli_common import current_config, user_errors
+from syndicate.cli._common import current_config, user_errors
 
 __all__ = ["partners_app"]
 

@@ -21,10 +21,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from syndicate.config import Config
 from syndicate.errors import SyndicateError
-from syndicate.fetch import Fetcher
+from syndicate.ingest import Fetcher
 from syndicate.metrics import record_cycle
 from syndicate.models import WorkerCycle
-from syndicate.pipeline import (
+from syndicate.retry import backoff_seconds
+from syndicate.run.cycle import (
     Clock,
     CycleReport,
     Lanes,
@@ -39,7 +40,6 @@ from syndicate.pipeline import (
     translate_pass,
     utcnow,
 )
-from syndicate.retry import backoff_seconds
 from syndicate.storage import Storage
 from syndicate.terms import TermBase
 from syndicate.terms.load import load_glossary

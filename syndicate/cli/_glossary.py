@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from syndicate.cli_common import current_config, opened, user_errors
+from syndicate.cli._common import current_config, opened, user_errors
 from syndicate.errors import SyndicateError
 from syndicate.terms import Matcher, load_term_base
 from syndicate.terms.csvfile import write_csv

@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from syndicate.configcheck import Checker, parse_duration
-from syndicate.tomlpos import KeyPath
+from syndicate.config._positions import KeyPath
+from syndicate.config._readers import Checker, parse_duration
 
 __all__ = ["SERVER_KEYS", "PartnerConfig", "ServerConfig", "read_partners", "read_server"]
 

@@ -18,10 +18,10 @@ import uvicorn
 
 from syndicate.config import Config
 from syndicate.errors import PublishError, SyndicateError
-from syndicate.pipeline import utcnow
 from syndicate.publish import publish_feeds
-from syndicate.reload import ConfigWatcher
-from syndicate.scheduler import Worker
+from syndicate.run.cycle import utcnow
+from syndicate.run.reload import ConfigWatcher
+from syndicate.run.scheduler import Worker
 from syndicate.server import SyndicateApp, create_app, uvicorn_config
 from syndicate.storage import Storage
 from syndicate.terms.load import load_glossary

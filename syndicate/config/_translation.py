@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from syndicate.configcheck import Checker, parse_duration
-from syndicate.tomlpos import KeyPath
+from syndicate.config._positions import KeyPath
+from syndicate.config._readers import Checker, parse_duration
 
 __all__ = [
     "ENGINE_DEFAULTS",

@@ -6,10 +6,8 @@ import asyncio
 from dataclasses import dataclass
 
 from syndicate.config import Config
-from syndicate.entry_changes import EntryChange, compare_entries
-from syndicate.fetch import Fetcher
+from syndicate.ingest import EntryChange, Fetcher, compare_entries, parse_feed
 from syndicate.models import SourceState
-from syndicate.parse import parse_feed
 from syndicate.storage import Storage
 from syndicate.terms import load_term_base, route
 

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from syndicate.cli_common import current_config, opened, user_errors
-from syndicate.pipeline import utcnow
+from syndicate.cli._common import current_config, opened, user_errors
+from syndicate.run import utcnow
 from syndicate.translate import translation_status
 
 __all__ = ["translations_app"]

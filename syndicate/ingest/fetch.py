@@ -3,9 +3,9 @@
 The one place syndicate talks to source servers. :class:`Fetcher` holds one shared
 ``httpx.AsyncClient``; :meth:`Fetcher.fetch` returns a :class:`FetchResult` or raises
 :class:`FetchError` naming the source and what went wrong. Connections go through
-:mod:`syndicate.netguard` (the address checked is the address connected to); the body is read
-raw and decoded by :mod:`syndicate.decode`, off the event loop, with the size cap applied to
-the bytes on the wire and to every decoded layer.
+:mod:`syndicate.ingest._netguard` (the address checked is the address connected to);
+the body is read raw and decoded by :mod:`syndicate.ingest._decode`, off the event loop,
+with the size cap applied to the bytes on the wire and to every decoded layer.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from urllib.parse import urlsplit
 import httpx
 
 from syndicate.config import FetchConfig
-from syndicate.decode import ACCEPT_ENCODING, BodyDecoder, BodyRefused, codings
 from syndicate.errors import FailureKind, FetchError
+from syndicate.ingest._decode import ACCEPT_ENCODING, BodyDecoder, BodyRefused, codings
+from syndicate.ingest._netguard import AddressRefused, GuardedTransport, is_public_address
 from syndicate.models import FetchResult, SourceState
-from syndicate.netguard import AddressRefused, GuardedTransport, is_public_address
 
 __all__ = ["Fetcher", "is_public_address", "politeness_key"]
 

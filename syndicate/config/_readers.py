@@ -9,8 +9,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
+from syndicate.config._positions import KeyLines, KeyPath, format_key
 from syndicate.errors import ConfigProblem
-from syndicate.tomlpos import KeyLines, KeyPath, format_key
 
 __all__ = ["Checker", "parse_duration", "parse_size"]
 

@@ -1,5 +1,5 @@
 """Read JSON Feed 1.0/1.1 sources (feedparser 6.0 does not): items become the same entry
-dictionaries feedparser gives, so :mod:`syndicate.parse` normalizes every format alike."""
+dictionaries feedparser gives, so :mod:`syndicate.ingest.parse` normalizes every format alike."""
 
 from __future__ import annotations
 

@@ -10,9 +10,9 @@ from typing import Annotated
 
 import typer
 
-from syndicate.cli_common import current_config, user_errors
+from syndicate.cli._common import current_config, user_errors
 from syndicate.errors import SyndicateError
-from syndicate.language import detect_language
+from syndicate.ingest import detect_language
 from syndicate.models import Article
 from syndicate.terms import load_term_base
 from syndicate.terms.routing import Explanation, explain

@@ -21,10 +21,10 @@ from urllib.parse import urljoin
 import feedparser
 import nh3
 
-from syndicate.encoding import normalize_encoding
 from syndicate.htmltext import excerpt, plain_text
-from syndicate.jsonfeed_input import read_json_feed
-from syndicate.language import detect_language
+from syndicate.ingest._charset import normalize_encoding
+from syndicate.ingest._jsonfeed import read_json_feed
+from syndicate.ingest._language import detect_language
 from syndicate.models import Article, Enclosure
 from syndicate.safe import (
     LINK_SCHEMES,
@@ -106,7 +106,7 @@ def parse_feed(
 ) -> ParsedFeed:
     """Parse ``body``; ``language`` (declared by the source) wins over what the feed says.
 
-    RSS and Atom go through feedparser; JSON Feed through :mod:`syndicate.jsonfeed_input`,
+    RSS and Atom go through feedparser; JSON Feed through :mod:`syndicate.ingest._jsonfeed`,
     which gives the same shapes. An entry's relative link is resolved against ``base_url``
     (the URL the body came from); its guid is still made from the link as written."""
     json_feed = read_json_feed(body)

@@ -6,24 +6,26 @@ Exit codes: 0 ok, 1 user error (one clear message, no traceback), 2 usage, 3 a b
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import sys
 import traceback
-from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from syndicate.cli_common import current_config, opened, state, user_errors
+from syndicate.cli._common import current_config, opened, state, user_errors
+from syndicate.cli._glossary import glossary_app
+from syndicate.cli._partners import partners_app
+from syndicate.cli._sources import sources_app
+from syndicate.cli._topics import topics_app
+from syndicate.cli._translations import translations_app
 from syndicate.config import Config
-from syndicate.entry_changes import EntryChange
 from syndicate.errors import ConfigError, SyndicateError
-from syndicate.fetch import Fetcher
-from syndicate.glossary_cli import glossary_app
-from syndicate.partners_cli import partners_app
-from syndicate.pipeline import (
+from syndicate.ingest import Fetcher
+from syndicate.publish import PublishReport, publish_feeds
+from syndicate.publish.websub import send_pings
+from syndicate.run import (
     CycleReport,
     make_owner,
     release_dead_leases,
@@ -32,16 +34,10 @@ from syndicate.pipeline import (
     sync_sources,
     utcnow,
 )
-from syndicate.preview import check_source
-from syndicate.publish import PublishReport, publish_feeds
-from syndicate.publish.websub import send_pings
-from syndicate.status import source_statuses
 from syndicate.storage import SqlStorage, create_engine, current_revision, upgrade
 from syndicate.terms import concept_problems, load_term_base
 from syndicate.terms.load import load_glossary
-from syndicate.topics_cli import topics_app
-from syndicate.translate import Translator, make_engine, usage_by_source
-from syndicate.translations_cli import translations_app
+from syndicate.translate import Translator, make_engine
 
 __all__ = ["app", "main"]
 
@@ -53,7 +49,6 @@ app = typer.Typer(
     help="Poll multilingual feeds, route them by topic, republish per language.",
 )
 config_app = typer.Typer(no_args_is_help=True, help="Check the configuration.")
-sources_app = typer.Typer(no_args_is_help=True, help="Inspect sources.")
 db_app = typer.Typer(no_args_is_help=True, help="Manage the database.")
 app.add_typer(config_app, name="config")
 app.add_typer(sources_app, name="sources")
@@ -102,7 +97,7 @@ def run(
 
     Example: syndicate run --port 8080
     """
-    from syndicate.service import run_async, run_service  # the server: not for short commands
+    from syndicate.run.service import run_async, run_service  # the server: not for short commands
 
     config = current_config()
     with opened(config) as storage:
@@ -137,7 +132,7 @@ def poll(
             _print_cycle(report)
             _print_held(storage, report, source or None)
         else:
-            from syndicate.service import run_worker
+            from syndicate.run.service import run_worker
 
             asyncio.run(run_worker(config, storage))
 
@@ -215,7 +210,7 @@ def worker() -> None:
 
     Example: SYNDICATE_DATABASE_URL=postgresql://syndicate@db/syndicate syndicate worker
     """
-    from syndicate.service import run_worker
+    from syndicate.run.service import run_worker
 
     config = current_config()
     with opened(config) as storage:
@@ -264,7 +259,7 @@ def serve_command(
 
     Example: syndicate serve --host 0.0.0.0 --port 8080
     """
-    from syndicate.service import run_async, serve
+    from syndicate.run.service import run_async, serve
 
     config = current_config()
     with opened(config) as storage:
@@ -289,94 +284,6 @@ def config_check() -> None:
         f"{config.path.name}: ok ({len(config.sources)} sources, {len(config.topics)} "
         f"topics, languages {', '.join(config.service.languages)})"
     )
-
-
-@sources_app.command("status")
-@user_errors
-def sources_status(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
-    """Show each source's health: failing first.
-
-    Example: syndicate sources status --json
-    """
-    config = current_config()
-    with opened(config) as storage:
-        rows = source_statuses(config, storage.source_states())
-        usage = usage_by_source(storage, utcnow())
-    if as_json:
-        out = [
-            row.to_json()
-            | {
-                "translated_chars_today": usage.get(row.id, (0, 0, 0))[0],
-                "translated_chars_month": usage.get(row.id, (0, 0, 0))[1],
-            }
-            for row in rows
-        ]
-        typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
-        return
-    typer.echo(
-        f"{'SOURCE':<22} {'HEALTH':<9} {'LAST':>9} {'ARTICLES':>8} {'ERRORS':>6}  "
-        f"{'NEXT POLL (UTC)':<19}  INTERVAL / LAST ERROR"
-    )
-    for row in rows:
-        next_poll = f"{row.next_poll_at:%Y-%m-%d %H:%M:%S}" if row.next_poll_at else "now"
-        if row.retry_until:
-            next_poll = f"{row.retry_until:%Y-%m-%d %H:%M:%S}"
-        typer.echo(
-            f"{row.id:<22} {row.health:<9} {row.last_status or '-':>9} {row.articles:>8} "
-            f"{row.error_count:>6}  {next_poll:<19}  {row.interval_reason}"
-        )
-        if row.disabled_reason or row.last_error:
-            typer.echo(f"{'':<22} {row.disabled_reason or row.last_error}")
-        if row.id in usage:
-            today, month, requests = usage[row.id]
-            typer.echo(
-                f"{'':<22} machine translation: {today} characters today, {month} this month "
-                f"({requests} requests); see `syndicate translations status`"
-            )
-
-
-@sources_app.command("check")
-@user_errors
-def sources_check(
-    source_id: Annotated[str, typer.Argument(help="The source id from the config.")],
-) -> None:
-    """Fetch one source now and show what a poll would store; stores nothing.
-
-    Example: syndicate sources check campus-it
-    """
-    config = current_config()
-    with opened(config) as storage:
-        preview = asyncio.run(check_source(config, storage, source_id))
-    typer.echo(
-        f"{preview.source_id}: HTTP {preview.status} from {preview.url}, "
-        f"{preview.size} bytes{', malformed: ' + preview.problem if preview.problem else ''}"
-    )
-    counts = Counter(entry.change for entry in preview.entries)
-    typer.echo(
-        f"{len(preview.entries)} entries: {counts[EntryChange.NEW]} new, "
-        f"{counts[EntryChange.CHANGED]} changed, {counts[EntryChange.SAME]} unchanged"
-    )
-    for entry in preview.entries:
-        topics = ",".join(entry.topics) or "-"
-        typer.echo(f"  {entry.change:<8} {entry.language:<5} {topics:<24} {entry.title}")
-
-
-@sources_app.command("enable")
-@user_errors
-def sources_enable(
-    source_id: Annotated[str, typer.Argument(help="The source id from the config.")],
-) -> None:
-    """Clear a source's disabling (e.g. after 410 Gone) so that it is polled again at once.
-
-    Example: syndicate sources enable city-it
-    """
-    config = current_config()
-    config.source(source_id)  # unknown ids are a user error
-    with opened(config) as storage:
-        storage.enable_source(source_id)
-    typer.echo(f"{source_id}: enabled; it is polled at the next cycle")
 
 
 @db_app.command("upgrade")
