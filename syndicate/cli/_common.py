@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -13,12 +13,17 @@ from syndicate.config import Config, load_config
 from syndicate.errors import ConfigError, SyndicateError
 from syndicate.storage import SqlStorage, open_storage
 
-__all__ = ["current_config", "opened", "state", "user_errors"]
+__all__ = ["JsonFlag", "SourceIdArgument", "current_config", "opened", "state", "user_errors"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: set by the CLI's global options
 state: dict[str, Any] = {}
+
+#: the ``--json`` option of the commands that can print JSON
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+#: a command's source id argument
+SourceIdArgument = Annotated[str, typer.Argument(help="The source id from the config.")]
 
 
 def user_errors(func: F) -> F:

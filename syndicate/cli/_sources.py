@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
-from typing import Annotated
 
 import typer
 
-from syndicate.cli._common import current_config, opened, user_errors
+from syndicate.cli._common import JsonFlag, SourceIdArgument, current_config, opened, user_errors
 from syndicate.ingest import EntryChange
 from syndicate.run import (
     check_source,
@@ -27,7 +26,7 @@ sources_app = typer.Typer(no_args_is_help=True, help="Inspect sources.")
 @sources_app.command("status")
 @user_errors
 def sources_status(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Show each source's health: failing first.
 
@@ -73,7 +72,7 @@ def sources_status(
 @sources_app.command("check")
 @user_errors
 def sources_check(
-    source_id: Annotated[str, typer.Argument(help="The source id from the config.")],
+    source_id: SourceIdArgument,
 ) -> None:
     """Fetch one source now and show what a poll would store; stores nothing.
 
@@ -99,7 +98,7 @@ def sources_check(
 @sources_app.command("enable")
 @user_errors
 def sources_enable(
-    source_id: Annotated[str, typer.Argument(help="The source id from the config.")],
+    source_id: SourceIdArgument,
 ) -> None:
     """Clear a source's disabling (e.g. after 410 Gone) so that it is polled again at once.
 

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from syndicate.cli._common import current_config, user_errors
+from syndicate.cli._common import JsonFlag, current_config, user_errors
 from syndicate.errors import SyndicateError
 from syndicate.ingest import detect_language
 from syndicate.models import Article
@@ -35,7 +35,7 @@ def explain_command(
         str | None, typer.Option("--lang", help="Its language [default: detected].")
     ] = None,
     title: Annotated[str, typer.Option("--title", help="A title: its concepts count double.")] = "",
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """The concepts found in a text, their scores, and the topics it would join, and why.
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
 
 import typer
 
-from syndicate.cli._common import current_config, opened, user_errors
+from syndicate.cli._common import JsonFlag, current_config, opened, user_errors
 from syndicate.run import utcnow
 from syndicate.translate import translation_status
 
@@ -19,7 +18,7 @@ translations_app = typer.Typer(no_args_is_help=True, help="Inspect machine trans
 @translations_app.command("status")
 @user_errors
 def translations_status(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Counts per language, spending against the caps, and each waiting article with why.
 

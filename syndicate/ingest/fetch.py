@@ -119,28 +119,10 @@ class Fetcher:
             raise FetchError(
                 source.id, f"timed out {what} at {url}".replace("  ", " "), kind=FailureKind.TIMEOUT
             ) from exc
-        except httpx.TooManyRedirects as exc:
-            raise FetchError(
-                source.id,
-                f"more than {MAX_REDIRECTS} redirects from {url}",
-                kind=FailureKind.REDIRECTS,
-            ) from exc
         except httpx.ConnectError as exc:
             raise _connect_error(source.id, host, exc) from exc
-        except httpx.UnsupportedProtocol as exc:
-            raise FetchError(
-                source.id,
-                f"refused a non-http(s) URL on the way from {url}: {exc}",
-                kind=FailureKind.REFUSED_SCHEME,
-            ) from exc
-        except httpx.RemoteProtocolError as exc:
-            raise FetchError(
-                source.id, f"broken answer from {host}: {exc}", kind=FailureKind.PROTOCOL
-            ) from exc
         except httpx.HTTPError as exc:
-            raise FetchError(
-                source.id, f"{type(exc).__name__}: {exc}", kind=FailureKind.CONNECT
-            ) from exc
+            raise _http_failure(source.id, url, host, exc) from exc
 
     async def _get(self, source_id: str, url: str, headers: dict[str, str]) -> FetchResult:
         limit = self.config.max_bytes
@@ -240,6 +222,27 @@ def politeness_key(url: str) -> str:
     if port is None or port == _DEFAULT_PORTS.get(parts.scheme.lower()):
         return host
     return f"{host}:{port}"
+
+
+#: the other httpx failures: kind, and what went wrong (``{url}``, ``{host}``, ``{exc}``,
+#: ``{redirects}`` filled in); anything else is a connection failure
+_HTTP_FAILURES: tuple[tuple[type[httpx.HTTPError], FailureKind, str], ...] = (
+    (httpx.TooManyRedirects, FailureKind.REDIRECTS, "more than {redirects} redirects from {url}"),
+    (
+        httpx.UnsupportedProtocol,
+        FailureKind.REFUSED_SCHEME,
+        "refused a non-http(s) URL on the way from {url}: {exc}",
+    ),
+    (httpx.RemoteProtocolError, FailureKind.PROTOCOL, "broken answer from {host}: {exc}"),
+)
+
+
+def _http_failure(source_id: str, url: str, host: str, exc: httpx.HTTPError) -> FetchError:
+    for kind_of, kind, message in _HTTP_FAILURES:
+        if isinstance(exc, kind_of):
+            text = message.format(redirects=MAX_REDIRECTS, url=url, host=host, exc=exc)
+            return FetchError(source_id, text, kind=kind)
+    return FetchError(source_id, f"{type(exc).__name__}: {exc}", kind=FailureKind.CONNECT)
 
 
 def _connect_error(source_id: str, host: str, exc: httpx.ConnectError) -> FetchError:
