@@ -1,18 +1,11 @@
-"""Initial schema: sources, articles, article_topics, translations, feed_state.
-
-Revision ID: 0001
-Revises:
-"""
+"""Initial schema: sources, articles, article_topics, translations, feed_state."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0001"
-down_revision = None
-branch_labels = None
-depends_on = None
+revision, down_revision = "0001", None
 
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 

@@ -1,18 +1,11 @@
-"""Polling state: enabled flag, Retry-After, redirect tracking, chosen interval, error kind.
-
-Revision ID: 0002
-Revises: 0001
-"""
+"""Polling state: enabled flag, Retry-After, redirect tracking, chosen interval, error kind."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
-branch_labels = None
-depends_on = None
+revision, down_revision = "0002", "0001"
 
 
 def upgrade() -> None:

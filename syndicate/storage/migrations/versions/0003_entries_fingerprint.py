@@ -1,18 +1,11 @@
-"""sources.entries_fingerprint: hashes of the last body's entry blocks, for partial parsing.
-
-Revision ID: 0003
-Revises: 0002
-"""
+"""sources.entries_fingerprint: hashes of the last body's entry blocks, for partial parsing."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
-branch_labels = None
-depends_on = None
+revision, down_revision = "0003", "0002"
 
 
 def upgrade() -> None:

@@ -1,18 +1,11 @@
-"""article_terms: the glossary concepts each article mentions; articles.routing_version.
-
-Revision ID: 0004
-Revises: 0003
-"""
+"""article_terms: the glossary concepts each article mentions; articles.routing_version."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
-branch_labels = None
-depends_on = None
+revision, down_revision = "0004", "0003"
 
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 

@@ -1,18 +1,11 @@
-"""Translation: job state on translations, the segment cache, usage, remote glossaries.
-
-Revision ID: 0005
-Revises: 0004
-"""
+"""Translation: job state on translations, the segment cache, usage, remote glossaries."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
-branch_labels = None
-depends_on = None
+revision, down_revision = "0005", "0004"
 
 
 def upgrade() -> None:

@@ -1,18 +1,11 @@
-"""Publishing: article enclosures and image, RFC 5005 archive documents, WebSub pings.
-
-Revision ID: 0006
-Revises: 0005
-"""
+"""Publishing: article enclosures and image, RFC 5005 archive documents, WebSub pings."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
-branch_labels = None
-depends_on = None
+revision, down_revision = "0006", "0005"
 
 
 def upgrade() -> None:

@@ -1,8 +1,5 @@
 """articles.sort_date (published, else updated, else first seen), indexed: feeds read the
 newest N articles by walking the index instead of sorting the table.
-
-Revision ID: 0007
-Revises: 0006
 """
 
 from __future__ import annotations
@@ -10,10 +7,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
-branch_labels = None
-depends_on = None
+revision, down_revision = "0007", "0006"
 
 
 def upgrade() -> None:

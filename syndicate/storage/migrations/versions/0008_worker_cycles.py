@@ -1,18 +1,11 @@
-"""worker_cycles: each worker's last poll cycle, for /healthz and the status page.
-
-Revision ID: 0008
-Revises: 0007
-"""
+"""worker_cycles: each worker's last poll cycle, for /healthz and the status page."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
-branch_labels = None
-depends_on = None
+revision, down_revision = "0008", "0007"
 
 
 def upgrade() -> None:

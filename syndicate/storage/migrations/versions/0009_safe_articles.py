@@ -15,9 +15,6 @@
   unwritable.
 
 This migration uses the rules as they are in :mod:`syndicate.safe` when it runs.
-
-Revision ID: 0009
-Revises: 0008
 """
 
 from __future__ import annotations
@@ -30,10 +27,7 @@ from alembic import op
 
 from syndicate.safe import bounded_guid, default_entry_id, link_url, media_url, xml_safe
 
-revision = "0009"
-down_revision = "0008"
-branch_labels = None
-depends_on = None
+revision, down_revision = "0009", "0008"
 
 _BATCH = 2000
 

@@ -2,9 +2,6 @@
 article (NULL for other reasons and for rows routed before), and ``article_terms.weight``,
 what a mention's term weighs (1, or 0.5 for a ``generic`` term). Existing rows are routed
 again anyway: the routing version changed with the rules.
-
-Revision ID: 0010
-Revises: 0009
 """
 
 from __future__ import annotations
@@ -12,10 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
-branch_labels = None
-depends_on = None
+revision, down_revision = "0010", "0009"
 
 
 def upgrade() -> None:

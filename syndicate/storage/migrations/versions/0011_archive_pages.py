@@ -1,9 +1,6 @@
 """Paged archives (issue 18): ``feed_archives.pages``, how many pages a month's archive
 has (1 for every month archived before, whose single document stays the first page), and
 ``feed_archive_pages``, each page's span of articles, recorded before its files are written.
-
-Revision ID: 0011
-Revises: 0010
 """
 
 from __future__ import annotations
@@ -11,10 +8,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
-branch_labels = None
-depends_on = None
+revision, down_revision = "0011", "0010"
 
 
 def upgrade() -> None:

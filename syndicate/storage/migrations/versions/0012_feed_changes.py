@@ -1,9 +1,6 @@
 """Several nodes, one database (issue 19): ``feed_generation`` numbers the changes to what
 the feeds hold and ``feed_changes`` lists them, so that every node, whatever its own
 output directory holds, finds what it has to write again.
-
-Revision ID: 0012
-Revises: 0011
 """
 
 from __future__ import annotations
@@ -11,10 +8,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
-branch_labels = None
-depends_on = None
+revision, down_revision = "0012", "0011"
 
 
 def upgrade() -> None:
