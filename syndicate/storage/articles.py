@@ -19,7 +19,7 @@ from syndicate.models import (
     UpsertResult,
 )
 from syndicate.storage.changes import note_change
-from syndicate.storage.common import StoreBase, as_utc, chunks, errors
+from syndicate.storage.common import StoreBase, as_utc, chunks, errors, record
 from syndicate.storage.schema import article_terms, article_topics, articles
 from syndicate.storage.upsert import find_stored, upsert, write_links
 
@@ -264,31 +264,14 @@ def _mention(row: Any) -> Mention:
 def _stored_article(
     row: Any, topics: tuple[str, ...] = (), mentions: tuple[Mention, ...] = ()
 ) -> StoredArticle:
-    article = Article(
-        source_id=row["source_id"],
-        guid=row["guid"],
-        link=row["link"],
-        title=row["title"],
-        summary=row["summary"],
-        content=row["content"],
+    article = record(
+        Article,
+        row,
         authors=tuple(json.loads(row["authors"])),
         categories=tuple(json.loads(row["categories"])),
-        published=row["published"],
-        updated=row["updated"],
-        language=row["language"],
-        content_hash=row["content_hash"],
         enclosures=tuple(Enclosure(*e) for e in json.loads(row["enclosures"] or "[]")),
-        image=row["image"],
     )
-    return StoredArticle(
-        row["id"],
-        article,
-        row["first_seen"],
-        row["last_changed"],
-        topics,
-        mentions,
-        entry_id=row["entry_id"],
-    )
+    return record(StoredArticle, row, article=article, topics=topics, mentions=mentions)
 
 
 def _feed_filter(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -15,7 +17,12 @@ from sqlalchemy.engine import Engine
 from syndicate.errors import StorageError
 from syndicate.storage.database import write_transaction
 
-__all__ = ["StoreBase", "as_utc", "chunks", "errors", "insert"]
+__all__ = ["StoreBase", "as_utc", "chunks", "errors", "insert", "record"]
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+_Record = TypeVar("_Record", bound="DataclassInstance")
 
 
 class StoreBase:
@@ -57,6 +64,20 @@ def as_utc(value: Any) -> datetime:
         value = datetime.fromisoformat(value)
     assert isinstance(value, datetime)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def record(cls: type[_Record], row: Mapping[Any, Any], **computed: Any) -> _Record:
+    """The dataclass ``cls`` made from a row: each field the row's column of the same name,
+    unless ``computed`` gives it; a field the row lacks keeps its default."""
+    return cls(
+        **{name: row[name] for name in _field_names(cls) if name in row and name not in computed},
+        **computed,
+    )
+
+
+@cache
+def _field_names(cls: type[DataclassInstance]) -> tuple[str, ...]:
+    return tuple(field.name for field in dataclasses.fields(cls))
 
 
 def chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:

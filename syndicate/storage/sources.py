@@ -3,7 +3,6 @@ its articles, in one transaction)."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import cache
@@ -13,7 +12,7 @@ import sqlalchemy as sa
 
 from syndicate.models import RoutedArticle, SourceState, SourceUpdate, UpsertResult
 from syndicate.storage.changes import note_change
-from syndicate.storage.common import StoreBase, as_utc, errors, insert
+from syndicate.storage.common import StoreBase, as_utc, errors, insert, record
 from syndicate.storage.schema import articles, sources
 from syndicate.storage.upsert import upsert
 
@@ -104,7 +103,7 @@ class SourceStore(StoreBase):
         if ids is not None:
             query = query.where(sources.c.id.in_(list(ids)))
         with errors("read sources"), self.engine.connect() as conn:
-            return [_source_state(row._mapping) for row in conn.execute(query)]
+            return [record(SourceState, row._mapping) for row in conn.execute(query)]
 
     def claim_due(
         self,
@@ -150,7 +149,7 @@ class SourceStore(StoreBase):
                 .returning(*sources.c)
             )
             rows = [
-                _source_state({**row._mapping, "article_count": 0}) for row in conn.execute(claim)
+                record(SourceState, row._mapping, article_count=0) for row in conn.execute(claim)
             ]
         return sorted(rows, key=lambda state: state.id)
 
@@ -238,7 +237,3 @@ def _poll_values(update: SourceUpdate) -> dict[str, Any]:
         values |= dict(zip(("etag", "last_modified", "body_hash"), update.validators, strict=True))
         values["entries_fingerprint"] = update.entries_fingerprint
     return values
-
-
-def _source_state(row: Any) -> SourceState:
-    return SourceState(**{f.name: row[f.name] for f in dataclasses.fields(SourceState)})

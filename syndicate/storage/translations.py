@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from syndicate.models import Translation, TranslationJob, TranslationStatus
 from syndicate.storage.changes import note_change
-from syndicate.storage.common import StoreBase, chunks, errors, insert
+from syndicate.storage.common import StoreBase, chunks, errors, insert, record
 from syndicate.storage.schema import articles, translations
 
 __all__ = ["TranslationStore"]
@@ -319,23 +319,11 @@ def _release(conn: sa.Connection, job: TranslationJob, owner: str) -> None:
 
 def _translation(row: Any) -> Translation:
     qa = json.loads(row["qa"]) if row["qa"] else {}
-    return Translation(
-        article_id=row["article_id"],
-        target_lang=row["target_lang"],
+    return record(
+        Translation,
+        row,
         status=TranslationStatus(row["status"]),
-        engine=row["engine"],
-        glossary_version=row["glossary_version"],
-        title=row["title"],
-        summary=row["summary"],
-        content=row["content"],
         fixes=tuple(qa.get("fixes", ())),
         flags=tuple(qa.get("flags", ())),
         retranslated=tuple(qa.get("retranslated", ())),
-        chars_billed=row["chars_billed"],
-        tokens=row["tokens"],
-        attempts=row["attempts"],
-        error_kind=row["error_kind"],
-        error=row["error"],
-        next_attempt_at=row["next_attempt_at"],
-        updated_at=row["updated_at"],
     )

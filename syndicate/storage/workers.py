@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from syndicate.models import WorkerCycle
-from syndicate.storage.common import StoreBase, as_utc, errors, insert
+from syndicate.storage.common import StoreBase, as_utc, errors, insert, record
 from syndicate.storage.schema import sources, translations, worker_cycles
 
 __all__ = ["WorkerStore"]
@@ -33,7 +33,7 @@ class WorkerStore(StoreBase):
         query = sa.select(worker_cycles).order_by(worker_cycles.c.finished_at.desc())
         with errors("read cycles"), self.engine.connect() as conn:
             return [
-                WorkerCycle(**{**row._mapping, "ok": bool(row.ok)}) for row in conn.execute(query)
+                record(WorkerCycle, row._mapping, ok=bool(row.ok)) for row in conn.execute(query)
             ]
 
     def leased_sources(self, now: datetime) -> list[tuple[str, str, datetime]]:
