@@ -13,6 +13,10 @@ from syndicate.storage.schema import engine_glossaries, translation_cache, trans
 
 __all__ = ["EngineStateStore"]
 
+#: what names a row of ``translation_usage``, and the counts each use adds to it
+_USAGE_KEY = ("engine", "source_id", "day")
+_USAGE_COUNTS = ("chars", "tokens", "requests")
+
 
 class EngineStateStore(StoreBase):
     """Engines' cache, usage, glossaries: see :class:`syndicate.storage.EngineStateStorage`
@@ -59,26 +63,13 @@ class EngineStateStore(StoreBase):
         self, engine: str, source_id: str, day: date, chars: int, tokens: int, requests: int
     ) -> None:
         """Add to the engine's spending for the source and UTC day."""
+        spent = (engine, source_id, day, chars, tokens, requests)
+        values = dict(zip((*_USAGE_KEY, *_USAGE_COUNTS), spent, strict=True))
         u = translation_usage.c
         with errors("record usage"), self._write() as conn:
-            statement = insert(conn, translation_usage).values(
-                engine=engine,
-                source_id=source_id,
-                day=day,
-                chars=chars,
-                tokens=tokens,
-                requests=requests,
-            )
-            conn.execute(
-                statement.on_conflict_do_update(
-                    index_elements=["engine", "source_id", "day"],
-                    set_={
-                        "chars": u.chars + statement.excluded.chars,
-                        "tokens": u.tokens + statement.excluded.tokens,
-                        "requests": u.requests + statement.excluded.requests,
-                    },
-                )
-            )
+            statement = insert(conn, translation_usage).values(values)
+            added = {name: u[name] + statement.excluded[name] for name in _USAGE_COUNTS}
+            conn.execute(statement.on_conflict_do_update(index_elements=_USAGE_KEY, set_=added))
 
     def usage(
         self, engine: str | None = None, since: date | None = None

@@ -17,6 +17,11 @@ __all__ = ["FeedStore"]
 #: (lang, topic, format, "YYYY-MM")
 ArchiveKey = tuple[str, str, str, str]
 
+#: the columns that name a feed (the key of ``feed_state``), and a month's archive of it
+#: (the key of ``feed_archives``)
+_FEED_KEY = ("lang", "topic", "format")
+_ARCHIVE_KEY = (*_FEED_KEY, "month")
+
 
 class FeedStore(StoreBase):
     """Feed state, archives and hub pings: see :class:`syndicate.storage.FeedStorage` for the
@@ -47,7 +52,7 @@ class FeedStore(StoreBase):
             )
             conn.execute(
                 statement.on_conflict_do_update(
-                    index_elements=["lang", "topic", "format"],
+                    index_elements=_FEED_KEY,
                     set_={"content_hash": content_hash, "updated": now},
                     where=c.content_hash != content_hash,
                 )
@@ -70,13 +75,13 @@ class FeedStore(StoreBase):
         if not items:
             return
         rows = [
-            {"lang": lang, "topic": topic, "format": fmt, "content_hash": digest, "updated": now}
-            for (lang, topic, fmt), digest in items
+            {**dict(zip(_FEED_KEY, key, strict=True)), "content_hash": digest, "updated": now}
+            for key, digest in items
         ]
         with errors("save feed state"), self._write() as conn:
             statement = insert(conn, feed_state)
             upsert = statement.on_conflict_do_update(
-                index_elements=["lang", "topic", "format"],
+                index_elements=_FEED_KEY,
                 set_={
                     "content_hash": statement.excluded.content_hash,
                     "updated": statement.excluded.updated,
@@ -123,21 +128,14 @@ class FeedStore(StoreBase):
         self, key: ArchiveKey, content_hash: str, now: datetime, pages: int = 1
     ) -> None:
         """Mark a month's archive (all its ``pages``) written in one format."""
-        lang, topic, fmt, month = key
+        named = dict(zip(_ARCHIVE_KEY, key, strict=True))
+        values = {**named, "content_hash": content_hash, "written_at": now, "pages": pages}
         with errors("save archive"), self._write() as conn:
             conn.execute(
                 insert(conn, feed_archives)
-                .values(
-                    lang=lang,
-                    topic=topic,
-                    format=fmt,
-                    month=month,
-                    content_hash=content_hash,
-                    written_at=now,
-                    pages=pages,
-                )
+                .values(values)
                 .on_conflict_do_update(
-                    index_elements=["lang", "topic", "format", "month"],
+                    index_elements=_ARCHIVE_KEY,
                     # a month written again (``publish --force`` after its files were lost)
                     set_={"content_hash": content_hash, "pages": pages},
                 )
