@@ -1,7 +1,8 @@
 """Each storage mixin and its domain's Protocol name the same methods.
 
-mypy checks that each mixin implements its Protocol (``repository._implements``); this
-checks the other way: a public method added to a mixin but not to its Protocol fails here.
+mypy checks that each mixin implements its Protocol (each names it as a base, and
+``open_storage`` makes a SqlStorage); this checks the other way: a public method added to a
+mixin but not to its Protocol fails here.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from syndicate.storage.protocols import (
     ArticleStorage,
     BaseStorage,
     ChangeStorage,
+    ConfiguredSource,
     EngineStateStorage,
     FeedStorage,
     SourceStorage,
@@ -22,7 +23,7 @@ from syndicate.storage.protocols import (
     TranslationStorage,
     WorkerStorage,
 )
-from syndicate.storage.repository import ConfiguredSource, SqlStorage
+from syndicate.storage.repository import SqlStorage
 
 __all__ = [
     "ArticleStorage",

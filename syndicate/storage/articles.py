@@ -20,6 +20,7 @@ from syndicate.models import (
 )
 from syndicate.storage.changes import note_change
 from syndicate.storage.common import StoreBase, as_utc, chunks, errors, record
+from syndicate.storage.protocols import ArticleStorage
 from syndicate.storage.schema import article_terms, article_topics, articles
 from syndicate.storage.upsert import find_stored, upsert, write_links
 
@@ -33,7 +34,7 @@ STREAM_BATCH = 200
 STREAM_CHARS = 8_000_000
 
 
-class ArticleStore(StoreBase):
+class ArticleStore(StoreBase, ArticleStorage):
     """Articles: see :class:`syndicate.storage.ArticleStorage` for each method's contract."""
 
     def upsert_articles(
@@ -50,8 +51,6 @@ class ArticleStore(StoreBase):
             return result
 
     def articles_to_reroute(self, routing_version: str, limit: int) -> list[StoredArticle]:
-        """Up to ``limit`` articles whose topics and mentions predate ``routing_version``
-        (in the order of their ids)."""
         # < or > rather than !=, and no ORDER BY: two ranges of the column's index, so the
         # check at every start finds "nothing to do" without reading every article (SQLite
         # scanned all 35,000 in id order: 45 ms). Any batch will do, since each is stamped.
@@ -66,7 +65,6 @@ class ArticleStore(StoreBase):
         return sorted(found, key=lambda stored: stored.id)
 
     def reroute(self, items: Sequence[tuple[int, RoutedArticle]], routing_version: str) -> None:
-        """Replace the topics and mentions of stored articles, stamping ``routing_version``."""
         with errors("reroute articles"), self._write() as conn:
             write_links(conn, items, replace=True)
             ids = [article_id for article_id, _ in items]
@@ -80,7 +78,6 @@ class ArticleStore(StoreBase):
                 note_change(conn, None, datetime.now(UTC))
 
     def mentions_with_status(self, status: str, limit: int = 200) -> list[tuple[str, str, Mention]]:
-        """(source id, article title, mention) of mentions with ``status``, newest first."""
         query = (
             sa.select(articles.c.source_id, articles.c.title, article_terms)
             .join(articles, articles.c.id == article_terms.c.article_id)
@@ -101,12 +98,6 @@ class ArticleStore(StoreBase):
         before: datetime | None = None,
         exclude_topics: Sequence[str] = (),
     ) -> list[StoredArticle]:
-        """Newest first (published, else updated, else first seen), ``limit`` at most.
-
-        ``language`` is one language, or several (a feed that shows other languages' articles);
-        ``since``/``before`` bound the sort date (an archive's month); articles in any of
-        ``exclude_topics`` are left out (private topics' articles, for public feeds).
-        """
         sort = articles.c.sort_date
         languages = [language] if isinstance(language, str) else list(language)
         query = _feed_filter(sa.select(articles), languages, topic, exclude_topics)
@@ -137,15 +128,8 @@ class ArticleStore(StoreBase):
         exclude_topics: Sequence[str] = (),
         without_mentions_in: str | None = None,
     ) -> Iterator[StoredArticle]:
-        """The articles of a sort-date span (an archive's month), oldest first (sort date,
-        then id), with the same filters as :meth:`articles_for_feed`; ``after``/``upto``
-        bound the (sort date, id) keys: after one, up to and including the other. Articles
-        in ``without_mentions_in`` come without their mentions (which only glosses read).
-
-        Read in batches of :data:`STREAM_BATCH` keys and fetched in groups of at most
-        :data:`STREAM_CHARS` characters of text, each on its own short connection: memory
-        holds one group whatever the span holds, and no read holds the database while the
-        caller renders."""
+        # Keys are read STREAM_BATCH at a time, articles fetched in groups of at most
+        # STREAM_CHARS characters of text: memory holds one group whatever the span holds.
         sort = articles.c.sort_date
         keys = _feed_filter(
             sa.select(articles.c.id, sort, _text_size().label("size")),
@@ -192,7 +176,6 @@ class ArticleStore(StoreBase):
         ]
 
     def oldest_article_date(self, languages: Sequence[str]) -> datetime | None:
-        """The earliest sort date (published, else updated, else first seen) in ``languages``."""
         sort = articles.c.sort_date
         query = sa.select(sa.func.min(sort)).where(articles.c.language.in_(list(languages)))
         with errors("read articles"), self.engine.connect() as conn:
@@ -200,7 +183,6 @@ class ArticleStore(StoreBase):
         return None if value is None else as_utc(value)
 
     def article_hashes(self, source_id: str, guids: Sequence[str]) -> dict[str, str]:
-        """guid -> content hash of the stored articles among ``guids``."""
         with errors("read articles"), self.engine.connect() as conn:
             return {
                 guid: value[1] for guid, value in find_stored(conn, source_id, list(guids)).items()

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from syndicate.models import FeedChanges
 from syndicate.storage.common import StoreBase, errors
+from syndicate.storage.protocols import ChangeStorage
 from syndicate.storage.schema import feed_changes, feed_generation
 
 __all__ = ["ChangeStore", "note_change"]
@@ -47,7 +48,7 @@ def note_change(conn: sa.Connection, topics: Collection[str] | None, now: dateti
     return int(n)
 
 
-class ChangeStore(StoreBase):
+class ChangeStore(StoreBase, ChangeStorage):
     """The change log: see :class:`syndicate.storage.ChangeStorage` for the contracts."""
 
     def note_feed_change(self, topics: Collection[str] | None, now: datetime) -> int:
@@ -55,9 +56,6 @@ class ChangeStore(StoreBase):
             return note_change(conn, topics, now)
 
     def feed_changes_since(self, after: int | None) -> FeedChanges:
-        """The changes numbered after ``after`` (None: a node that knows none): the latest
-        number, and the topics touched, None when any feed may have changed (a change that
-        said so, a node that knows none, or one so far behind that the log was trimmed)."""
         with errors("read changes"), self.engine.connect() as conn:
             latest = conn.execute(
                 sa.select(feed_generation.c.n).where(feed_generation.c.id == 1)

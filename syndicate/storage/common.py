@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 
 from syndicate.errors import StorageError
 from syndicate.storage.database import write_transaction
+from syndicate.storage.protocols import BaseStorage
 
 __all__ = ["StoreBase", "as_utc", "chunks", "errors", "insert", "record"]
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 _Record = TypeVar("_Record", bound="DataclassInstance")
 
 
-class StoreBase:
+class StoreBase(BaseStorage):
     """The engine, and how to open a writing transaction on it."""
 
     def __init__(self, engine: Engine) -> None:

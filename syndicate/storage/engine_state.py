@@ -9,6 +9,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from syndicate.storage.common import StoreBase, chunks, errors, insert
+from syndicate.storage.protocols import EngineStateStorage
 from syndicate.storage.schema import engine_glossaries, translation_cache, translation_usage
 
 __all__ = ["EngineStateStore"]
@@ -18,12 +19,11 @@ _USAGE_KEY = ("engine", "source_id", "day")
 _USAGE_COUNTS = ("chars", "tokens", "requests")
 
 
-class EngineStateStore(StoreBase):
+class EngineStateStore(StoreBase, EngineStateStorage):
     """Engines' cache, usage, glossaries: see :class:`syndicate.storage.EngineStateStorage`
     for the contracts."""
 
     def cached_segments(self, keys: Sequence[str]) -> dict[str, str]:
-        """Cache key -> translated segment, for the keys the cache holds."""
         c = translation_cache.c
         found: dict[str, str] = {}
         with errors("read translation cache"), self.engine.connect() as conn:
@@ -35,8 +35,6 @@ class EngineStateStore(StoreBase):
     def cache_segments(
         self, entries: Sequence[tuple[str, str, str, str, str, int]], now: datetime
     ) -> None:
-        """Store (key, engine, source lang, target lang, text, chars) segments; a key already
-        there (another worker's) is kept."""
         if not entries:
             return
         rows = [
@@ -62,7 +60,6 @@ class EngineStateStore(StoreBase):
     def record_usage(
         self, engine: str, source_id: str, day: date, chars: int, tokens: int, requests: int
     ) -> None:
-        """Add to the engine's spending for the source and UTC day."""
         spent = (engine, source_id, day, chars, tokens, requests)
         values = dict(zip((*_USAGE_KEY, *_USAGE_COUNTS), spent, strict=True))
         u = translation_usage.c
@@ -74,7 +71,6 @@ class EngineStateStore(StoreBase):
     def usage(
         self, engine: str | None = None, since: date | None = None
     ) -> list[tuple[str, str, date, int, int, int]]:
-        """(engine, source id, day, chars, tokens, requests) rows, newest day first."""
         u = translation_usage.c
         query = sa.select(u.engine, u.source_id, u.day, u.chars, u.tokens, u.requests)
         if engine is not None:
@@ -89,7 +85,6 @@ class EngineStateStore(StoreBase):
             ]
 
     def chars_used(self, engine: str, since: date) -> int:
-        """Characters the engine was sent since ``since`` (a UTC day), all sources."""
         u = translation_usage.c
         query = sa.select(sa.func.coalesce(sa.func.sum(u.chars), 0)).where(
             (u.engine == engine) & (u.day >= since)
@@ -98,7 +93,6 @@ class EngineStateStore(StoreBase):
             return int(conn.execute(query).scalar_one())
 
     def remote_glossary(self, engine: str, source: str, target: str) -> tuple[str, str] | None:
-        """(glossary version, remote id) of the engine's glossary for the pair, if any."""
         g = engine_glossaries.c
         query = sa.select(g.glossary_version, g.remote_id).where(
             (g.engine == engine) & (g.source_lang == source) & (g.target_lang == target)

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from syndicate.models import ArchivePage
 from syndicate.storage.common import StoreBase, as_utc, errors, insert
+from syndicate.storage.protocols import FeedStorage
 from syndicate.storage.schema import feed_archive_pages, feed_archives, feed_state, hub_pings
 
 __all__ = ["FeedStore"]
@@ -23,7 +24,7 @@ _FEED_KEY = ("lang", "topic", "format")
 _ARCHIVE_KEY = (*_FEED_KEY, "month")
 
 
-class FeedStore(StoreBase):
+class FeedStore(StoreBase, FeedStorage):
     """Feed state, archives and hub pings: see :class:`syndicate.storage.FeedStorage` for the
     contracts."""
 
@@ -42,8 +43,6 @@ class FeedStore(StoreBase):
     def first_published(
         self, key: tuple[str, str, str], content_hash: str, now: datetime
     ) -> datetime:
-        """When the feed ``key`` first held ``content_hash``, the same for every node: ``now``
-        unless a node recorded that hash already (then its time stays)."""
         lang, topic, fmt = key
         c = feed_state.c
         with errors("save feed state"), self._write() as conn:
@@ -71,7 +70,6 @@ class FeedStore(StoreBase):
     def save_feed_hashes(
         self, items: Sequence[tuple[tuple[str, str, str], str]], now: datetime
     ) -> None:
-        """Record what each feed was last written with, all in one transaction."""
         if not items:
             return
         rows = [
@@ -94,10 +92,10 @@ class FeedStore(StoreBase):
     def missing_archives(
         self, feeds: Sequence[tuple[str, str, str]], months: Sequence[str]
     ) -> set[ArchiveKey]:
-        """Which of ``feeds`` x ``months`` have no archive document yet. One grouped count
-        answers for every complete feed; only incomplete ones have their months read."""
         if not feeds or not months:
             return set()
+        # One grouped count answers for every complete feed; only incomplete ones have their
+        # months read.
         c = feed_archives.c
         window = (c.month >= min(months)) & (c.month <= max(months))
         wanted = set(months)
@@ -127,7 +125,6 @@ class FeedStore(StoreBase):
     def save_archive(
         self, key: ArchiveKey, content_hash: str, now: datetime, pages: int = 1
     ) -> None:
-        """Mark a month's archive (all its ``pages``) written in one format."""
         named = dict(zip(_ARCHIVE_KEY, key, strict=True))
         values = {**named, "content_hash": content_hash, "written_at": now, "pages": pages}
         with errors("save archive"), self._write() as conn:
@@ -142,7 +139,6 @@ class FeedStore(StoreBase):
             )
 
     def archive_page_counts(self, months: Sequence[str]) -> dict[ArchiveKey, int]:
-        """(lang, topic, format, month) -> pages, of the archives written in ``months``."""
         if not months:
             return {}
         c = feed_archives.c
@@ -153,13 +149,9 @@ class FeedStore(StoreBase):
             return {(r[0], r[1], r[2], r[3]): int(r[4]) for r in conn.execute(query)}
 
     def archive_pages(self, lang: str, topic: str, month: str) -> list[ArchivePage]:
-        """The pages recorded for a feed's month, in order."""
         return self._pages(lang, topic, month)
 
     def record_archive_page(self, page: ArchivePage, now: datetime) -> ArchivePage:
-        """Record a page before its files are written, unless one is recorded already: then
-        the recorded one (another writer got there first) is returned, to be written as it
-        says."""
         values = {
             "lang": page.lang,
             "topic": page.topic,
@@ -205,8 +197,6 @@ class FeedStore(StoreBase):
             ]
 
     def queue_pings(self, hub: str, feed_urls: Iterable[str], now: datetime) -> None:
-        """Ask for a publish ping of each feed (one pending ping per feed: a feed that changes
-        again before its ping went out is pinged once)."""
         with errors("queue pings"), self._write() as conn:
             for url in feed_urls:
                 statement = insert(conn, hub_pings).values(
@@ -220,7 +210,6 @@ class FeedStore(StoreBase):
                 )
 
     def due_pings(self, now: datetime, limit: int = 100) -> list[tuple[str, str, int]]:
-        """(feed url, hub, attempts so far) of the pings due now."""
         c = hub_pings.c
         query = (
             sa.select(c.feed_url, c.hub, c.attempts)
@@ -232,7 +221,6 @@ class FeedStore(StoreBase):
             return [(r.feed_url, r.hub, int(r.attempts)) for r in conn.execute(query)]
 
     def ping_sent(self, feed_url: str, queued_before: datetime) -> None:
-        """Drop a ping once sent (unless the feed was queued again after the send began)."""
         c = hub_pings.c
         with errors("record ping"), self._write() as conn:
             conn.execute(
@@ -251,7 +239,6 @@ class FeedStore(StoreBase):
             )
 
     def pending_pings(self) -> list[tuple[str, str, int, str | None]]:
-        """(feed url, hub, attempts, last error) of every ping not yet sent."""
         c = hub_pings.c
         query = sa.select(c.feed_url, c.hub, c.attempts, c.last_error).order_by(c.feed_url)
         with errors("read pings"), self.engine.connect() as conn:

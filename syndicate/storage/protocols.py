@@ -4,8 +4,12 @@ the mixin of the same domain (named in its docstring); :class:`Storage` is all o
 when the database fails for a reason that is not a bug (unreachable, locked past the
 timeout).
 
+Each method's contract is written here, and only here: a mixin names its Protocol as a base
+(so mypy checks every signature against it, and ``help()`` shows these docstrings on the
+mixin's methods), and its methods say how in comments, not what again in docstrings.
+
 A function that needs one domain can ask for that Protocol alone. A public method added to
-a mixin belongs in its Protocol too (tests/test_storage.py checks that they match).
+a mixin belongs in its Protocol too (tests/test_storage_protocols.py checks that they match).
 """
 
 from __future__ import annotations
@@ -27,12 +31,12 @@ from syndicate.models import (
     UpsertResult,
     WorkerCycle,
 )
-from syndicate.storage.sources import ConfiguredSource
 
 __all__ = [
     "ArticleStorage",
     "BaseStorage",
     "ChangeStorage",
+    "ConfiguredSource",
     "EngineStateStorage",
     "FeedStorage",
     "SourceStorage",
@@ -40,6 +44,9 @@ __all__ = [
     "TranslationStorage",
     "WorkerStorage",
 ]
+
+#: (id, url, language, enabled) of a configured source
+ConfiguredSource = tuple[str, str, str | None, bool]
 
 
 class BaseStorage(Protocol):
@@ -57,8 +64,9 @@ class SourceStorage(Protocol):
     Implemented by ``sources.py``'s SourceStore."""
 
     def sync_sources(self, configured: Iterable[ConfiguredSource]) -> None:
-        """Rows match the config: one per (id, url, language, enabled); a changed URL starts
-        afresh; a source no longer configured is kept but disabled."""
+        """Make the rows match the config: one per (id, url, language, enabled). A changed URL
+        starts the source afresh (validators, errors, redirects, disabling); a source no longer
+        configured is kept, with its articles, but disabled."""
 
     def source_states(
         self, ids: Iterable[str] | None = None, *, counts: bool = True
@@ -76,7 +84,10 @@ class SourceStorage(Protocol):
         only: Sequence[str] | None = None,
         not_polled_since: datetime | None = None,
     ) -> list[SourceState]:
-        """Lease up to ``limit`` due sources to ``owner``; no two owners get the same one."""
+        """Lease up to ``limit`` due sources to ``owner`` and return them, ordered by id; no two
+        owners get the same one. Due: enabled, not disabled, past any Retry-After, not leased by a
+        live worker, and past its next poll time (any time with ``force``); ``only`` limits the
+        claim to those ids; ``not_polled_since`` keeps one cycle from polling a source twice."""
 
     def record_poll(
         self,
@@ -87,15 +98,19 @@ class SourceStorage(Protocol):
         routed: Sequence[RoutedArticle] = (),
         routing_version: str = "",
     ) -> UpsertResult:
-        """Store a poll's outcome and its routed articles atomically; end ``owner``'s lease."""
+        """Store one poll's outcome and its routed articles in ONE transaction, and end ``owner``'s
+        lease. New validators (ETag, Last-Modified, body hash) are saved only together with the
+        articles of that body: if the process dies before commit, neither is saved and the next poll
+        fetches the body again, so no article is ever hidden behind a 304."""
 
     def record_polls(
         self, polls: Sequence[tuple[str, SourceUpdate]], *, owner: str | None = None
     ) -> None:
-        """Store the outcomes of polls without articles in one transaction; end the leases."""
+        """Store the outcomes of polls that brought no article (a 304, the same body, a failure) in
+        ONE transaction, ending ``owner``'s leases: a group commit."""
 
     def enable_source(self, source_id: str) -> bool:
-        """Clear a disabling; False when the source is unknown."""
+        """Undo a disabling (e.g. after 410 Gone): the source is due at once. False if unknown."""
 
     def publishing_dates(self, source_id: str, since: datetime) -> list[datetime]:
         """When the source's articles since ``since`` appeared (published, else first seen)."""
@@ -115,11 +130,15 @@ class ArticleStorage(Protocol):
         before: datetime | None = None,
         exclude_topics: Sequence[str] = (),
     ) -> list[StoredArticle]:
-        """The newest ``limit`` articles in ``language`` (and ``topic``, and the sort-date
-        range), newest first."""
+        """The newest ``limit`` articles (None: all) in ``language``, newest first by sort date
+        (published, else updated, else first seen). ``language`` is one language, or several (a feed
+        that shows other languages' articles); ``topic`` (None: any) keeps a topic's articles;
+        ``since``/``before`` bound the sort date (an archive's month); articles in any of
+        ``exclude_topics`` are left out (private topics' articles, for public feeds)."""
 
     def oldest_article_date(self, languages: Sequence[str]) -> datetime | None:
-        """The earliest sort date among the articles in ``languages``."""
+        """The earliest sort date (published, else updated, else first seen) among the articles in
+        ``languages``; None when they have none."""
 
     def stream_articles_for_feed(
         self,
@@ -133,15 +152,19 @@ class ArticleStorage(Protocol):
         exclude_topics: Sequence[str] = (),
         without_mentions_in: str | None = None,
     ) -> Iterator[StoredArticle]:
-        """The articles of a sort-date span, oldest first (sort date, then id), read in
-        bounded batches; ``after``/``upto`` bound the (sort date, id) keys; articles in
-        ``without_mentions_in`` come without their mentions."""
+        """The articles of a sort-date span (an archive's month), oldest first (sort date, then id),
+        with the same filters as :meth:`articles_for_feed`; ``after``/``upto`` bound the (sort date,
+        id) keys: after one, up to and including the other. Articles in ``without_mentions_in`` come
+        without their mentions (which only glosses read). Read in bounded batches, each on its own
+        short connection: memory holds one batch whatever the span holds, and no read holds the
+        database while the caller renders."""
 
     def articles_to_reroute(self, routing_version: str, limit: int) -> list[StoredArticle]:
-        """Articles whose topics and mentions were computed for another routing version."""
+        """Up to ``limit`` articles whose topics and mentions were computed for another routing
+        version, in the order of their ids."""
 
     def reroute(self, items: Sequence[tuple[int, RoutedArticle]], routing_version: str) -> None:
-        """Replace stored articles' topics and mentions."""
+        """Replace stored articles' topics and mentions, stamping ``routing_version``."""
 
     def mentions_with_status(self, status: str, limit: int = 200) -> list[tuple[str, str, Mention]]:
         """(source id, article title, mention) of mentions with ``status``, newest first."""
@@ -165,17 +188,22 @@ class TranslationStorage(Protocol):
         now: datetime,
         limit: int = 1000,
     ) -> int:
-        """(Re)queue as pending the articles with no up-to-date translation into a target."""
+        """(Re)queue as pending each article that needs translating into a target and has no row, or
+        whose row was made for other content, fields, engine or glossary; newest articles first,
+        ``limit`` at most per call. ``fields_of``: source id -> fields to translate; a source
+        missing from it, or with no fields, is not translated. Returns how many rows were
+        (re)queued."""
 
     def claim_translations(
         self, owner: str, *, now: datetime, lease_until: datetime, limit: int
     ) -> list[TranslationJob]:
-        """Lease up to ``limit`` due pending translations to ``owner``."""
+        """Lease up to ``limit`` due pending translations to ``owner``, newest articles first."""
 
     def save_translation(
         self, job: TranslationJob, done: Translation, owner: str, now: datetime
     ) -> bool:
-        """Store a finished translation unless the article changed meanwhile."""
+        """Store a finished translation, unless the article changed meanwhile: then the job stays
+        pending for the new content and False is returned."""
 
     def postpone_translation(
         self,
@@ -189,13 +217,17 @@ class TranslationStorage(Protocol):
         attempt: bool = True,
         give_up: bool = False,
     ) -> None:
-        """Leave a job pending (or failed) with its reason, due again at ``next_attempt_at``."""
+        """Leave a job pending (or failed, with ``give_up``) with its reason, due again at
+        ``next_attempt_at``; ``attempt``: whether it counts as a failed attempt (a budget cap or an
+        open circuit does not)."""
 
     def retry_translations(self, status: str = "failed") -> int:
-        """Make failed translations pending again; returns how many."""
+        """Make the translations with ``status`` pending again, due now, with no attempts counted;
+        returns how many."""
 
     def translations_for(self, article_ids: Sequence[int], target: str) -> dict[int, Translation]:
-        """Done, up-to-date translations into ``target`` of these articles."""
+        """The done translations into ``target`` of these articles that match their current content
+        (a changed article's old translation is not used)."""
 
     def translation_rows(
         self, statuses: Iterable[str], limit: int = 200
@@ -211,12 +243,13 @@ class EngineStateStorage(Protocol):
     Implemented by ``engine_state.py``'s EngineStateStore."""
 
     def cached_segments(self, keys: Sequence[str]) -> dict[str, str]:
-        """Cache key -> translated segment."""
+        """Cache key -> translated segment, for the keys the cache holds."""
 
     def cache_segments(
         self, entries: Sequence[tuple[str, str, str, str, str, int]], now: datetime
     ) -> None:
-        """Store (key, engine, source, target, text, chars) segments."""
+        """Store (key, engine, source lang, target lang, text, chars) segments; a key already there
+        (another worker's) is kept."""
 
     def record_usage(
         self, engine: str, source_id: str, day: date, chars: int, tokens: int, requests: int
@@ -229,10 +262,11 @@ class EngineStateStorage(Protocol):
         """(engine, source, day, chars, tokens, requests), newest day first."""
 
     def chars_used(self, engine: str, since: date) -> int:
-        """Characters sent to the engine since a UTC day."""
+        """Characters sent to the engine since a UTC day, all sources."""
 
     def remote_glossary(self, engine: str, source: str, target: str) -> tuple[str, str] | None:
-        """(version, remote id) of an engine's glossary for a language pair."""
+        """(version, remote id) of an engine's glossary for a language pair; None if there is
+        none."""
 
     def save_remote_glossary(
         self, engine: str, source: str, target: str, version: str, remote_id: str, now: datetime
@@ -249,7 +283,8 @@ class FeedStorage(Protocol):
     def first_published(
         self, key: tuple[str, str, str], content_hash: str, now: datetime
     ) -> datetime:
-        """When the feed ``key`` first held ``content_hash``, as every node agrees."""
+        """When the feed ``key`` first held ``content_hash``, as every node agrees: ``now`` unless a
+        node recorded that hash already (then its time stays)."""
 
     def save_feed_hash(
         self, key: tuple[str, str, str], content_hash: str, now: datetime
@@ -258,7 +293,7 @@ class FeedStorage(Protocol):
     def save_feed_hashes(
         self, items: Sequence[tuple[tuple[str, str, str], str]], now: datetime
     ) -> None:
-        """Record several feeds' hashes in one transaction."""
+        """Record what each of several feeds was last written with, in one transaction."""
 
     def missing_archives(
         self, feeds: Sequence[tuple[str, str, str]], months: Sequence[str]
@@ -278,16 +313,18 @@ class FeedStorage(Protocol):
         """The pages recorded for a feed's month, in order."""
 
     def record_archive_page(self, page: ArchivePage, now: datetime) -> ArchivePage:
-        """Record a page before its files are written; if that page is recorded already,
-        the recorded one."""
+        """Record a page before its files are written, unless that page is recorded already: then
+        the recorded one (another writer got there first) is returned, to be written as it says."""
 
     def queue_pings(self, hub: str, feed_urls: Iterable[str], now: datetime) -> None:
-        """Ask for one WebSub publish ping per feed URL."""
+        """Ask for one WebSub publish ping per feed URL (one pending ping per feed: a feed that
+        changes again before its ping went out is pinged once)."""
 
     def due_pings(self, now: datetime, limit: int = 100) -> list[tuple[str, str, int]]:
-        """(feed url, hub, attempts) of the pings due now."""
+        """(feed url, hub, attempts so far) of the pings due now."""
 
-    def ping_sent(self, feed_url: str, queued_before: datetime) -> None: ...
+    def ping_sent(self, feed_url: str, queued_before: datetime) -> None:
+        """Drop a ping once sent (unless the feed was queued again after the send began)."""
 
     def ping_failed(self, feed_url: str, error: str, next_attempt_at: datetime) -> None: ...
 
@@ -300,7 +337,8 @@ class WorkerStorage(Protocol):
     Implemented by ``workers.py``'s WorkerStore."""
 
     def record_cycle(self, cycle: WorkerCycle) -> None:
-        """Keep the worker's last cycle (a failed one keeps the last success time)."""
+        """Keep the worker's last cycle in place of its previous one (a failed cycle keeps the time
+        of the last good one)."""
 
     def worker_cycles(self) -> list[WorkerCycle]:
         """Every worker's last cycle, the most recent first."""
@@ -312,7 +350,7 @@ class WorkerStorage(Protocol):
         """Every owner that holds a source or translation lease."""
 
     def release_leases(self, owner: str) -> None:
-        """Give back every source and translation job ``owner`` holds."""
+        """Give back every source and translation job ``owner`` holds (a clean shutdown)."""
 
 
 class ChangeStorage(Protocol):
@@ -324,7 +362,9 @@ class ChangeStorage(Protocol):
         Storing articles and translations notes their changes themselves."""
 
     def feed_changes_since(self, after: int | None) -> FeedChanges:
-        """The latest change's number and the topics changed after ``after``."""
+        """The latest change's number and the topics changed after ``after`` (None: a node that
+        knows none); the topics are None when any feed may have changed (a change that said so, a
+        node that knows none, or one so far behind that the log was trimmed)."""
 
 
 class Storage(

@@ -13,13 +13,11 @@ import sqlalchemy as sa
 from syndicate.models import RoutedArticle, SourceState, SourceUpdate, UpsertResult
 from syndicate.storage.changes import note_change
 from syndicate.storage.common import StoreBase, as_utc, errors, insert, record
+from syndicate.storage.protocols import ConfiguredSource, SourceStorage
 from syndicate.storage.schema import articles, sources
 from syndicate.storage.upsert import upsert
 
-__all__ = ["ConfiguredSource", "SourceStore"]
-
-#: (id, url, language, enabled) of a configured source
-ConfiguredSource = tuple[str, str, str | None, bool]
+__all__ = ["SourceStore"]
 
 # What a changed URL resets: the new URL is a new feed as far as polling knows.
 _FRESH_START: dict[str, Any] = {
@@ -53,15 +51,10 @@ def _poll_update(columns: frozenset[str], end_lease: bool) -> sa.Update:
     return sources.update().where(c.id == sa.bindparam("source_id_")).values(values)
 
 
-class SourceStore(StoreBase):
+class SourceStore(StoreBase, SourceStorage):
     """Sources: see :class:`syndicate.storage.SourceStorage` for each method's contract."""
 
     def sync_sources(self, configured: Iterable[ConfiguredSource]) -> None:
-        """Make the rows match the config: one per (id, url, language, enabled).
-
-        A changed URL starts the source afresh (validators, errors, redirects, disabling);
-        a source no longer configured is kept, with its articles, but disabled.
-        """
         configured = list(configured)
         c = sources.c
         with errors("sync sources"), self._write() as conn:
@@ -116,13 +109,6 @@ class SourceStore(StoreBase):
         only: Sequence[str] | None = None,
         not_polled_since: datetime | None = None,
     ) -> list[SourceState]:
-        """Lease up to ``limit`` due sources to ``owner`` and return them.
-
-        Due: enabled, not disabled, past any Retry-After, not leased by a live worker, and
-        past its next poll time (any time with ``force``). ``not_polled_since`` keeps one
-        cycle from polling a source twice. On PostgreSQL the rows are locked with
-        ``FOR UPDATE SKIP LOCKED``, so workers claiming at once never get the same source.
-        """
         c = sources.c
         due = (
             c.enabled.is_(True)
@@ -139,7 +125,7 @@ class SourceStore(StoreBase):
         pick = sa.select(c.id).where(due).order_by(c.next_poll_at.asc().nulls_first(), c.id)
         pick = pick.limit(limit)
         with errors("claim sources"), self._write() as conn:
-            if conn.dialect.name == "postgresql":
+            if conn.dialect.name == "postgresql":  # workers claiming at once skip each other's rows
                 pick = pick.with_for_update(skip_locked=True)
             # One statement: pick, lease and read back (UPDATE … RETURNING, both backends).
             claim = (
@@ -162,12 +148,6 @@ class SourceStore(StoreBase):
         routed: Sequence[RoutedArticle] = (),
         routing_version: str = "",
     ) -> UpsertResult:
-        """Store one poll's outcome and its articles in ONE transaction, and end the lease.
-
-        New validators (ETag, Last-Modified, body hash) are saved only together with the
-        articles of that body: if the process dies before commit, neither is saved and the
-        next poll fetches the body again, so no article is ever hidden behind a 304.
-        """
         values = _poll_values(update)
         statement = _poll_update(frozenset(values), owner is not None)
         params = values | {"source_id_": source_id, "owner_": owner}
@@ -181,9 +161,7 @@ class SourceStore(StoreBase):
     def record_polls(
         self, polls: Sequence[tuple[str, SourceUpdate]], *, owner: str | None = None
     ) -> None:
-        """Store the outcomes of polls that brought no article (a 304, the same body, a
-        failure) in ONE transaction, ending ``owner``'s leases: a group commit. The rows
-        with the same columns to set go in one executemany."""
+        # The rows with the same columns to set go in one executemany.
         grouped: dict[frozenset[str], list[dict[str, Any]]] = {}
         for source_id, update in polls:
             values = _poll_values(update)
@@ -196,7 +174,6 @@ class SourceStore(StoreBase):
                 conn.execute(_poll_update(columns, owner is not None), rows)
 
     def enable_source(self, source_id: str) -> bool:
-        """Undo a disabling (e.g. after 410 Gone): the source is due at once. False if unknown."""
         with errors("enable source"), self._write() as conn:
             done = conn.execute(
                 sources.update()
@@ -206,7 +183,6 @@ class SourceStore(StoreBase):
         return bool(done)
 
     def publishing_dates(self, source_id: str, since: datetime) -> list[datetime]:
-        """When the source's articles since ``since`` appeared: published, else first seen."""
         when = sa.func.coalesce(articles.c.published, articles.c.first_seen)
         query = sa.select(when.label("when")).where(
             (articles.c.source_id == source_id) & (when >= since)

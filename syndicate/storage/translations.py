@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from syndicate.models import Translation, TranslationJob, TranslationStatus
 from syndicate.storage.changes import note_change
 from syndicate.storage.common import StoreBase, chunks, errors, insert, record
+from syndicate.storage.protocols import TranslationStorage
 from syndicate.storage.schema import articles, translations
 
 __all__ = ["TranslationStore"]
@@ -26,7 +27,7 @@ __all__ = ["TranslationStore"]
 _FIELDS = ("title", "summary", "content")
 
 
-class TranslationStore(StoreBase):
+class TranslationStore(StoreBase, TranslationStorage):
     """Translation jobs: see :class:`syndicate.storage.TranslationStorage` for the contracts."""
 
     def queue_translations(
@@ -38,13 +39,6 @@ class TranslationStore(StoreBase):
         now: datetime,
         limit: int = 1000,
     ) -> int:
-        """Make a pending row for each article that needs translating into a target and has
-        none, or whose row was made for other content, fields, engine or glossary; newest
-        articles first, ``limit`` at most per call. Returns how many rows were (re)queued.
-
-        ``fields_of``: source id -> fields to translate; a source missing from it, or with
-        no fields, is not translated.
-        """
         t, a = translations.c, articles.c
         wanted = {source: ",".join(fields) for source, fields in fields_of.items() if fields}
         if not wanted:
@@ -110,7 +104,6 @@ class TranslationStore(StoreBase):
     def claim_translations(
         self, owner: str, *, now: datetime, lease_until: datetime, limit: int
     ) -> list[TranslationJob]:
-        """Lease up to ``limit`` pending translations that are due, newest articles first."""
         t, a = translations.c, articles.c
         due = (
             (t.status == TranslationStatus.PENDING.value)
@@ -170,8 +163,6 @@ class TranslationStore(StoreBase):
     def save_translation(
         self, job: TranslationJob, done: Translation, owner: str, now: datetime
     ) -> bool:
-        """Store a finished translation, unless the article changed meanwhile (then the job
-        stays pending for the new content and False is returned)."""
         t = translations.c
         values = {
             "status": TranslationStatus.DONE.value,
@@ -225,9 +216,6 @@ class TranslationStore(StoreBase):
         attempt: bool = True,
         give_up: bool = False,
     ) -> None:
-        """Leave a job pending (or failed with ``give_up``) with the reason, retried after
-        ``next_attempt_at``; ``attempt``: whether it counts as a failed attempt (a budget cap
-        or an open circuit does not)."""
         t = translations.c
         values: dict[str, Any] = {
             "error": error,
@@ -249,7 +237,6 @@ class TranslationStore(StoreBase):
             )
 
     def retry_translations(self, status: str = TranslationStatus.FAILED.value) -> int:
-        """Make failed translations pending again, due now, with no attempts counted."""
         with errors("retry translations"), self._write() as conn:
             return int(
                 conn.execute(
@@ -260,8 +247,6 @@ class TranslationStore(StoreBase):
             )
 
     def translations_for(self, article_ids: Sequence[int], target: str) -> dict[int, Translation]:
-        """The done translations into ``target`` of these articles that match their current
-        content (a changed article's old translation is not used)."""
         t, a = translations.c, articles.c
         found: dict[int, Translation] = {}
         with errors("read translations"), self.engine.connect() as conn:
@@ -278,7 +263,6 @@ class TranslationStore(StoreBase):
     def translation_rows(
         self, statuses: Iterable[str], limit: int = 200
     ) -> list[tuple[str, str, Translation]]:
-        """(source id, article title, translation) with one of ``statuses``, newest first."""
         t, a = translations.c, articles.c
         query = (
             sa.select(translations, a.source_id, a.title.label("article_title"))
@@ -294,7 +278,6 @@ class TranslationStore(StoreBase):
             ]
 
     def translation_counts(self) -> dict[tuple[str, str], int]:
-        """(target language, status) -> number of translations."""
         t = translations.c
         query = sa.select(t.target_lang, t.status, sa.func.count()).group_by(
             t.target_lang, t.status

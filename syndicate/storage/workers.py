@@ -10,16 +10,16 @@ import sqlalchemy as sa
 
 from syndicate.models import WorkerCycle
 from syndicate.storage.common import StoreBase, as_utc, errors, insert, record
+from syndicate.storage.protocols import WorkerStorage
 from syndicate.storage.schema import sources, translations, worker_cycles
 
 __all__ = ["WorkerStore"]
 
 
-class WorkerStore(StoreBase):
+class WorkerStore(StoreBase, WorkerStorage):
     """Cycles and leases: see :class:`syndicate.storage.WorkerStorage` for the contracts."""
 
     def record_cycle(self, cycle: WorkerCycle) -> None:
-        """Replace the worker's row; a failed cycle keeps the time of the last good one."""
         values = asdict(cycle)
         with errors("record cycle"), self._write() as conn:
             statement = insert(conn, worker_cycles).values(values)
@@ -29,7 +29,6 @@ class WorkerStore(StoreBase):
             conn.execute(statement.on_conflict_do_update(index_elements=["owner"], set_=update))
 
     def worker_cycles(self) -> list[WorkerCycle]:
-        """Every worker's last cycle, the most recent first."""
         query = sa.select(worker_cycles).order_by(worker_cycles.c.finished_at.desc())
         with errors("read cycles"), self.engine.connect() as conn:
             return [
@@ -37,7 +36,6 @@ class WorkerStore(StoreBase):
             ]
 
     def leased_sources(self, now: datetime) -> list[tuple[str, str, datetime]]:
-        """(source id, owner, lease end) of the sources whose lease runs past ``now``."""
         c = sources.c
         query = (
             sa.select(c.id, c.lease_owner, c.lease_until)
@@ -48,7 +46,6 @@ class WorkerStore(StoreBase):
             return [(r.id, r.lease_owner, as_utc(r.lease_until)) for r in conn.execute(query)]
 
     def lease_owners(self) -> set[str]:
-        """Every owner that holds a source or translation lease."""
         with errors("read leases"), self.engine.connect() as conn:
             return {
                 owner
@@ -61,7 +58,6 @@ class WorkerStore(StoreBase):
             }
 
     def release_leases(self, owner: str) -> None:
-        """Give back every source and translation ``owner`` holds (a clean shutdown)."""
         with errors("release leases"), self._write() as conn:
             for table in (sources, translations):
                 conn.execute(
