@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 __all__ = [
     "Article",
     "Enclosure",
     "FeedChanges",
     "FeedFormat",
+    "FeedKey",
     "FeedSpec",
     "FetchResult",
     "Mention",
@@ -265,6 +267,14 @@ class UpsertResult:
         return bool(self.inserted or self.updated)
 
 
+class FeedKey(NamedTuple):
+    """Which feed: language, topic (or ``all``) and a FeedFormat's value, as storage keys it."""
+
+    lang: str
+    topic: str
+    format: str
+
+
 @dataclass(frozen=True)
 class FeedSpec:
     """One feed file to publish."""
@@ -279,15 +289,20 @@ class FeedSpec:
     subtitle: str
 
     @property
+    def key(self) -> FeedKey:
+        return FeedKey(self.lang, self.topic, self.format.value)
+
+    @property
     def relpath(self) -> str:
         """Path under the output directory, e.g. ``it/energy.atom``."""
-        return f"{self.lang}/{self.topic}.{self.format.value}"
+        from syndicate.publish.paths import feed_relpath  # the scheme's home, above models
+
+        return feed_relpath(self.key)
 
 
 @dataclass(frozen=True)
 class FeedChanges:
-    """What changed in the feeds' content since a node last wrote them. Sent by storage to
-    the publisher."""
+    """What changed in the feeds since a node last wrote them. Sent by storage to the publisher."""
 
     #: the number of the latest change
     latest: int
