@@ -2,7 +2,7 @@
 
 A feed's month becomes pages 1, 2, …: page 1 holds the month's oldest entries and keeps the
 URL a month's single document always had (``it/archive/energy/2026-10.atom``), page 2 is
-``…/2026-10-p2.atom`` (``layout.archive_relpath``). A page holds at most
+``…/2026-10-p2.atom`` (``paths.archive_relpath``). A page holds at most
 ``publish.archive_page_entries`` entries and at most :data:`PAGE_BYTES` bytes, newest first.
 Its links: ``current`` (the subscription document), ``prev-archive`` (the page before, or the
 previous month's last page) and ``next-archive`` (the page after, or the next month's first
@@ -28,11 +28,12 @@ from typing import Any
 from syndicate.config import MAX_ARCHIVE_PAGE_ENTRIES, Config
 from syndicate.errors import PublishError
 from syndicate.i18n import archive_title
-from syndicate.models import ArchivePage, FeedFormat, FeedSpec, StoredArticle
+from syndicate.models import ArchivePage, FeedFormat, FeedKey, FeedSpec, StoredArticle
 from syndicate.publish.atomic import AtomicWriter
 from syndicate.publish.document import ENTRY_BYTES, EPOCH, FeedDocument, LeftOut, shortened
 from syndicate.publish.entries import FeedEntries, month_span, next_month
-from syndicate.publish.layout import archive_relpath, feed_document, feed_url
+from syndicate.publish.layout import feed_document
+from syndicate.publish.paths import archive_relpath, feed_url
 from syndicate.publish.render import assemble, render_one
 from syndicate.storage import Storage
 
@@ -270,9 +271,7 @@ class ArchiveWriter:
                 self._write(writer, month, chain, missing, page, recorded.more)
             for spec in chain.specs:
                 if spec not in missing:
-                    path = self.config.output_dir / archive_relpath(
-                        lang, chain.topic, month, spec.format, recorded.page
-                    )
+                    path = self.config.output_dir / archive_relpath(spec.key, month, recorded.page)
                     chain.digests[spec.format].update(hashlib.sha256(path.read_bytes()).digest())
             chain.after = recorded.last or chain.after
             if not chain.more:
@@ -303,7 +302,7 @@ class ArchiveWriter:
         """Hand the page's files to ``writer``; a format that cannot be rendered is
         reported and its month left unmarked (tried again next time)."""
         for spec in specs:
-            relpath = archive_relpath(spec.lang, spec.topic, month, spec.format, page.number)
+            relpath = archive_relpath(spec.key, month, page.number)
             doc = self._document(spec, month, page, more, chain.prev_links)
             try:
                 data = assemble(doc, page.parts[spec.format][::-1])  # newest first
@@ -326,24 +325,23 @@ class ArchiveWriter:
         more: bool,
         prev_links: dict[FeedFormat, str],
     ) -> FeedDocument:
-        lang, topic, fmt = spec.lang, spec.topic, spec.format
-        links = {"current": feed_url(self.config, spec.relpath)}
+        links = {"current": feed_url(self.config.service.base_url, spec.relpath)}
         if page.number > 1:
-            links["prev-archive"] = self._url(lang, topic, month, fmt, page.number - 1)
-        elif fmt in prev_links:
-            links["prev-archive"] = prev_links[fmt]
+            links["prev-archive"] = self._url(spec.key, month, page.number - 1)
+        elif spec.format in prev_links:
+            links["prev-archive"] = prev_links[spec.format]
         if more:
-            links["next-archive"] = self._url(lang, topic, month, fmt, page.number + 1)
+            links["next-archive"] = self._url(spec.key, month, page.number + 1)
         else:
             following = next_month(month_span(month)[0].date())
-            links["next-archive"] = self._url(lang, topic, f"{following:%Y-%m}", fmt, 1)
-        title = archive_title(lang, spec.title, month_span(month)[0].date())
+            links["next-archive"] = self._url(spec.key, f"{following:%Y-%m}", 1)
+        title = archive_title(spec.lang, spec.title, month_span(month)[0].date())
         doc = feed_document(
             self.config,
             replace(spec, title=title),
             (),
             links,
-            relpath=archive_relpath(lang, topic, month, fmt, page.number),
+            relpath=archive_relpath(spec.key, month, page.number),
             is_archive=True,
         )
         return replace(doc, entries_changed=page.changed, entries_images=page.images)
@@ -382,12 +380,11 @@ class ArchiveWriter:
         """What rendering an entry reads of its document (format, language, topic names:
         the same in every feed of the language)."""
         spec = FeedSpec(lang, "all", fmt, "", "")
-        relpath = archive_relpath(lang, "all", month, fmt)
+        relpath = archive_relpath(spec.key, month)
         return feed_document(self.config, spec, (), {}, relpath=relpath, is_archive=True)
 
     def _exists(self, spec: FeedSpec, month: str, page: int) -> bool:
-        relpath = archive_relpath(spec.lang, spec.topic, month, spec.format, page)
-        return (self.config.output_dir / relpath).exists()
+        return (self.config.output_dir / archive_relpath(spec.key, month, page)).exists()
 
-    def _url(self, lang: str, topic: str, month: str, fmt: FeedFormat, page: int) -> str:
-        return feed_url(self.config, archive_relpath(lang, topic, month, fmt, page))
+    def _url(self, key: FeedKey, month: str, page: int) -> str:
+        return feed_url(self.config.service.base_url, archive_relpath(key, month, page))

@@ -1,6 +1,6 @@
-"""Where published files live and what each document says about itself: the feeds a config
-asks for, their paths and URLs (the URL scheme the README documents), and the
-:class:`FeedDocument` of a feed or archive page before its entries."""
+"""The feeds a config asks for and what each document says about itself: the
+:class:`FeedDocument` of a feed or archive page before its entries. Their paths and URLs are
+``paths.py``'s."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from collections.abc import Sequence
 
 from syndicate.config import Config
 from syndicate.i18n import all_feeds_title, feed_subtitle
-from syndicate.models import FeedFormat, FeedSpec, StoredArticle
+from syndicate.models import FeedFormat, FeedKey, FeedSpec, StoredArticle
 from syndicate.publish.document import FeedDocument
+from syndicate.publish.paths import feed_relpath, feed_url
 
-__all__ = ["FORMATS", "archive_relpath", "feed_document", "feed_specs", "feed_url"]
+__all__ = ["FORMATS", "feed_document", "feed_specs"]
 
 FORMATS = (FeedFormat.ATOM, FeedFormat.RSS, FeedFormat.JSON)
 
@@ -28,17 +29,6 @@ def feed_specs(config: Config) -> list[FeedSpec]:
     return specs
 
 
-def archive_relpath(lang: str, topic: str, month: str, fmt: FeedFormat, page: int = 1) -> str:
-    """Where a page of a month's archive lives: page 1 at ``it/archive/energy/2026-10.atom``
-    (the URL a month's single document always had), page 2 at ``…/2026-10-p2.atom``."""
-    suffix = "" if page == 1 else f"-p{page}"
-    return f"{lang}/archive/{topic}/{month}{suffix}.{fmt.value}"
-
-
-def feed_url(config: Config, relpath: str) -> str:
-    return f"{config.service.base_url}/feeds/{relpath}"
-
-
 def feed_document(
     config: Config,
     spec: FeedSpec,
@@ -50,7 +40,7 @@ def feed_document(
 ) -> FeedDocument:
     """The document of ``spec``'s feed (or, with ``relpath``, of one of its archive pages)."""
     base = config.service.base_url
-    url = feed_url(config, relpath or spec.relpath)
+    url = feed_url(base, relpath or spec.relpath)
     others = [lang for lang in config.service.languages if lang != spec.lang]
     return FeedDocument(
         format=spec.format,
@@ -63,7 +53,8 @@ def feed_document(
         alternates=()
         if is_archive
         else tuple(
-            (lang, feed_url(config, f"{lang}/{spec.topic}.{spec.format.value}")) for lang in others
+            (lang, feed_url(base, feed_relpath(FeedKey(lang, spec.topic, spec.format.value))))
+            for lang in others
         ),
         entries=tuple(entries),
         topic_names={t.id: t.title_in(spec.lang) for t in config.topics},

@@ -34,19 +34,15 @@ from syndicate.publish.archives import ArchiveWriter
 from syndicate.publish.atomic import AtomicWriter
 from syndicate.publish.document import FeedDocument, LeftOut
 from syndicate.publish.entries import FeedEntries, next_month
-from syndicate.publish.layout import (
-    archive_relpath,
-    feed_document,
-    feed_specs,
-    feed_url,
-)
+from syndicate.publish.layout import feed_document, feed_specs
 from syndicate.publish.opml import OpmlFeed, OpmlGroup, render_opml
+from syndicate.publish.paths import archive_relpath, feed_url, opml_relpath
 from syndicate.publish.render import render
 from syndicate.publish.written import Written, load_written, save_written
 from syndicate.storage import Storage
 from syndicate.terms.model import Glossary
 
-__all__ = ["PublishReport", "archive_relpath", "feed_specs", "publish_feeds"]
+__all__ = ["PublishReport", "feed_specs", "publish_feeds"]
 
 #: the feed_state row that remembers what the OPML lists were written from, and since when
 _OPML_KEY = ("", "index", "opml")
@@ -230,7 +226,7 @@ def _archive_url(
     """The URL of the last page of a feed's archive of ``month`` (the first, until the
     month is written: it is written before any document links to it)."""
     last = pages.get((spec.lang, spec.topic, spec.format.value, month), 1)
-    return feed_url(config, archive_relpath(spec.lang, spec.topic, month, spec.format, last))
+    return feed_url(config.service.base_url, archive_relpath(spec.key, month, last))
 
 
 def _write_archives(
@@ -282,7 +278,7 @@ def _archives_gone(
             if key in unarchived:
                 continue
             ends = {1, pages.get(key, 1)}
-            paths = (archive_relpath(spec.lang, spec.topic, month, spec.format, n) for n in ends)
+            paths = (archive_relpath(spec.key, month, n) for n in ends)
             if not all(_exists(config, path) for path in paths):
                 gone.add(key)
     return gone
@@ -329,7 +325,7 @@ def _opml_documents(
         feeds = tuple(
             OpmlFeed(
                 title=spec.title,
-                xml_url=feed_url(config, spec.relpath),
+                xml_url=feed_url(config.service.base_url, spec.relpath),
                 html_url=f"{config.service.base_url}/",
                 language=lang,
                 format=spec.format.value,
@@ -339,9 +335,9 @@ def _opml_documents(
             if spec.lang == lang and spec.topic not in private
         )
         groups.append(OpmlGroup(language_label(lang), feeds))
-    documents = [("index.opml", opml_title(None), groups)]
+    documents = [(opml_relpath(), opml_title(None), groups)]
     documents += [
-        (f"{g.feeds[0].language}/index.opml", opml_title(g.feeds[0].language), [g])
+        (opml_relpath(g.feeds[0].language), opml_title(g.feeds[0].language), [g])
         for g in groups
         if g.feeds
     ]

@@ -31,18 +31,17 @@ from pathlib import Path
 from starlette.types import Scope, Send
 
 from syndicate.config import Config
-from syndicate.models import FeedFormat
+from syndicate.publish import FEEDS_PREFIX, PUBLISHED_SUFFIXES, in_archive, request_relpath
 from syndicate.server.filecache import CONTENT_TYPES, Version, Versions
 from syndicate.server.headers import qualities
 from syndicate.server.partners import Denied, PartnerGate
 
 __all__ = ["CONTENT_TYPES", "SERVED", "Answer", "FeedFiles", "accepts_gzip", "send_answer"]
 
-#: what the publisher writes under /feeds/ (each with a ``.gz`` twin); the demo sources
-_PUBLISHED = (*(f".{f.value}" for f in FeedFormat), ".opml")
-#: the suffixes of the files served under each prefix: nothing else is
+#: the suffixes of the files served under each prefix, nothing else is: what the publisher
+#: writes under /feeds/ (each with a ``.gz`` twin); the demo sources
 SERVED: dict[str, tuple[str, ...]] = {
-    "/feeds/": (*_PUBLISHED, *(f"{s}.gz" for s in _PUBLISHED)),
+    FEEDS_PREFIX: (*PUBLISHED_SUFFIXES, *(f"{s}.gz" for s in PUBLISHED_SUFFIXES)),
     "/demo/": (".xml",),
 }
 #: request paths remembered with the file path they name (or None)
@@ -74,14 +73,16 @@ class FeedFiles:
         self,
         directory: Path,
         *,
-        prefix: str = "/feeds/",
+        prefix: str = FEEDS_PREFIX,
         suffixes: tuple[str, ...] | None = None,
         gate: PartnerGate | None = None,
         on_status: Callable[[int], None] | None = None,
     ) -> None:
         self.directory = directory
         self.prefix = prefix
-        self.suffixes = suffixes if suffixes is not None else SERVED.get(prefix, SERVED["/feeds/"])
+        self.suffixes = (
+            suffixes if suffixes is not None else SERVED.get(prefix, SERVED[FEEDS_PREFIX])
+        )
         self._paths: dict[str, str | None] = {}
         self._memo: dict[
             tuple[str, str, bytes | None, bytes | None, bytes | None, bytes | None], _Memo
@@ -160,7 +161,7 @@ class FeedFiles:
         etag = version.etag_gz if use_gz else version.etag
         cache_control = (
             config.server.archive_cache_control
-            if "/archive/" in relpath
+            if in_archive(relpath)
             else config.server.cache_control
         )
         if private:
@@ -189,7 +190,7 @@ class FeedFiles:
         found = self._paths.get(path, "")
         if found != "":
             return found
-        relpath = _relpath(path, self.prefix)
+        relpath = request_relpath(path, self.prefix)
         if relpath is not None and not relpath.endswith(self.suffixes):
             relpath = None
         if len(self._paths) >= _PATHS_KEPT:
@@ -215,19 +216,6 @@ def accepts_gzip(header: bytes) -> bool:
         if coding == "*":
             star = q > 0
     return bool(star)
-
-
-def _relpath(path: str, prefix: str) -> str | None:
-    """The file's path under the directory, or None for anything that could leave it or
-    name a hidden (temporary) file. ``path`` is already percent-decoded (ASGI's ``path``):
-    decoding it again would turn ``%252e`` into ``.`` and hide files named with a ``%``."""
-    if not path.startswith(prefix):
-        return None
-    relpath = path[len(prefix) :]
-    parts = relpath.split("/")
-    if not relpath or any(not p or p.startswith(".") or "\\" in p or "\0" in p for p in parts):
-        return None
-    return relpath
 
 
 def _not_modified(request: dict[bytes, bytes], version: Version) -> bool:

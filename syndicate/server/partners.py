@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
 from syndicate.config import Config, PartnerConfig
+from syndicate.publish import topic_of
 from syndicate.server.headers import bearer_token
 
-__all__ = ["Denied", "PartnerGate", "hash_token", "topic_of"]
+__all__ = ["Denied", "PartnerGate", "hash_token"]
 
 _CHALLENGE = b'Bearer realm="syndicate"'
 
@@ -58,16 +59,6 @@ class PartnerAccess:
 def hash_token(token: str) -> str:
     """The lowercase hex SHA-256 of a token, as ``partners[].token_sha256`` holds it."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def topic_of(relpath: str) -> str | None:
-    """The topic of a feed or archive path (``it/energy.atom``, ``it/archive/energy/…``)."""
-    parts = relpath.split("/")
-    if len(parts) == 2 and "." in parts[1]:
-        return parts[1].split(".", 1)[0]
-    if len(parts) == 4 and parts[1] == "archive":
-        return parts[2]
-    return None
 
 
 class PartnerGate:

@@ -18,8 +18,8 @@ from babel import negotiate_locale
 
 from syndicate.config import Config
 from syndicate.i18n import language_name, medium_datetime, translator
-from syndicate.models import FeedFormat
-from syndicate.publish import feed_specs
+from syndicate.models import FeedFormat, FeedKey
+from syndicate.publish import feed_relpath, feed_specs, opml_relpath, site_path
 from syndicate.server.headers import qualities
 from syndicate.server.layout import document, h, safe_url
 
@@ -55,7 +55,7 @@ def negotiate(accept_language: str, languages: tuple[str, ...]) -> str:
 
 def latest_articles(config: Config, lang: str, limit: int = 20) -> list[LatestArticle]:
     """The newest entries of ``feeds/{lang}/all.json`` (none if it is not published yet)."""
-    path = config.output_dir / lang / "all.json"
+    path = config.output_dir / feed_relpath(FeedKey(lang, "all", FeedFormat.JSON.value))
     try:
         stat = os.stat(path)
     except OSError:
@@ -104,7 +104,7 @@ def home_page(config: Config, lang: str, latest: list[LatestArticle]) -> str:
     specs = [s for s in feed_specs(config) if s.lang == lang]
     head = "".join(
         f'<link rel="alternate" type="{_MIME[s.format]}" '
-        f'title="{h(s.title)} ({_FORMAT_LABELS[s.format]})" href="/feeds/{h(s.relpath)}">\n'
+        f'title="{h(s.title)} ({_FORMAT_LABELS[s.format]})" href="{h(site_path(s.relpath))}">\n'
         for s in specs
         if s.topic not in private and (s.topic == "all" or s.format is FeedFormat.ATOM)
     )
@@ -124,7 +124,7 @@ def home_page(config: Config, lang: str, latest: list[LatestArticle]) -> str:
     for topic in dict.fromkeys(s.topic for s in specs):
         of_topic = [s for s in specs if s.topic == topic]
         links = " ".join(
-            f'<a href="/feeds/{h(s.relpath)}" type="{_MIME[s.format]}">'
+            f'<a href="{h(site_path(s.relpath))}" type="{_MIME[s.format]}">'
             f"{_FORMAT_LABELS[s.format]}</a>"
             for s in of_topic
         )
@@ -142,7 +142,7 @@ def home_page(config: Config, lang: str, latest: list[LatestArticle]) -> str:
         f"<header><h1>{h(title)}</h1>{_switcher(config, lang)}</header>\n"
         f"<main>\n<section><h2>{h(topics_heading)}</h2>\n"
         f"<table><tbody>{''.join(rows)}</tbody></table>\n"
-        f'<p><a href="/feeds/{h(lang)}/index.opml">{h(opml_link)}</a></p>'
+        f'<p><a href="{h(site_path(opml_relpath(lang)))}">{h(opml_link)}</a></p>'
         f"</section>\n<section><h2>{h(latest_heading)}</h2>\n"
         f'<ul class="latest">{articles}</ul></section>\n</main>'
     )

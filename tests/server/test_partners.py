@@ -8,7 +8,7 @@ from pathlib import Path
 
 from syndicate.config import load_config
 from syndicate.errors import ConfigError
-from syndicate.server.partners import PartnerGate, hash_token, topic_of
+from syndicate.server.partners import PartnerGate, hash_token
 
 from ..conftest import make_config
 from .conftest import MOBILITY_TOKEN, OPERATOR_TOKEN, PARTNER_TOKEN, Site
@@ -118,12 +118,6 @@ burst = 2
     now[0] += 10  # 6 a minute: one every 10 s
     assert gate.check("it/all.atom", headers, b"", config) is False
     assert gate.access["p"].served == 3 and gate.access["p"].limited == 1
-
-
-def test_topic_of_paths() -> None:
-    assert topic_of("it/energy.atom") == "energy"
-    assert topic_of("ja/archive/startups/2026-10.rss") == "startups"
-    assert topic_of("index.opml") is None and topic_of("it/index.opml") == "index"
 
 
 def test_partner_config_mistakes_are_reported_with_their_line(tmp_path: Path) -> None:
