@@ -217,7 +217,7 @@ class ArchiveWriter:
         for chain in chains.values():
             for spec in chain.specs:
                 if spec.format not in chain.broken:
-                    key = (lang, chain.topic, spec.format.value, month)
+                    key = (*spec.key, month)
                     digest = chain.digests[spec.format].hexdigest()
                     self.storage.save_archive(key, digest, self.now, pages=chain.number)
                     self.saved.append(key)

@@ -29,7 +29,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from syndicate.config import Config
 from syndicate.i18n import language_label, opml_title
-from syndicate.models import FeedSpec, StoredArticle
+from syndicate.models import FeedKey, FeedSpec, StoredArticle
 from syndicate.publish.archives import ArchiveWriter
 from syndicate.publish.atomic import AtomicWriter
 from syndicate.publish.document import FeedDocument, LeftOut
@@ -45,7 +45,7 @@ from syndicate.terms.model import Glossary
 __all__ = ["PublishReport", "feed_specs", "publish_feeds"]
 
 #: the feed_state row that remembers what the OPML lists were written from, and since when
-_OPML_KEY = ("", "index", "opml")
+_OPML_KEY = FeedKey("", "index", "opml")
 log = logging.getLogger("syndicate.publish")
 
 
@@ -102,7 +102,7 @@ def publish_feeds(
         return PublishReport((), len(specs))  # nothing changed, on any node
     topics = changes.topics if fresh and not force else None
     months = _closed_months(config, storage, now)
-    keys = [(s.lang, s.topic, s.format.value) for s in specs]
+    keys = [spec.key for spec in specs]
     unarchived = storage.missing_archives(keys, months)
     done = {(*key, month) for key in keys for month in months} - unarchived
     if force or before is None or lost:  # what is on disk counts; the rest is written again
@@ -124,7 +124,7 @@ def publish_feeds(
     archives: list[str] = []
     written: list[str] = []
     changed_urls: list[str] = []
-    saved: list[tuple[tuple[str, str, str], str]] = []
+    saved: list[tuple[FeedKey, str]] = []
     unchanged = 0
     left_out: list[LeftOut] = []
     failed: list[tuple[str, str]] = []
@@ -134,11 +134,7 @@ def publish_feeds(
         archives += _write_archives(config, archiver, specs, months, unarchived, pages)
         state.archives |= {key: pages.get(key, 1) for key in archiver.saved}
         for (lang, topic), group in _by_feed(specs):
-            missing = any(
-                (lang, topic, spec.format.value, month) in unarchived
-                for spec in group
-                for month in months
-            )
+            missing = any((*spec.key, month) in unarchived for spec in group for month in months)
             # A month that just ended changes every feed's prev-archive link: no skipping.
             if topics is not None and topic != "all" and topic not in topics and not missing:
                 unchanged += len(group)
@@ -153,7 +149,7 @@ def publish_feeds(
                 )
                 doc = feed_document(config, spec, entries, links)
                 digest = _digest(doc, entries_digest)
-                key = (spec.lang, spec.topic, spec.format.value)
+                key = spec.key
                 if not force and state.feeds.get(key) == digest and _exists(config, spec.relpath):
                     unchanged += 1
                     continue
@@ -225,7 +221,7 @@ def _archive_url(
 ) -> str:
     """The URL of the last page of a feed's archive of ``month`` (the first, until the
     month is written: it is written before any document links to it)."""
-    last = pages.get((spec.lang, spec.topic, spec.format.value, month), 1)
+    last = pages.get((*spec.key, month), 1)
     return feed_url(config.service.base_url, archive_relpath(spec.key, month, last))
 
 
@@ -245,7 +241,7 @@ def _write_archives(
         for index, month in enumerate(months):
             feeds: dict[str, list[FeedSpec]] = {}
             for spec in specs:
-                if spec.lang == lang and (lang, spec.topic, spec.format.value, month) in unarchived:
+                if spec.lang == lang and (*spec.key, month) in unarchived:
                     feeds.setdefault(spec.topic, []).append(spec)
             if not feeds:
                 continue
@@ -259,7 +255,7 @@ def _write_archives(
                 lang, month, feeds, prev_links
             ).items():
                 written += paths
-                pages.update({(lang, topic, s.format.value, month): count for s in feeds[topic]})
+                pages.update({(*s.key, month): count for s in feeds[topic]})
     return written
 
 
@@ -274,7 +270,7 @@ def _archives_gone(
     gone = set()
     for spec in specs:
         for month in months:
-            key = (spec.lang, spec.topic, spec.format.value, month)
+            key = (*spec.key, month)
             if key in unarchived:
                 continue
             ends = {1, pages.get(key, 1)}
