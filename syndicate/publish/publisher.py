@@ -1,4 +1,4 @@
-"""Decide which feeds to write and write the ones whose content changed.
+"""Write the feeds whose content changed (``plan.py`` decides which, from data alone).
 
 Per language and per topic (plus ``all``): Atom, RSS and JSON Feed files holding the newest
 ``publish.max_entries`` entries; per past month, RFC 5005 archive pages (``archives.py``),
@@ -37,6 +37,12 @@ from syndicate.publish.entries import FeedEntries, next_month
 from syndicate.publish.layout import feed_document, feed_specs
 from syndicate.publish.opml import OpmlFeed, OpmlGroup, render_opml
 from syndicate.publish.paths import archive_relpath, feed_url, opml_relpath
+from syndicate.publish.plan import (
+    archive_months_to_write,
+    linked_months,
+    opml_writes,
+    plan_publish,
+)
 from syndicate.publish.render import render
 from syndicate.publish.written import Written, load_written, save_written
 from syndicate.storage import Storage
@@ -93,29 +99,26 @@ def publish_feeds(
     changes = storage.feed_changes_since(state.generation if before else None)
     setup = _setup_digest(config, glossary)
     this_month = f"{now.astimezone(UTC):%Y-%m}"
-    fresh = before is not None and state.setup == setup
     specs = feed_specs(config)
     # files gone (a directory emptied but for its hidden state): archives checked on disk
-    lost = not all(_exists(config, spec.relpath) for spec in specs)  # a few stats
-    unmoved = (changes.latest, this_month) == (state.generation, state.month)
-    if not force and fresh and not lost and unmoved:
+    complete = all(_exists(config, spec.relpath) for spec in specs)  # a few stats
+    plan = plan_publish(
+        before, changes, setup=setup, month=this_month, complete=complete, force=force
+    )
+    if plan.idle:
         return PublishReport((), len(specs))  # nothing changed, on any node
-    topics = changes.topics if fresh and not force else None
     months = _closed_months(config, storage, now)
     keys = [spec.key for spec in specs]
     unarchived = storage.missing_archives(keys, months)
-    done = {(*key, month) for key in keys for month in months} - unarchived
-    if force or before is None or lost:  # what is on disk counts; the rest is written again
+    if plan.check_disk:  # what is on disk counts; the rest is written again
+        done = {(*key, month) for key in keys for month in months} - unarchived
         pages = storage.archive_page_counts(months)  # every month's: they all get looked at
         gone = _archives_gone(config, specs, months, unarchived, pages)
         state.archives = {key: pages.get(key, 1) for key in done - gone}
         unarchived |= gone
     else:  # months another node wrote, not this one: written here from their recorded spans
-        unarchived |= {key for key in done if key not in state.archives}
-        # the months whose last page a link names: the newest, and each before a missing one
-        linked = {months[-1]} if months else set()
-        linked |= {months[months.index(key[3]) - 1] for key in unarchived if key[3] != months[0]}
-        pages = storage.archive_page_counts(sorted(linked))
+        unarchived = archive_months_to_write(keys, months, unarchived, state.archives.keys())
+        pages = storage.archive_page_counts(linked_months(months, unarchived))
     salt = (
         f"{config.translation.untranslated.value}:{glossary.version}:"
         f"{config.translation.output.value}"
@@ -135,8 +138,7 @@ def publish_feeds(
         state.archives |= {key: pages.get(key, 1) for key in archiver.saved}
         for (lang, topic), group in _by_feed(specs):
             missing = any((*spec.key, month) in unarchived for spec in group for month in months)
-            # A month that just ended changes every feed's prev-archive link: no skipping.
-            if topics is not None and topic != "all" and topic not in topics and not missing:
+            if not plan.reads(topic, archive_missing=missing):
                 unchanged += len(group)
                 continue
             entries = read.newest(lang, topic)
@@ -150,7 +152,8 @@ def publish_feeds(
                 doc = feed_document(config, spec, entries, links)
                 digest = _digest(doc, entries_digest)
                 key = spec.key
-                if not force and state.feeds.get(key) == digest and _exists(config, spec.relpath):
+                on_disk = _exists(config, spec.relpath)
+                if not plan.writes(digest, state.feeds.get(key), on_disk=on_disk):
                     unchanged += 1
                     continue
                 data = _render_or_report(doc, spec.relpath, left_out, failed)
@@ -167,10 +170,8 @@ def publish_feeds(
                     changed_urls.append(doc.self_url)
         opml = _opml_documents(config, specs)
         opml_digest = _hash(repr(opml))  # plain frozen dataclasses and strings: a stable repr
-        written_as = state.feeds.get(_OPML_KEY, "")
-        if not written_as.startswith(f"{opml_digest}@") or not all(
-            _exists(config, p) for p, _, _ in opml
-        ):
+        lists_on_disk = all(_exists(config, relpath) for relpath, _, _ in opml)
+        if opml_writes(opml_digest, state.feeds.get(_OPML_KEY, ""), on_disk=lists_on_disk):
             since = storage.first_published(_OPML_KEY, opml_digest, now)
             for relpath, title, groups in opml:
                 writer.add(
