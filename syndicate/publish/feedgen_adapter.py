@@ -28,7 +28,7 @@ from lxml import etree
 
 from syndicate.models import FeedFormat, StoredArticle
 from syndicate.publish.document import FeedDocument, LeftOut, bounded, render_entries
-from syndicate.publish.fragments import FragmentCache
+from syndicate.publish.render_cache import FragmentCache
 from syndicate.safe import default_entry_id
 
 __all__ = ["assemble_feed", "entry_id", "entry_tags", "render_entry", "render_feed"]

@@ -19,7 +19,7 @@ from syndicate.htmltext import plain_text
 from syndicate.models import Enclosure, StoredArticle
 from syndicate.publish.document import FeedDocument, LeftOut, bounded, render_entries
 from syndicate.publish.feedgen_adapter import GENERATOR, entry_id, entry_tags
-from syndicate.publish.fragments import FragmentCache
+from syndicate.publish.render_cache import FragmentCache
 
 __all__ = ["VERSION", "assemble_json_feed", "render_item", "render_json_feed"]
 

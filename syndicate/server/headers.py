@@ -14,7 +14,7 @@ import hashlib
 import ipaddress
 from collections.abc import Iterable
 
-from syndicate.server.layout import STYLE
+from syndicate.server.html_page import STYLE
 
 __all__ = ["CONTENT_SECURITY_POLICY", "PAGE_HEADERS", "bearer_token", "is_https", "qualities"]
 

@@ -30,7 +30,7 @@ from typing import Any
 from syndicate.config import Config
 from syndicate.models import WorkerCycle
 from syndicate.server.headers import bearer_token
-from syndicate.server.layout import document, h
+from syndicate.server.html_page import document, h
 from syndicate.server.partners import PartnerAccess
 from syndicate.status import Health, SourceStatus, source_statuses
 from syndicate.storage import Storage

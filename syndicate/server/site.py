@@ -21,7 +21,7 @@ from syndicate.i18n import language_name, medium_datetime, translator
 from syndicate.models import FeedFormat, FeedKey
 from syndicate.publish import feed_relpath, feed_specs, opml_relpath, site_path
 from syndicate.server.headers import qualities
-from syndicate.server.layout import document, h, safe_url
+from syndicate.server.html_page import document, h, safe_url
 
 __all__ = ["LatestArticle", "home_page", "latest_articles", "negotiate", "not_found_page"]
 

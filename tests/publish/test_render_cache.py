@@ -12,8 +12,8 @@ from feedgen.util import formatRFC2822
 from syndicate.models import FeedFormat
 from syndicate.publish.document import FeedDocument
 from syndicate.publish.feedgen_adapter import ENTRIES, HEADS, render_feed
-from syndicate.publish.fragments import FragmentCache
 from syndicate.publish.jsonfeed import ITEMS, render_json_feed
+from syndicate.publish.render_cache import FragmentCache
 from tests.publish.test_golden import document
 
 
