@@ -32,7 +32,7 @@ from syndicate.models import ArchivePage, FeedFormat, FeedKey, FeedSpec, StoredA
 from syndicate.publish.atomic import AtomicWriter
 from syndicate.publish.document import ENTRY_BYTES, EPOCH, FeedDocument, LeftOut, shortened
 from syndicate.publish.entries import FeedEntries, month_span, next_month
-from syndicate.publish.layout import feed_document
+from syndicate.publish.feeds import feed_document
 from syndicate.publish.paths import archive_relpath, feed_url
 from syndicate.publish.render import assemble, render_one
 from syndicate.storage import Storage

@@ -34,7 +34,7 @@ from syndicate.publish.archives import ArchiveWriter
 from syndicate.publish.atomic import AtomicWriter
 from syndicate.publish.document import FeedDocument, LeftOut
 from syndicate.publish.entries import FeedEntries, next_month
-from syndicate.publish.layout import feed_document, feed_specs
+from syndicate.publish.feeds import feed_document, feed_specs
 from syndicate.publish.opml import OpmlFeed, OpmlGroup, render_opml
 from syndicate.publish.paths import archive_relpath, feed_url, opml_relpath
 from syndicate.publish.plan import (
