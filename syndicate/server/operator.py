@@ -36,7 +36,7 @@ from syndicate.status import Health, SourceStatus, source_statuses
 from syndicate.storage import Storage
 from syndicate.terms import TermBase
 from syndicate.terms.load import concept_problems
-from syndicate.translate.report import TranslationStatusReport, translation_status
+from syndicate.translate import TranslationStatusReport, translation_status
 
 __all__ = [
     "COOKIE",

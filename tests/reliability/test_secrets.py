@@ -13,7 +13,7 @@ from syndicate.cli import app
 from syndicate.config import load_config
 from syndicate.errors import ConfigError
 from syndicate.storage import open_storage
-from syndicate.translate.report import translation_status
+from syndicate.translate import translation_status
 
 from ..translate.fake_engines import FakeDeepL
 from ..translate.test_runner import NOW, article, config_for, run, store, translator

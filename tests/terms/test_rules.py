@@ -329,7 +329,7 @@ def test_concept_scores_take_each_concepts_best_mention() -> None:
 
 
 def test_qa_does_not_fix_a_deprecated_japanese_term_inside_a_longer_word() -> None:
-    from syndicate.translate.qa import check_translation
+    from syndicate.translate import check_translation
 
     glossary = Glossary(
         (

@@ -6,8 +6,8 @@ import pytest
 
 from syndicate.terms import Concept, Glossary, Matcher, Term, TermStatus
 from syndicate.terms.model import Gender, Grammar, Number, PartOfSpeech, TermFlag
+from syndicate.translate import check_translation
 from syndicate.translate.agreement import grammar_of, replacement
-from syndicate.translate.qa import check_translation
 
 D = TermStatus.DEPRECATED
 F = Grammar(None, Gender.FEMININE)

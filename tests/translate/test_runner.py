@@ -21,8 +21,7 @@ from syndicate.storage import SqlStorage, open_storage
 from syndicate.terms import Concept, Glossary, Matcher, Term, TermStatus
 from syndicate.terms.load import TermBase
 from syndicate.terms.model import Gender, Grammar
-from syndicate.translate import Translator, make_engine
-from syndicate.translate.report import translation_status
+from syndicate.translate import Translator, make_engine, translation_status
 
 from ..conftest import make_config
 from .fake_engines import Failure, FakeDeepL, FakeLibreTranslate, FakeOpenAI
