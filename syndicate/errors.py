@@ -32,6 +32,7 @@ __all__ = [
     "StorageError",
     "SyndicateError",
     "TranslationError",
+    "TranslationErrorKind",
 ]
 
 
@@ -153,13 +154,36 @@ class PublishError(SyndicateError):
     message = "publish error"
 
 
+class TranslationErrorKind(StrEnum):
+    """Why a translation waits or failed, for operators (``translations status``, stored
+    with the job) and decisions (retry now, later, or never)."""
+
+    TIMEOUT = "timeout"
+    NETWORK = "network"
+    #: HTTP 429
+    RATE_LIMITED = "rate-limited"
+    #: the provider's quota (e.g. DeepL's 456): not tried again in the same pass
+    QUOTA = "quota"
+    #: HTTP 5xx
+    UNAVAILABLE = "unavailable"
+    #: an answer we cannot use, or one that drops or adds segments
+    MALFORMED = "malformed"
+    #: a missing or refused key: trying again does not help
+    AUTH = "auth"
+    #: another 4xx: trying again does not help
+    REJECTED = "rejected"
+    #: not sent: our own character budget is spent
+    BUDGET = "budget"
+    #: not sent: the engine's circuit breaker is open after repeated failures
+    CIRCUIT_OPEN = "circuit-open"
+    #: not sent in this pass for another reason
+    DEFERRED = "deferred"
+
+
 class TranslationError(SyndicateError):
     """A translation engine call failed; the articles concerned wait and are retried.
 
-    ``kind`` names the failure for operators and decisions: ``timeout``, ``network``,
-    ``rate-limited`` (429), ``quota`` (the provider's quota, e.g. DeepL 456), ``unavailable``
-    (5xx), ``malformed`` (an answer we cannot use, or one that drops or adds segments),
-    ``auth`` (a missing or refused key), ``rejected`` (another 4xx), ``budget`` (our own cap).
+    ``kind`` names the failure for operators and decisions (:class:`TranslationErrorKind`).
     ``retry_after`` is the delay in seconds the engine asked for, if any.
     """
 
@@ -170,7 +194,7 @@ class TranslationError(SyndicateError):
         engine: str,
         message: str,
         *,
-        kind: str,
+        kind: TranslationErrorKind,
         status: int | None = None,
         retry_after: float | None = None,
     ) -> None:
@@ -184,4 +208,4 @@ class TranslationError(SyndicateError):
     @property
     def transient(self) -> bool:
         """Whether trying again later can help (everything but a bad key or request)."""
-        return self.kind not in {"auth", "rejected"}
+        return self.kind not in {TranslationErrorKind.AUTH, TranslationErrorKind.REJECTED}

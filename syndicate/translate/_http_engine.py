@@ -9,13 +9,18 @@ from typing import Any
 import httpx
 
 from syndicate.config import EngineConfig
-from syndicate.errors import TranslationError
+from syndicate.errors import TranslationError, TranslationErrorKind
 from syndicate.retry import retry_after_seconds
 
 __all__ = ["HttpEngine", "engine_client", "request_json"]
 
-#: status -> kind; other 4xx are "rejected", other 5xx "unavailable"
-_KINDS = {401: "auth", 403: "auth", 429: "rate-limited", 456: "quota"}
+#: status -> kind; other 4xx are REJECTED, other 5xx UNAVAILABLE
+_KINDS = {
+    401: TranslationErrorKind.AUTH,
+    403: TranslationErrorKind.AUTH,
+    429: TranslationErrorKind.RATE_LIMITED,
+    456: TranslationErrorKind.QUOTA,
+}
 
 
 def engine_client(timeout: float) -> httpx.AsyncClient:
@@ -65,7 +70,7 @@ class HttpEngine:
             raise TranslationError(
                 self.name,
                 f"no API key: the environment variable {self._config.api_key_env} is not set",
-                kind="auth",
+                kind=TranslationErrorKind.AUTH,
             )
 
 
@@ -84,13 +89,20 @@ async def request_json(
         response = await client.request(method, url, headers=headers, json=body)
     except httpx.TimeoutException as exc:
         raise TranslationError(
-            engine, f"no answer within {client.timeout.read:g}s ({url})", kind="timeout"
+            engine,
+            f"no answer within {client.timeout.read:g}s ({url})",
+            kind=TranslationErrorKind.TIMEOUT,
         ) from exc
     except httpx.HTTPError as exc:
-        raise TranslationError(engine, f"cannot reach {url}: {exc}", kind="network") from exc
+        raise TranslationError(
+            engine, f"cannot reach {url}: {exc}", kind=TranslationErrorKind.NETWORK
+        ) from exc
     status = response.status_code
     if status >= 400:
-        kind = _KINDS.get(status, "unavailable" if status >= 500 else "rejected")
+        kind = _KINDS.get(
+            status,
+            TranslationErrorKind.UNAVAILABLE if status >= 500 else TranslationErrorKind.REJECTED,
+        )
         raise TranslationError(
             engine,
             f"HTTP {status} from {url}: {_provider_message(response)}",
@@ -104,7 +116,9 @@ async def request_json(
         return response.json()
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise TranslationError(
-            engine, f"answer from {url} is not JSON: {response.text[:120]!r}", kind="malformed"
+            engine,
+            f"answer from {url} is not JSON: {response.text[:120]!r}",
+            kind=TranslationErrorKind.MALFORMED,
         ) from exc
 
 

@@ -3,7 +3,7 @@ pass. Pure."""
 
 from __future__ import annotations
 
-from syndicate.errors import TranslationError
+from syndicate.errors import TranslationError, TranslationErrorKind
 from syndicate.retry import backoff_seconds
 
 __all__ = [
@@ -28,7 +28,7 @@ def in_pass_wait(error: TranslationError, attempt: int) -> float | None:
     ``error``; None when it is not tried again in this pass: a permanent failure, a spent
     quota, too many attempts, or a long Retry-After (the next pass honours it, through
     :func:`next_attempt_delay`)."""
-    if not error.transient or error.kind == "quota" or attempt > IN_PASS_RETRIES:
+    if not error.transient or error.kind is TranslationErrorKind.QUOTA or attempt > IN_PASS_RETRIES:
         return None
     wait = error.retry_after
     if wait is None:

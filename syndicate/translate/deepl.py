@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import httpx
 
 from syndicate.config import EngineConfig
-from syndicate.errors import TranslationError
+from syndicate.errors import TranslationError, TranslationErrorKind
 from syndicate.translate._http_engine import HttpEngine, request_json
 from syndicate.translate.engine import EngineReply, GlossaryEntry, TranslationRequest
 
@@ -88,7 +88,7 @@ class DeepLEngine(HttpEngine):
     def _headers(self) -> dict[str, str]:
         self._require_key()
         if not self._key:  # DeepL always needs one (config check requires api_key_env)
-            raise TranslationError(NAME, "no API key configured", kind="auth")
+            raise TranslationError(NAME, "no API key configured", kind=TranslationErrorKind.AUTH)
         return {"Authorization": f"DeepL-Auth-Key {self._key}"}
 
     async def translate(self, request: TranslationRequest) -> EngineReply:
@@ -110,7 +110,7 @@ class DeepLEngine(HttpEngine):
         except TranslationError as exc:
             if glossary_id and exc.status in (400, 404) and "glossary" in exc.reason.lower():
                 self._forget(source, target, glossary_id)  # deleted on DeepL's side: make anew
-                exc.kind = "unavailable"
+                exc.kind = TranslationErrorKind.UNAVAILABLE
             raise
         return _reply(data, request.texts)
 
@@ -155,7 +155,9 @@ class DeepLEngine(HttpEngine):
         )
         if not isinstance(data, dict) or not isinstance(data.get("glossary_id"), str):
             raise TranslationError(
-                NAME, f"glossary creation answered {data!r:.120}", kind="malformed"
+                NAME,
+                f"glossary creation answered {data!r:.120}",
+                kind=TranslationErrorKind.MALFORMED,
             )
         return str(data["glossary_id"])
 
@@ -195,10 +197,14 @@ def _reply(data: Any, texts: Sequence[str]) -> EngineReply:
     if not isinstance(items, list) or not all(
         isinstance(i, dict) and isinstance(i.get("text"), str) for i in items
     ):
-        raise TranslationError(NAME, f"unexpected answer {data!r:.120}", kind="malformed")
+        raise TranslationError(
+            NAME, f"unexpected answer {data!r:.120}", kind=TranslationErrorKind.MALFORMED
+        )
     if len(items) != len(texts):
         raise TranslationError(
-            NAME, f"sent {len(texts)} texts, got {len(items)} translations back", kind="malformed"
+            NAME,
+            f"sent {len(texts)} texts, got {len(items)} translations back",
+            kind=TranslationErrorKind.MALFORMED,
         )
     billed = sum(
         int(i["billed_characters"]) if isinstance(i.get("billed_characters"), int) else len(t)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from syndicate.errors import TranslationError
+from syndicate.errors import TranslationError, TranslationErrorKind
 from syndicate.translate._http_engine import HttpEngine, request_json
 from syndicate.translate._placeholders import protect
 from syndicate.translate.engine import EngineReply, TranslationRequest
@@ -49,9 +49,13 @@ def _texts(data: Any, count: int) -> Sequence[str]:
     if isinstance(texts, str) and count == 1:
         texts = [texts]
     if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
-        raise TranslationError(NAME, f"unexpected answer {data!r:.120}", kind="malformed")
+        raise TranslationError(
+            NAME, f"unexpected answer {data!r:.120}", kind=TranslationErrorKind.MALFORMED
+        )
     if len(texts) != count:
         raise TranslationError(
-            NAME, f"sent {count} texts, got {len(texts)} translations back", kind="malformed"
+            NAME,
+            f"sent {count} texts, got {len(texts)} translations back",
+            kind=TranslationErrorKind.MALFORMED,
         )
     return texts

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from syndicate.errors import TranslationError
+from syndicate.errors import TranslationError, TranslationErrorKind
 from syndicate.i18n import language_name
 from syndicate.translate._http_engine import HttpEngine, request_json
 from syndicate.translate.engine import EngineReply, TranslationRequest
@@ -105,7 +105,7 @@ class OpenAIEngine(HttpEngine):
 
     def _texts(self, data: Any, count: int) -> list[str]:
         def malformed(why: str) -> TranslationError:
-            return TranslationError(self.name, why, kind="malformed")
+            return TranslationError(self.name, why, kind=TranslationErrorKind.MALFORMED)
 
         try:
             choice = data["choices"][0]

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from syndicate.config import Config
-from syndicate.errors import TranslationError
+from syndicate.errors import TranslationError, TranslationErrorKind
 from syndicate.htmltext import plain_text
 from syndicate.ingest import MAX_TITLE, sanitize_html
 from syndicate.models import Translation, TranslationStatus
@@ -173,7 +173,7 @@ class _Pass:
         self.chars_billed = 0
         self.cache_hits = 0
         self.stopped: str | None = None
-        self.stop_kind = ""
+        self.stop_kind: TranslationErrorKind | None = None
         self.resume_at: datetime | None = None
 
     async def translate(self, jobs: list[Job]) -> _Outcome:
@@ -207,11 +207,13 @@ class _Pass:
         chars = sum(len(text) for text in texts)
         if not self.t.breaker.allows(now):
             self.stopped = f"circuit open after repeated failures ({self.t.breaker.reason})"
-            self.stop_kind, self.resume_at = "circuit-open", self.t.breaker.open_until
+            self.stop_kind = TranslationErrorKind.CIRCUIT_OPEN
+            self.resume_at = self.t.breaker.open_until
             return
         if not self.budget.allows(chars):
             self.stopped = self.budget.describe(now)
-            self.stop_kind, self.resume_at = "budget", self.budget.resets_at(now)
+            self.stop_kind = TranslationErrorKind.BUDGET
+            self.resume_at = self.budget.resets_at(now)
             log.warning("translation: %s", self.stopped)
             return
         request = TranslationRequest(
@@ -291,7 +293,7 @@ class _Pass:
         error = next((p.error for p in pieces if p.error is not None), None)
         give_up = False
         if error is None:  # not sent: budget or circuit
-            kind = self.stop_kind or "deferred"
+            kind = self.stop_kind or TranslationErrorKind.DEFERRED
             reason = self.stopped or "not sent in this pass"
             when = self.resume_at
             attempt = False

@@ -16,6 +16,7 @@ import pytest
 
 from syndicate.config import Config
 from syndicate.ingest.parse import article_hash
+from syndicate.errors import TranslationErrorKind
 from syndicate.models import Article, RoutedArticle
 from syndicate.storage import SqlStorage, open_storage
 from syndicate.terms import Concept, Glossary, Matcher, Term, TermStatus
@@ -533,3 +534,20 @@ def test_a_changed_article_is_translated_again_and_its_old_translation_not_shown
         assert storage.translations_for([1], "it") == {}
         run(translator(config, storage))
     assert storage.translations_for([1], "it")[1].title == "[it] accumulo di energia, updated"
+
+
+def test_failure_kinds_keep_the_words_stored_with_a_job() -> None:
+    """A job's error_kind is stored and printed: the enum's values are those words."""
+    assert [kind.value for kind in TranslationErrorKind] == [
+        "timeout",
+        "network",
+        "rate-limited",
+        "quota",
+        "unavailable",
+        "malformed",
+        "auth",
+        "rejected",
+        "budget",
+        "circuit-open",
+        "deferred",
+    ]
