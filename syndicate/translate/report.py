@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from syndicate.config import Config
+from syndicate.models import TranslationStatus
 from syndicate.storage import Storage
 from syndicate.translate.budget import day_start, month_start
 
@@ -27,7 +28,7 @@ class Waiting:
     article_id: int
     title: str
     target: str
-    status: str
+    status: TranslationStatus
     attempts: int
     kind: str | None
     reason: str | None
@@ -72,7 +73,7 @@ class TranslationStatusReport:
                     "article_id": w.article_id,
                     "title": w.title,
                     "target": w.target,
-                    "status": w.status,
+                    "status": w.status.value,
                     "attempts": w.attempts,
                     "kind": w.kind,
                     "reason": w.reason,
@@ -128,15 +129,17 @@ def translation_status(
             t.article_id,
             title,
             t.target_lang,
-            t.status.value,
+            t.status,
             t.attempts,
             t.error_kind,
             t.error,
             t.next_attempt_at,
         )
-        for source_id, title, t in storage.translation_rows(["pending", "failed"], limit)
+        for source_id, title, t in storage.translation_rows(
+            [TranslationStatus.PENDING, TranslationStatus.FAILED], limit
+        )
     ]
-    done = storage.translation_rows(["done"], limit)
+    done = storage.translation_rows([TranslationStatus.DONE], limit)
     flagged = [
         (source_id, title, t.target_lang, t.flags) for source_id, title, t in done if t.flags
     ]
