@@ -6,9 +6,10 @@ failures mapped); ``segments.py`` splits HTML under size limits (``_markup.py`` 
 it), ``_placeholders.py`` hides do-not-translate names from engines without glossaries;
 ``entries.py`` picks the glossary entries an engine gets; ``qa.py`` checks and fixes the
 output (``agreement.py`` keeps the grammar of a fix, ``_italian_agreement.py`` in Italian);
-``runner.py`` drives a pass (cache, batches, ``budget.py``, ``circuit.py``), with
-``_pieces.py`` (pieces, cache keys, batches) and ``_retry.py`` (when a failure is tried
-again); ``factory.py`` builds the configured engine.
+``runner.py`` drives a pass (cache, batches), sending through ``_calls.py`` (each request
+let out by ``circuit.py`` and ``budget.py``, retried, counted), with ``_pieces.py``
+(pieces, cache keys, batches) and ``_retry.py`` (when a failure is tried again);
+``factory.py`` builds the configured engine.
 """
 
 from syndicate.translate.engine import Engine, EngineReply, GlossaryEntry, TranslationRequest

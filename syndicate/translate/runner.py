@@ -21,9 +21,11 @@ One pass (:meth:`Translator.run_once`):
 Until an article is done, feeds show it under the untranslated policy. Nothing is saved
 as translated unless every requested field is.
 
-This module does the I/O (storage, engine, waits); what is sent and when is decided without
-it in :mod:`~syndicate.translate._pieces` (pieces, cache keys, batches, who pays) and
-:mod:`~syndicate.translate._retry` (when a failure is tried again).
+This module does the I/O (storage, engine, waits), every engine request through
+:mod:`~syndicate.translate._calls` (breaker, budget, retries in the pass, counts); what is
+sent and when is decided without it in :mod:`~syndicate.translate._pieces` (pieces, cache
+keys, batches, who pays) and :mod:`~syndicate.translate._retry` (when a failure is tried
+again).
 """
 
 from __future__ import annotations
@@ -43,11 +45,12 @@ from syndicate.models import Translation, TranslationStatus
 from syndicate.storage import Storage
 from syndicate.terms.load import TermBase
 from syndicate.terms.matcher import Matcher
+from syndicate.translate._calls import EngineCalls
 from syndicate.translate._pieces import Field, Job, Piece, batches, prepare, usage_shares
-from syndicate.translate._retry import in_pass_wait, next_attempt_delay
+from syndicate.translate._retry import next_attempt_delay
 from syndicate.translate.budget import Budget, day_start, month_start
 from syndicate.translate.circuit import CircuitBreaker
-from syndicate.translate.engine import Engine, EngineReply, TranslationRequest
+from syndicate.translate.engine import Engine, TranslationRequest
 from syndicate.translate.entries import batch_entries
 from syndicate.translate.qa import QAResult, check_translation
 
@@ -147,10 +150,10 @@ class Translator:
             translated=report.translated,
             postponed=report.postponed,
             failed=report.failed,
-            requests=run.requests,
-            chars_billed=run.chars_billed,
+            requests=run.calls.requests,
+            chars_billed=run.calls.chars_billed,
             cache_hits=run.cache_hits,
-            stopped=run.stopped,
+            stopped=run.calls.stopped,
         )
 
 
@@ -162,19 +165,16 @@ class _Outcome:
 
 
 class _Pass:
-    """The state of one pass: what was spent, and why it stopped spending."""
+    """The state of one pass: its engine calls, and the cache hits."""
 
     def __init__(self, translator: Translator, terms: TermBase, budget: Budget) -> None:
         self.t = translator
         self.terms = terms
         self.matcher = terms.matcher or Matcher(terms.glossary)
-        self.budget = budget
-        self.requests = 0
-        self.chars_billed = 0
+        self.calls = EngineCalls(
+            translator.engine, translator.breaker, budget, translator.clock, translator._sleep
+        )
         self.cache_hits = 0
-        self.stopped: str | None = None
-        self.stop_kind: TranslationErrorKind | None = None
-        self.resume_at: datetime | None = None
 
     async def translate(self, jobs: list[Job]) -> _Outcome:
         storage, engine = self.t.storage, self.t.engine
@@ -192,7 +192,7 @@ class _Pass:
                     missing[pair].setdefault(piece.key, []).append(piece)
         for (source, target), by_key in missing.items():
             for batch in batches(list(by_key.values()), engine.max_chars, engine.max_texts):
-                if self.stopped:
+                if self.calls.stopped:
                     break
                 await self._send(source, target, batch)
         outcome = _Outcome()
@@ -202,58 +202,31 @@ class _Pass:
 
     async def _send(self, source: str, target: str, batch: list[list[Piece]]) -> None:
         """Translate one batch (each entry: the pieces sharing one text) or record why not."""
-        now = self.t.clock()
         texts = [same[0].text for same in batch]
-        chars = sum(len(text) for text in texts)
-        if not self.t.breaker.allows(now):
-            self.stopped = f"circuit open after repeated failures ({self.t.breaker.reason})"
-            self.stop_kind = TranslationErrorKind.CIRCUIT_OPEN
-            self.resume_at = self.t.breaker.open_until
+        if self.calls.stop_before(sum(len(text) for text in texts), self.t.clock()):
             return
-        if not self.budget.allows(chars):
-            self.stopped = self.budget.describe(now)
-            self.stop_kind = TranslationErrorKind.BUDGET
-            self.resume_at = self.budget.resets_at(now)
-            log.warning("translation: %s", self.stopped)
-            return
-        request = TranslationRequest(
-            tuple(texts),
-            source,
-            target,
-            batch_entries(texts, source, target, self.terms.glossary, self.matcher),
-            self.terms.version,
-        )
         try:
-            reply = await self._call(request)
+            reply = await self.calls.send(self._request(texts, source, target))
         except TranslationError as exc:
             log.warning("translation %s->%s: %s", source, target, exc)
-            self.t.breaker.failed(self.t.clock(), exc.reason)
             for same in batch:
                 for piece in same:
                     piece.error = exc
             return
-        self.t.breaker.succeeded()
-        self.requests += 1
-        self.chars_billed += reply.chars_billed
-        self.budget.spend(reply.chars_billed)
         for same, text in zip(batch, reply.texts, strict=True):
             for piece in same:
                 piece.result = text
             same[0].paid = True
         await self._account(source, target, batch, reply.texts, reply.chars_billed, reply.tokens)
 
-    async def _call(self, request: TranslationRequest) -> EngineReply:
-        """The engine call, retried in the pass for transient failures."""
-        attempt = 0
-        while True:
-            try:
-                return await self.t.engine.translate(request)
-            except TranslationError as exc:
-                attempt += 1
-                wait = in_pass_wait(exc, attempt)
-                if wait is None:
-                    raise  # not in this pass: the next one honours a long Retry-After
-                await self.t._sleep(wait)
+    def _request(
+        self, texts: list[str], source: str, target: str, insist: tuple[tuple[str, str], ...] = ()
+    ) -> TranslationRequest:
+        """A request for ``texts`` with the glossary entries they need."""
+        glossary = batch_entries(texts, source, target, self.terms.glossary, self.matcher)
+        return TranslationRequest(
+            tuple(texts), source, target, glossary, self.terms.version, insist
+        )
 
     async def _account(
         self,
@@ -293,9 +266,9 @@ class _Pass:
         error = next((p.error for p in pieces if p.error is not None), None)
         give_up = False
         if error is None:  # not sent: budget or circuit
-            kind = self.stop_kind or TranslationErrorKind.DEFERRED
-            reason = self.stopped or "not sent in this pass"
-            when = self.resume_at
+            kind = self.calls.stop_kind or TranslationErrorKind.DEFERRED
+            reason = self.calls.stopped or "not sent in this pass"
+            when = self.calls.resume_at
             attempt = False
         else:
             kind, reason, attempt = error.kind, error.reason, True
@@ -390,27 +363,13 @@ class _Pass:
         answer depends on the instruction), paid and counted like any; None if it fails
         or the budget or the circuit does not allow it."""
         src, tgt, now = job.job.source_lang, job.job.target_lang, self.t.clock()
-        chars = sum(len(t) for t in texts)
-        if self.stopped or not self.t.breaker.allows(now) or not self.budget.allows(chars):
+        if not self.calls.allows(sum(len(t) for t in texts), now):
             return None
-        request = TranslationRequest(
-            tuple(texts),
-            src,
-            tgt,
-            batch_entries(texts, src, tgt, self.terms.glossary, self.matcher),
-            self.terms.version,
-            insist,
-        )
         try:
-            reply = await self._call(request)
+            reply = await self.calls.send(self._request(texts, src, tgt, insist))
         except TranslationError as exc:
             log.warning("translation %s->%s, asked again: %s", src, tgt, exc)
-            self.t.breaker.failed(self.t.clock(), exc.reason)
             return None
-        self.t.breaker.succeeded()
-        self.requests += 1
-        self.chars_billed += reply.chars_billed
-        self.budget.spend(reply.chars_billed)
         await asyncio.to_thread(
             self.t.storage.record_usage,
             self.t.engine.name,
