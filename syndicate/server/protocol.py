@@ -32,8 +32,9 @@ keep-alive timeout is uvicorn's ``timeout_keep_alive``, counted from the last da
 received or, while answers wait, from the last time the client read some. Graceful
 shutdown goes through uvicorn's connection set. Nothing logged here carries a query
 string (partner tokens travel in it), and ``uvicorn_config`` (``serving.py``) installs
-the log filter that redacts tokens (``logredact.py``). This module and ``headcap.py``
-import uvicorn's private module: ``serving.py`` imports them once it has checked it.
+the log filter that redacts tokens (``logredact.py``). How an answer is written is in
+``_wire.py``. This module, ``_wire.py`` and ``headcap.py`` import uvicorn's private
+module: ``serving.py`` imports them once it has checked it.
 """
 
 from __future__ import annotations
@@ -45,9 +46,10 @@ from typing import Any, cast
 
 import httptools
 import uvicorn
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
+from syndicate.server._wire import BUSY, write_answer
 from syndicate.server.app import SyndicateApp
 from syndicate.server.closing import answer_and_close
 from syndicate.server.files import Answer
@@ -57,22 +59,12 @@ __all__ = ["MAX_HEAD", "FileFastPath"]
 
 log = logging.getLogger("syndicate.server")
 
-#: bodies up to this size go out in one write with the head; larger ones in a second write
-_JOIN_BODY = 16 * 1024
 _FILE_PREFIXES = ("/feeds/", "/demo/")
 
 
 class _Stop(Exception):
     """Raised in a parser callback to stop parsing here: the connection changed hands or
     was answered and closed."""
-
-
-#: uvicorn's answer past its ``limit_concurrency``, for a file request
-_BUSY: Answer = (
-    503,
-    [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"19")],
-    b"Service Unavailable",
-)
 
 
 class FileFastPath(asyncio.Protocol):
@@ -272,21 +264,13 @@ class FileFastPath(asyncio.Protocol):
         answer, self._answer = self._answer, None
         if answer is None or self.transport is None:
             return
-        status, headers, body = answer
-        parts = [STATUS_LINE[status], _default_lines(self.server_state.default_headers)]
-        for name, value in headers:
-            parts += (name, b": ", value, b"\r\n")
-        if not self._keep_alive:
-            parts.append(b"connection: close\r\n")
-        parts.append(b"\r\n")
-        if self._head or not body:
-            self.transport.write(b"".join(parts))
-        elif len(body) <= _JOIN_BODY:
-            parts.append(body)
-            self.transport.write(b"".join(parts))
-        else:
-            self.transport.write(b"".join(parts))
-            self.transport.write(body)
+        write_answer(
+            self.transport,
+            answer,
+            self.server_state.default_headers,
+            head=self._head,
+            close=not self._keep_alive,
+        )
         self.server_state.total_requests += 1
         if not self._keep_alive:
             self.transport.close()
@@ -318,7 +302,7 @@ class FileFastPath(asyncio.Protocol):
         limit = self._limit
         if limit is not None and (len(self._connections) >= limit or len(self._tasks) >= limit):
             self._keep_alive = False  # as uvicorn answers past its limit_concurrency
-            return _BUSY
+            return BUSY
         scope = {
             "type": "http",
             "method": method.decode("ascii"),
@@ -386,18 +370,6 @@ class FileFastPath(asyncio.Protocol):
             self.transport.close()
         else:
             self._timer = self.loop.call_later(self._timeout - idle, self._idle)
-
-
-_defaults: tuple[list[tuple[bytes, bytes]], bytes] = ([], b"")
-
-
-def _default_lines(headers: list[tuple[bytes, bytes]]) -> bytes:
-    """uvicorn's default headers (``date``, ``server``) as lines; uvicorn sets a new list
-    each second, so they are joined once a second."""
-    global _defaults
-    if _defaults[0] is not headers:
-        _defaults = (headers, b"".join(name + b": " + value + b"\r\n" for name, value in headers))
-    return _defaults[1]
 
 
 def _access_logged() -> bool:
