@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from syndicate.errors import TranslationError, TranslationErrorKind
@@ -25,29 +26,22 @@ __all__ = ["EngineCalls"]
 log = logging.getLogger("syndicate.translate")
 
 
+@dataclass
 class EngineCalls:
     """One pass's requests to one engine: what they may spend and what they spent."""
 
-    def __init__(
-        self,
-        engine: Engine,
-        breaker: CircuitBreaker,
-        budget: Budget,
-        clock: Callable[[], datetime],
-        sleep: Callable[[float], Awaitable[object]],
-    ) -> None:
-        self.engine = engine
-        self.breaker = breaker
-        self.budget = budget
-        self._clock = clock
-        self._sleep = sleep
-        self.requests = 0
-        self.chars_billed = 0
-        #: why the pass stopped spending early (budget, circuit open), if it did
-        self.stopped: str | None = None
-        #: the same as a kind, and when it ends (None: not known), for the jobs left unsent
-        self.stop_kind: TranslationErrorKind | None = None
-        self.resume_at: datetime | None = None
+    engine: Engine
+    breaker: CircuitBreaker
+    budget: Budget
+    clock: Callable[[], datetime]
+    sleep: Callable[[float], Awaitable[object]]
+    requests: int = 0
+    chars_billed: int = 0
+    #: why the pass stopped spending early (budget, circuit open), if it did
+    stopped: str | None = None
+    #: the same as a kind, and when it ends (None: not known), for the jobs left unsent
+    stop_kind: TranslationErrorKind | None = None
+    resume_at: datetime | None = None
 
     def stop_before(self, chars: int, now: datetime) -> bool:
         """Whether the pass stops spending here, before a batch of ``chars``: the circuit is
@@ -77,7 +71,7 @@ class EngineCalls:
         try:
             reply = await self._retried(request)
         except TranslationError as exc:
-            self.breaker.failed(self._clock(), exc.reason)
+            self.breaker.failed(self.clock(), exc.reason)
             raise
         self.breaker.succeeded()
         self.requests += 1
@@ -95,4 +89,4 @@ class EngineCalls:
                 wait = in_pass_wait(exc, attempt)
                 if wait is None:
                     raise  # not in this pass: the next one honours a long Retry-After
-                await self._sleep(wait)
+                await self.sleep(wait)
