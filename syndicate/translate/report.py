@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from syndicate.config import Config
@@ -17,7 +18,24 @@ from syndicate.models import TranslationStatus
 from syndicate.storage import Storage
 from syndicate.translate.budget import day_start, month_start
 
-__all__ = ["TranslationStatusReport", "translation_status", "usage_by_source"]
+__all__ = [
+    "QAOutcome",
+    "TranslationStatusReport",
+    "Waiting",
+    "translation_status",
+    "usage_by_source",
+]
+
+
+class QAOutcome(StrEnum):
+    """What glossary QA did about a term, in the order status prints them."""
+
+    #: a deprecated term replaced in place
+    FIXED = "fixed"
+    #: the engine asked again, for the preferred terms
+    RETRANSLATED = "re-translated"
+    #: left to a human
+    FLAGGED = "flagged"
 
 
 @dataclass(frozen=True)
@@ -51,8 +69,7 @@ class TranslationStatusReport:
     #: done translations whose QA flagged something, newest first: (source, title, target, flags)
     flagged: list[tuple[str, str, str, tuple[str, ...]]] = field(default_factory=list)
     #: glossary QA outcomes in the newest done translations: target -> outcome -> count
-    #: (``fixed`` in place, ``re-translated`` by asking the engine again, ``flagged``)
-    qa: dict[str, dict[str, int]] = field(default_factory=dict)
+    qa: dict[str, dict[QAOutcome, int]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -85,12 +102,11 @@ class TranslationStatusReport:
                 {"source": s, "title": t, "target": g, "flags": list(f)}
                 for s, t, g, f in self.flagged
             ],
-            "qa": self.qa,
+            "qa": {
+                target: {outcome.value: n for outcome, n in by.items()}
+                for target, by in self.qa.items()
+            },
         }
-
-
-#: what glossary QA did about a term, in the order status prints it
-QA_OUTCOMES = ("fixed", "re-translated", "flagged")
 
 
 def usage_by_source(storage: Storage, now: datetime) -> dict[str, tuple[int, int, int]]:
@@ -143,9 +159,9 @@ def translation_status(
     flagged = [
         (source_id, title, t.target_lang, t.flags) for source_id, title, t in done if t.flags
     ]
-    qa: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(QA_OUTCOMES, 0))
+    qa: dict[str, dict[QAOutcome, int]] = defaultdict(lambda: dict.fromkeys(QAOutcome, 0))
     for _, _, t in done:
-        for outcome, entries in zip(QA_OUTCOMES, (t.fixes, t.retranslated, t.flags), strict=True):
+        for outcome, entries in zip(QAOutcome, (t.fixes, t.retranslated, t.flags), strict=True):
             qa[t.target_lang][outcome] += len(entries)
     return TranslationStatusReport(
         engine=engine,
