@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from syndicate.config import Config
-from syndicate.ingest.parse import article_hash
 from syndicate.errors import TranslationErrorKind
+from syndicate.ingest.parse import article_hash
 from syndicate.models import Article, RoutedArticle
 from syndicate.storage import SqlStorage, open_storage
 from syndicate.terms import Concept, Glossary, Matcher, Term, TermStatus
