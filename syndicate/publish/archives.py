@@ -143,7 +143,7 @@ class ArchiveWriter:
         self.failed = failed
         #: the archive months written and marked written, (lang, topic, format, month)
         self.saved: list[tuple[str, str, str, str]] = []
-        self._private = {t.id for t in config.topics if t.private}
+        self._private = set(config.private_topics)
 
     def write_month(
         self,
