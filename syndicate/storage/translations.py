@@ -232,7 +232,11 @@ class TranslationStore(StoreBase, TranslationStorage):
         with errors("postpone translation"), self._write() as conn:
             conn.execute(
                 translations.update()
-                .where(_key(job) & (t.lease_owner == owner) & (t.status == "pending"))
+                .where(
+                    _key(job)
+                    & (t.lease_owner == owner)
+                    & (t.status == TranslationStatus.PENDING.value)
+                )
                 .values(values)
             )
 
@@ -242,7 +246,9 @@ class TranslationStore(StoreBase, TranslationStorage):
                 conn.execute(
                     translations.update()
                     .where(translations.c.status == status)
-                    .values(status="pending", attempts=0, next_attempt_at=None)
+                    .values(
+                        status=TranslationStatus.PENDING.value, attempts=0, next_attempt_at=None
+                    )
                 ).rowcount
             )
 
@@ -255,7 +261,10 @@ class TranslationStore(StoreBase, TranslationStorage):
                     sa.select(translations)
                     .join(articles, a.id == t.article_id)
                     .where(t.article_id.in_(part) & (t.target_lang == target))
-                    .where((t.status == "done") & (t.source_hash == a.content_hash))
+                    .where(
+                        (t.status == TranslationStatus.DONE.value)
+                        & (t.source_hash == a.content_hash)
+                    )
                 )
                 found |= {row.article_id: _translation(row._mapping) for row in conn.execute(query)}
         return found
