@@ -19,7 +19,7 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports():
-    from syndicate.parse import MAX_TITLE, parse_feed
+    from syndicate.ingest import MAX_TITLE, parse_feed
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT_TYPES = (

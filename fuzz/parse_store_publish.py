@@ -30,13 +30,13 @@ with atheris.instrument_imports():
     from lxml import etree
 
     from syndicate.config import load_config
+    from syndicate.ingest import parse_feed
     from syndicate.models import FeedFormat, RoutedArticle, SourceUpdate
-    from syndicate.parse import parse_feed
-    from syndicate.pipeline import sync_sources
     from syndicate.publish import publish_feeds
     from syndicate.publish.document import FeedDocument, LeftOut
     from syndicate.publish.feedgen_adapter import render_feed
     from syndicate.publish.jsonfeed import render_json_feed
+    from syndicate.run import sync_sources
     from syndicate.storage import open_storage
 
 CONTENT_TYPES = (
