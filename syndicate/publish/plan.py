@@ -8,7 +8,7 @@ alone, what to read and what to write. They touch no database and no disk.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from syndicate.models import FeedChanges, FeedKey
@@ -47,10 +47,11 @@ class PublishPlan:
         that just ended changes every feed's prev-archive link)."""
         return self.topics is None or topic == "all" or topic in self.topics or archive_missing
 
-    def writes(self, digest: str, written: str | None, *, on_disk: bool) -> bool:
+    def writes(self, digest: str, written: str | None, *, on_disk: Callable[[], bool]) -> bool:
         """Whether a feed file read is written: forced, written here from another digest
-        (``written``, None if never), or gone from disk."""
-        return self.force or written != digest or not on_disk
+        (``written``, None if never), or gone from disk (``on_disk`` is asked only when
+        the rest says no: a file about to be written costs no look at the disk)."""
+        return self.force or written != digest or not on_disk()
 
 
 def plan_publish(
@@ -75,11 +76,12 @@ def plan_publish(
     )
 
 
-def opml_writes(digest: str, written_as: str, *, on_disk: bool) -> bool:
+def opml_writes(digest: str, written_as: str, *, on_disk: Callable[[], bool]) -> bool:
     """Whether the OPML lists are written: their content changed since they were written
-    here (``written_as``: ``{digest}@{since}``), or a file is gone. ``--force`` changes
-    nothing here: their bytes only depend on the digest."""
-    return not written_as.startswith(f"{digest}@") or not on_disk
+    here (``written_as``: ``{digest}@{since}``), or a file is gone (``on_disk`` asked only
+    when the content is the same). ``--force`` changes nothing here: their bytes only
+    depend on the digest."""
+    return not written_as.startswith(f"{digest}@") or not on_disk()
 
 
 def archive_months_to_write(

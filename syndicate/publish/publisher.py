@@ -26,6 +26,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 from syndicate.config import Config
 from syndicate.i18n import language_label, opml_title
@@ -152,7 +153,7 @@ def publish_feeds(
                 doc = feed_document(config, spec, entries, links)
                 digest = _digest(doc, entries_digest)
                 key = spec.key
-                on_disk = _exists(config, spec.relpath)
+                on_disk = partial(_exists, config, spec.relpath)
                 if not plan.writes(digest, state.feeds.get(key), on_disk=on_disk):
                     unchanged += 1
                     continue
@@ -170,7 +171,10 @@ def publish_feeds(
                     changed_urls.append(doc.self_url)
         opml = _opml_documents(config, specs)
         opml_digest = _hash(repr(opml))  # plain frozen dataclasses and strings: a stable repr
-        lists_on_disk = all(_exists(config, relpath) for relpath, _, _ in opml)
+
+        def lists_on_disk() -> bool:
+            return all(_exists(config, relpath) for relpath, _, _ in opml)
+
         if opml_writes(opml_digest, state.feeds.get(_OPML_KEY, ""), on_disk=lists_on_disk):
             since = storage.first_published(_OPML_KEY, opml_digest, now)
             for relpath, title, groups in opml:

@@ -99,19 +99,25 @@ def test_when_archives_are_checked_on_disk(
 
 def test_a_feed_file_is_written_when_its_digest_changed_or_it_is_gone() -> None:
     usual = plan(written(generation=6))
-    assert not usual.writes("d1", "d1", on_disk=True)
-    assert usual.writes("d2", "d1", on_disk=True)
-    assert usual.writes("d1", None, on_disk=True)
-    assert usual.writes("d1", "d1", on_disk=False)
-    assert plan(written(), force=True).writes("d1", "d1", on_disk=True)
+    assert not usual.writes("d1", "d1", on_disk=lambda: True)
+    assert usual.writes("d2", "d1", on_disk=lambda: True)
+    assert usual.writes("d1", None, on_disk=lambda: True)
+    assert usual.writes("d1", "d1", on_disk=lambda: False)
+    assert plan(written(), force=True).writes("d1", "d1", on_disk=lambda: True)
+
+    def no_look() -> bool:
+        raise AssertionError("a file about to be written needs no look at the disk")
+
+    assert usual.writes("d2", "d1", on_disk=no_look)
+    assert opml_writes("d2", "d1@2026-11-01T00:00:00+00:00", on_disk=no_look)
 
 
 def test_the_opml_lists_are_written_when_their_content_changed_or_a_file_is_gone() -> None:
     since = "2026-11-01T00:00:00+00:00"
-    assert not opml_writes("d1", f"d1@{since}", on_disk=True)
-    assert opml_writes("d2", f"d1@{since}", on_disk=True)
-    assert opml_writes("d1", "", on_disk=True)
-    assert opml_writes("d1", f"d1@{since}", on_disk=False)
+    assert not opml_writes("d1", f"d1@{since}", on_disk=lambda: True)
+    assert opml_writes("d2", f"d1@{since}", on_disk=lambda: True)
+    assert opml_writes("d1", "", on_disk=lambda: True)
+    assert opml_writes("d1", f"d1@{since}", on_disk=lambda: False)
 
 
 FEEDS = [FeedKey("it", "all", "atom"), FeedKey("it", "energy", "atom")]
