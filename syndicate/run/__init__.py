@@ -13,9 +13,8 @@ or from those three modules.
 
 from __future__ import annotations
 
-from syndicate.run._poll import Outcome, SourceOutcome
+from syndicate.run._poll import Clock, Outcome, SourceOutcome
 from syndicate.run.cycle import (
-    Clock,
     CycleReport,
     Lanes,
     Published,

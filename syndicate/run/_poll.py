@@ -42,10 +42,11 @@ from syndicate.run.polling import (
 from syndicate.storage import Storage
 from syndicate.terms import TermBase, route
 
-__all__ = ["Outcome", "PollContext", "SourceOutcome", "poll_source"]
+__all__ = ["Clock", "Outcome", "PollContext", "SourceOutcome", "poll_source"]
 
 log = logging.getLogger("syndicate.pipeline")
 
+#: what the cycle and a poll read the time from (tests pass their own)
 Clock = Callable[[], datetime]
 
 

@@ -12,7 +12,7 @@ import logging
 import random
 import time
 from asyncio import FIRST_COMPLETED
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -23,7 +23,7 @@ from syndicate.ingest import Fetcher
 from syndicate.publish import PublishReport, publish_feeds
 from syndicate.publish.websub import send_pings
 from syndicate.run._group_commit import GroupCommit
-from syndicate.run._poll import Outcome, PollContext, SourceOutcome, poll_source
+from syndicate.run._poll import Clock, Outcome, PollContext, SourceOutcome, poll_source
 from syndicate.run.leases import dead_owners, make_owner
 from syndicate.storage import ArticleStorage, SourceStorage, Storage, WorkerStorage
 from syndicate.terms import TermBase, route
@@ -47,8 +47,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("syndicate.pipeline")
-
-Clock = Callable[[], datetime]
 
 
 def utcnow() -> datetime:

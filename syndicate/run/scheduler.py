@@ -25,8 +25,8 @@ from syndicate.ingest import Fetcher
 from syndicate.metrics import record_cycle
 from syndicate.models import WorkerCycle
 from syndicate.retry import backoff_seconds
+from syndicate.run._poll import Clock
 from syndicate.run.cycle import (
-    Clock,
     CycleReport,
     Lanes,
     Published,
