@@ -24,7 +24,7 @@ from werkzeug import Request, Response
 from syndicate.config import load_config
 from syndicate.ingest.fetch import Fetcher
 from syndicate.ingest.parse import parse_feed
-from syndicate.run.cycle import Outcome, run_cycle, sync_sources
+from syndicate.run import Outcome, run_cycle, sync_sources
 from syndicate.storage import open_storage
 
 from .conftest import CORPORA, ROOT, free_port

@@ -22,7 +22,7 @@ from syndicate.config import Config, FetchConfig
 from syndicate.errors import FetchError
 from syndicate.ingest.fetch import Fetcher
 from syndicate.models import SourceState
-from syndicate.run.cycle import CycleReport, Outcome, run_cycle, sync_sources
+from syndicate.run import CycleReport, Outcome, run_cycle, sync_sources
 from syndicate.storage import SqlStorage, open_storage
 
 from .conftest import DATA, make_config

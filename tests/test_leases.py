@@ -10,7 +10,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from syndicate.run.cycle import release_dead_leases
+from syndicate.run import release_dead_leases
 from syndicate.run.leases import dead_owners, make_owner, process_start
 from syndicate.storage import open_storage
 

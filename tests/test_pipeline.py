@@ -16,8 +16,8 @@ from werkzeug import Request, Response
 from syndicate.config import Config
 from syndicate.ingest.fetch import Fetcher
 from syndicate.models import Article, RoutedArticle
+from syndicate.run import CycleReport, Outcome, run_cycle, sync_sources
 from syndicate.run import _poll as poll_module
-from syndicate.run.cycle import CycleReport, Outcome, run_cycle, sync_sources
 from syndicate.storage import SqlStorage, open_storage
 
 from .conftest import DATA, make_config

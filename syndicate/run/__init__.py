@@ -13,7 +13,7 @@ or from those three modules.
 
 from __future__ import annotations
 
-from syndicate.run._poll import Clock, Outcome, SourceOutcome
+from syndicate.run._poll import Clock, Outcome, SourceOutcome, utcnow
 from syndicate.run.cycle import (
     CycleReport,
     Lanes,
@@ -25,7 +25,6 @@ from syndicate.run.cycle import (
     run_cycle,
     sync_sources,
     translate_pass,
-    utcnow,
 )
 from syndicate.run.leases import dead_owners, make_owner, process_start
 from syndicate.run.polling import (

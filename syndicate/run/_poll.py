@@ -13,7 +13,7 @@ import logging
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -42,12 +42,17 @@ from syndicate.run.polling import (
 from syndicate.storage import Storage
 from syndicate.terms import TermBase, route
 
-__all__ = ["Clock", "Outcome", "PollContext", "SourceOutcome", "poll_source"]
+__all__ = ["Clock", "Outcome", "PollContext", "SourceOutcome", "poll_source", "utcnow"]
 
 log = logging.getLogger("syndicate.pipeline")
 
 #: what the cycle and a poll read the time from (tests pass their own)
 Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    """The clock in force when none is passed in."""
+    return datetime.now(UTC)
 
 
 class Outcome(StrEnum):

@@ -14,7 +14,7 @@ import time
 from asyncio import FIRST_COMPLETED
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from syndicate.config import Config
@@ -23,7 +23,7 @@ from syndicate.ingest import Fetcher
 from syndicate.publish import PublishReport, publish_feeds
 from syndicate.publish.websub import send_pings
 from syndicate.run._group_commit import GroupCommit
-from syndicate.run._poll import Clock, Outcome, PollContext, SourceOutcome, poll_source
+from syndicate.run._poll import Clock, Outcome, PollContext, SourceOutcome, poll_source, utcnow
 from syndicate.run.leases import dead_owners, make_owner
 from syndicate.storage import ArticleStorage, SourceStorage, Storage, WorkerStorage
 from syndicate.terms import TermBase, route
@@ -32,25 +32,17 @@ from syndicate.translate import TranslateReport, Translator
 __all__ = [
     "CycleReport",
     "Lanes",
-    "Outcome",
     "Published",
-    "SourceOutcome",
     "log_cycle",
-    "make_owner",
     "publish_changes",
     "release_dead_leases",
     "reroute_stored",
     "run_cycle",
     "sync_sources",
     "translate_pass",
-    "utcnow",
 ]
 
 log = logging.getLogger("syndicate.pipeline")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def release_dead_leases(storage: WorkerStorage) -> list[str]:

@@ -25,21 +25,10 @@ from syndicate.ingest import Fetcher
 from syndicate.metrics import record_cycle
 from syndicate.models import WorkerCycle
 from syndicate.retry import backoff_seconds
-from syndicate.run._poll import Clock
-from syndicate.run.cycle import (
-    CycleReport,
-    Lanes,
-    Published,
-    log_cycle,
-    make_owner,
-    publish_changes,
-    release_dead_leases,
-    reroute_stored,
-    run_cycle,
-    sync_sources,
-    translate_pass,
-    utcnow,
-)
+from syndicate.run import cycle
+from syndicate.run._poll import Clock, utcnow
+from syndicate.run.cycle import CycleReport, Lanes, Published
+from syndicate.run.leases import make_owner
 from syndicate.storage import Storage
 from syndicate.terms import TermBase
 from syndicate.terms.load import load_glossary
@@ -114,8 +103,8 @@ class Worker:
         ``terms``), start ticking (the first cycle runs at once); articles routed under an
         older glossary are rerouted meanwhile."""
         if self.polling:
-            await asyncio.to_thread(sync_sources, self.config, self.storage)
-            await asyncio.to_thread(release_dead_leases, self.storage)
+            await asyncio.to_thread(cycle.sync_sources, self.config, self.storage)
+            await asyncio.to_thread(cycle.release_dead_leases, self.storage)
         if terms is None:
             terms = await asyncio.to_thread(load_glossary, self.config)
         self.terms = terms
@@ -165,7 +154,7 @@ class Worker:
     def _resync(self, config: Config) -> None:
         """After a reload, in a thread: sources, then the glossary, then rerouting."""
         if self.polling:
-            sync_sources(config, self.storage)
+            cycle.sync_sources(config, self.storage)
         terms = load_glossary(config)
         self.terms = terms  # one assignment: a cycle sees the old or the new term base
         if self.polling:
@@ -175,7 +164,7 @@ class Worker:
         """Reroute articles of an older glossary or topic setup (the next publish, on every
         node, writes what changed)."""
         try:
-            reroute_stored(config, self.storage, terms)
+            cycle.reroute_stored(config, self.storage, terms)
         except SyndicateError as exc:
             log.error("rerouting failed: %s", exc)
 
@@ -210,7 +199,7 @@ class Worker:
 
     async def _translate(self, translator: Translator) -> TranslateReport | None:
         """A translation pass beside the cycles; what it stored is published at once."""
-        report = self._translated = await translate_pass(translator, self.terms)
+        report = self._translated = await cycle.translate_pass(translator, self.terms)
         if report is not None and report.changed:
             try:
                 await self._publish()
@@ -224,7 +213,7 @@ class Worker:
         t0 = time.monotonic()
         try:
             if self.polling and self._fetcher is not None:
-                report = await run_cycle(
+                report = await cycle.run_cycle(
                     self.config,
                     self.storage,
                     self._fetcher,
@@ -247,7 +236,7 @@ class Worker:
                 publish_error=published.error,
             )
             self.cycles += 1
-            log_cycle(report)
+            cycle.log_cycle(report)
         except asyncio.CancelledError:
             log.info("cycle cancelled by shutdown")
         except SyndicateError as exc:
@@ -264,7 +253,9 @@ class Worker:
         async with self._publishing:
             while True:
                 self._publish_again = False
-                published = await publish_changes(self.config, self.storage, self.clock, self.terms)
+                published = await cycle.publish_changes(
+                    self.config, self.storage, self.clock, self.terms
+                )
                 if not self._publish_again or published.error is not None:
                     return published
 
@@ -312,10 +303,10 @@ class Worker:
         except SyndicateError as exc:
             log.warning("could not release leases: %s", exc)
 
-    async def _record(self, cycle: WorkerCycle) -> None:
+    async def _record(self, done: WorkerCycle) -> None:
         """Keep the cycle for /healthz and /status; a database that is down is logged."""
         try:
-            await asyncio.to_thread(self.storage.record_cycle, cycle)
+            await asyncio.to_thread(self.storage.record_cycle, done)
         except SyndicateError as exc:
             log.warning("could not record the cycle: %s", exc)
 

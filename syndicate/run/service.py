@@ -19,7 +19,7 @@ import uvicorn
 from syndicate.config import Config
 from syndicate.errors import PublishError, SyndicateError
 from syndicate.publish import publish_feeds
-from syndicate.run.cycle import utcnow
+from syndicate.run._poll import utcnow
 from syndicate.run.reload import ConfigWatcher
 from syndicate.run.scheduler import Worker
 from syndicate.server import SyndicateApp, create_app, uvicorn_config

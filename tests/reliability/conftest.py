@@ -19,7 +19,7 @@ from pytest_httpserver import HTTPServer
 
 from syndicate.config import Config
 from syndicate.ingest.fetch import Fetcher
-from syndicate.run.cycle import CycleReport, run_cycle, sync_sources
+from syndicate.run import CycleReport, run_cycle, sync_sources
 from syndicate.storage import SqlStorage, open_storage
 
 from ..conftest import free_port, make_config

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from syndicate.run.cycle import Outcome
+from syndicate.run import Outcome
 from syndicate.storage import open_storage
 
 from ..conftest import make_config

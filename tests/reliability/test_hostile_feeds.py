@@ -19,7 +19,7 @@ import pytest
 from werkzeug import Response
 
 from syndicate.publish import publish_feeds
-from syndicate.run.cycle import Outcome
+from syndicate.run import Outcome
 
 from ..conftest import free_port
 from .conftest import Case, Poll

@@ -21,7 +21,7 @@ from werkzeug import Response
 
 from syndicate.models import RoutedArticle
 from syndicate.publish import publish_feeds
-from syndicate.run.cycle import Outcome
+from syndicate.run import Outcome
 from syndicate.storage import SqlStorage, open_storage
 from syndicate.storage.database import create_engine, upgrade
 from syndicate.storage.schema import articles

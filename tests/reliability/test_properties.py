@@ -23,7 +23,7 @@ from syndicate.publish import publish_feeds
 from syndicate.publish.document import FeedDocument
 from syndicate.publish.feedgen_adapter import render_feed
 from syndicate.publish.jsonfeed import render_json_feed
-from syndicate.run.cycle import sync_sources
+from syndicate.run import sync_sources
 from syndicate.safe import link_url
 from syndicate.storage import open_storage
 

@@ -16,7 +16,7 @@ import pytest
 
 from syndicate.config import load_config
 from syndicate.ingest.fetch import Fetcher
-from syndicate.run.cycle import run_cycle, sync_sources
+from syndicate.run import run_cycle, sync_sources
 from syndicate.server import create_app
 from syndicate.storage import open_storage
 from syndicate.terms import load_term_base

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from syndicate.metrics import record_cycle
 from syndicate.models import SourceUpdate, UpsertResult, WorkerCycle
-from syndicate.run.cycle import CycleReport, Outcome, SourceOutcome
+from syndicate.run import CycleReport, Outcome, SourceOutcome
 from syndicate.server import create_app
 from syndicate.storage import open_storage
 

@@ -15,7 +15,7 @@ from syndicate.cli import app
 from syndicate.config import load_config
 from syndicate.ingest.parse import article_hash
 from syndicate.models import Article, RoutedArticle
-from syndicate.run.cycle import reroute_stored
+from syndicate.run import reroute_stored
 from syndicate.storage import open_storage
 from syndicate.storage.schema import article_topics
 from syndicate.terms import load_term_base
