@@ -26,7 +26,6 @@ import csv
 import io
 import re
 from collections.abc import Iterable
-from pathlib import Path
 
 from syndicate.terms.model import (
     Concept,
@@ -62,13 +61,8 @@ _YES = {"yes", "true", "1", "y", "x"}
 _NO = {"", "no", "false", "0", "n"}
 
 
-def read_csv(
-    path: Path | str, data: bytes | None = None
-) -> tuple[list[Concept], list[GlossaryProblem]]:
+def read_csv(name: str, data: bytes) -> tuple[list[Concept], list[GlossaryProblem]]:
     """The concepts in a glossary CSV, and every structural problem found (with its line)."""
-    name = str(path)
-    if data is None:
-        data = Path(path).read_bytes()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

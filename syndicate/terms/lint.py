@@ -21,11 +21,11 @@ __all__ = [
 
 
 def read_glossary_file(path: Path) -> tuple[list[Concept], list[GlossaryProblem]]:
-    """A .csv or .tbx glossary, by extension."""
+    """A .csv or .tbx glossary, by extension. Raises OSError when it cannot be read."""
     if path.suffix.lower() == ".tbx":
-        return read_tbx(path)
+        return read_tbx(str(path), path.read_bytes())
     if path.suffix.lower() == ".csv":
-        return read_csv(path)
+        return read_csv(str(path), path.read_bytes())
     return [], [GlossaryProblem(str(path), 0, "unknown glossary format (use .csv or .tbx)")]
 
 

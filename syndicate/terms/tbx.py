@@ -22,7 +22,6 @@ from __future__ import annotations
 import xml.parsers.expat
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from syndicate.terms.model import (
@@ -172,13 +171,8 @@ def _parse(data: bytes) -> _Node:
     return root
 
 
-def read_tbx(
-    path: Path | str, data: bytes | None = None
-) -> tuple[list[Concept], list[GlossaryProblem]]:
+def read_tbx(name: str, data: bytes) -> tuple[list[Concept], list[GlossaryProblem]]:
     """The concepts of a TBX file (v2 or v3), and the problems found, with lines."""
-    name = str(path)
-    if data is None:
-        data = Path(path).read_bytes()
     try:
         root = _parse(data)
     except xml.parsers.expat.ExpatError as exc:

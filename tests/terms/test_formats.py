@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from syndicate.terms import Concept, Term, TermStatus
 from syndicate.terms.csvfile import read_csv, write_csv
+from syndicate.terms.lint import read_glossary_file
 from syndicate.terms.model import Gender, Grammar, Number, PartOfSpeech, TermFlag
 from syndicate.terms.tbx import read_tbx, write_tbx
 
@@ -29,7 +30,7 @@ valmora-polytechnic,,,ja,ヴァルモーラ工科大学,preferred,properNoun,,ye
 def test_read_csv(tmp_path: Path) -> None:
     path = tmp_path / "g.csv"
     path.write_text(CSV, "utf-8")
-    concepts, problems = read_csv(path)
+    concepts, problems = read_glossary_file(path)
     assert problems == []
     storage, polytechnic = concepts
     assert (storage.id, storage.domain, storage.definition) == (
@@ -46,17 +47,13 @@ def test_read_csv(tmp_path: Path) -> None:
     assert polytechnic.terms[0].part_of_speech is PartOfSpeech.PROPER_NOUN
 
 
-def test_csv_with_a_byte_order_mark(tmp_path: Path) -> None:
-    path = tmp_path / "g.csv"
-    path.write_bytes(b"\xef\xbb\xbf" + CSV.encode())
-    concepts, problems = read_csv(path)
+def test_csv_with_a_byte_order_mark() -> None:
+    concepts, problems = read_csv("g.csv", b"\xef\xbb\xbf" + CSV.encode())
     assert problems == [] and len(concepts) == 2
 
 
-def test_tbx_v2_export_reads_back(tmp_path: Path) -> None:
-    path = tmp_path / "g.csv"
-    path.write_text(CSV, "utf-8")
-    concepts, _ = read_csv(path)
+def test_tbx_v2_export_reads_back() -> None:
+    concepts, _ = read_csv("g.csv", CSV.encode())
     tbx = write_tbx(concepts)
     assert b'<martif type="TBX-Basic"' in tbx and b"preferredTerm-admn-sts" in tbx
     back, problems = read_tbx("g.tbx", tbx)
