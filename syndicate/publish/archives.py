@@ -118,6 +118,20 @@ class _Chain:
         return tuple(spec.format for spec in self.specs)
 
 
+def _chains(
+    feeds: dict[str, list[FeedSpec]], prev_links: dict[str, dict[FeedFormat, str]]
+) -> dict[str, _Chain]:
+    """A fresh page chain per topic of a month, each starting from its previous month's link."""
+    return {
+        topic: _Chain(
+            specs,
+            prev_links.get(topic, {}),
+            digests={spec.format: hashlib.sha256() for spec in specs},
+        )
+        for topic, specs in feeds.items()
+    }
+
+
 class ArchiveWriter:
     """Writes the missing archive months of feeds, page by page.
 
@@ -159,28 +173,16 @@ class ArchiveWriter:
         Returns, per topic, the pages and the paths written."""
         for _ in range(_TRIES):
             try:
-                return self._month(lang, month, feeds, prev_links)
+                return self._month(lang, month, _chains(feeds, prev_links))
             except _Conflict:
                 log.info(
                     "archive %s of %s: pages recorded meanwhile, written as recorded", month, lang
                 )
-        return self._month(lang, month, feeds, prev_links)
+        return self._month(lang, month, _chains(feeds, prev_links))
 
     def _month(
-        self,
-        lang: str,
-        month: str,
-        feeds: dict[str, list[FeedSpec]],
-        prev_links: dict[str, dict[FeedFormat, str]],
+        self, lang: str, month: str, chains: dict[str, _Chain]
     ) -> dict[str, tuple[int, list[str]]]:
-        chains = {
-            topic: _Chain(
-                specs,
-                prev_links.get(topic, {}),
-                digests={spec.format: hashlib.sha256() for spec in specs},
-            )
-            for topic, specs in feeds.items()
-        }
         formats = tuple(dict.fromkeys(f for chain in chains.values() for f in chain.formats))
         docs = {f: self._entry_document(lang, f, month) for f in formats}
         with AtomicWriter(max_pending_bytes=_PENDING_BYTES) as writer:
