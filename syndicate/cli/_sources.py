@@ -25,9 +25,7 @@ sources_app = typer.Typer(no_args_is_help=True, help="Inspect sources.")
 
 @sources_app.command("status")
 @user_errors
-def sources_status(
-    as_json: JsonFlag = False,
-) -> None:
+def sources_status(as_json: JsonFlag = False) -> None:
     """Show each source's health: failing first.
 
     Example: syndicate sources status --json
@@ -71,9 +69,7 @@ def sources_status(
 
 @sources_app.command("check")
 @user_errors
-def sources_check(
-    source_id: SourceIdArgument,
-) -> None:
+def sources_check(source_id: SourceIdArgument) -> None:
     """Fetch one source now and show what a poll would store; stores nothing.
 
     Example: syndicate sources check campus-it
@@ -97,9 +93,7 @@ def sources_check(
 
 @sources_app.command("enable")
 @user_errors
-def sources_enable(
-    source_id: SourceIdArgument,
-) -> None:
+def sources_enable(source_id: SourceIdArgument) -> None:
     """Clear a source's disabling (e.g. after 410 Gone) so that it is polled again at once.
 
     Example: syndicate sources enable city-it

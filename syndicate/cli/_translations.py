@@ -17,9 +17,7 @@ translations_app = typer.Typer(no_args_is_help=True, help="Inspect machine trans
 
 @translations_app.command("status")
 @user_errors
-def translations_status(
-    as_json: JsonFlag = False,
-) -> None:
+def translations_status(as_json: JsonFlag = False) -> None:
     """Counts per language, spending against the caps, and each waiting article with why.
 
     Example: syndicate translations status --json
