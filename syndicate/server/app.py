@@ -41,7 +41,8 @@ from starlette.types import Message, Receive, Scope, Send
 from syndicate.config import Config
 from syndicate.errors import StorageError
 from syndicate.metrics import REGISTRY, record_partner_request, record_request
-from syndicate.server.files import Answer, FeedFiles, send_answer
+from syndicate.publish import FEEDS_PREFIX
+from syndicate.server.files import DEMO_PREFIX, Answer, FeedFiles, send_answer
 from syndicate.server.headers import PAGE_HEADERS, is_https
 from syndicate.server.operator import (
     COOKIE,
@@ -101,7 +102,7 @@ class SyndicateApp:
         self.state = self.site.state
         self.state.terms = None
         self.feeds = FeedFiles(config.output_dir, gate=self.gate, on_status=record_request)
-        self.demo = FeedFiles(DEMO_DIR, prefix="/demo/", on_status=record_request)
+        self.demo = FeedFiles(DEMO_DIR, prefix=DEMO_PREFIX, on_status=record_request)
         self._terms_for: tuple[Config, TermBase] | None = None
         self._files_for = config
 
@@ -134,12 +135,12 @@ class SyndicateApp:
         server's protocol calls this directly for GET and HEAD (``protocol.py``)."""
         path: str = scope["path"]
         config = self.config
-        if path.startswith("/feeds/"):
+        if path.startswith(FEEDS_PREFIX):
             if config is not self._files_for:  # (re)loaded: output_dir may have moved
                 self._files_for = config
                 self.feeds.directory = config.output_dir
             return self.feeds.answer(scope, config)
-        if path.startswith("/demo/"):
+        if path.startswith(DEMO_PREFIX):
             return self.demo.answer(scope, config)
         return None
 

@@ -36,14 +36,28 @@ from syndicate.server.filecache import CONTENT_TYPES, Version, Versions
 from syndicate.server.headers import qualities
 from syndicate.server.partners import Denied, PartnerGate
 
-__all__ = ["CONTENT_TYPES", "SERVED", "Answer", "FeedFiles", "accepts_gzip", "send_answer"]
+__all__ = [
+    "CONTENT_TYPES",
+    "DEMO_PREFIX",
+    "FILE_PREFIXES",
+    "SERVED",
+    "Answer",
+    "FeedFiles",
+    "accepts_gzip",
+    "send_answer",
+]
+
+#: where the bundled demo sources are served (``make run`` polls them from there)
+DEMO_PREFIX = "/demo/"
 
 #: the suffixes of the files served under each prefix, nothing else is: what the publisher
 #: writes under /feeds/ (each with a ``.gz`` twin); the demo sources
 SERVED: dict[str, tuple[str, ...]] = {
     FEEDS_PREFIX: (*PUBLISHED_SUFFIXES, *(f"{s}.gz" for s in PUBLISHED_SUFFIXES)),
-    "/demo/": (".xml",),
+    DEMO_PREFIX: (".xml",),
 }
+#: the request paths answered from files (by the server's protocol, without the ASGI app)
+FILE_PREFIXES = tuple(SERVED)
 #: request paths remembered with the file path they name (or None)
 _PATHS_KEPT = 4096
 #: answers remembered for requests without a token

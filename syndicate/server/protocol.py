@@ -52,14 +52,12 @@ from uvicorn.server import ServerState
 from syndicate.server._wire import BUSY, write_answer
 from syndicate.server.app import SyndicateApp
 from syndicate.server.closing import answer_and_close
-from syndicate.server.files import Answer
+from syndicate.server.files import FILE_PREFIXES, Answer
 from syndicate.server.headcap import MAX_HEAD, PIECE_END, Guarded, HeadSize, plain
 
 __all__ = ["MAX_HEAD", "FileFastPath"]
 
 log = logging.getLogger("syndicate.server")
-
-_FILE_PREFIXES = ("/feeds/", "/demo/")
 
 
 class _Stop(Exception):
@@ -296,7 +294,7 @@ class FileFastPath(asyncio.Protocol):
             return None
         if "%" in path:
             path = urllib.parse.unquote(path)
-        if not path.startswith(_FILE_PREFIXES):
+        if not path.startswith(FILE_PREFIXES):
             return None
         self._head = method == b"HEAD"
         limit = self._limit
