@@ -28,6 +28,7 @@ from syndicate.models import (
     StoredArticle,
     Translation,
     TranslationJob,
+    TranslationStatus,
     UpsertResult,
     WorkerCycle,
 )
@@ -221,7 +222,7 @@ class TranslationStorage(Protocol):
         ``next_attempt_at``; ``attempt``: whether it counts as a failed attempt (a budget cap or an
         open circuit does not)."""
 
-    def retry_translations(self, status: str = "failed") -> int:
+    def retry_translations(self, status: TranslationStatus = TranslationStatus.FAILED) -> int:
         """Make the translations with ``status`` pending again, due now, with no attempts counted;
         returns how many."""
 

@@ -240,12 +240,12 @@ class TranslationStore(StoreBase, TranslationStorage):
                 .values(values)
             )
 
-    def retry_translations(self, status: str = TranslationStatus.FAILED.value) -> int:
+    def retry_translations(self, status: TranslationStatus = TranslationStatus.FAILED) -> int:
         with errors("retry translations"), self._write() as conn:
             return int(
                 conn.execute(
                     translations.update()
-                    .where(translations.c.status == status)
+                    .where(translations.c.status == status.value)
                     .values(
                         status=TranslationStatus.PENDING.value, attempts=0, next_attempt_at=None
                     )

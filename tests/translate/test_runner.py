@@ -17,7 +17,7 @@ import pytest
 from syndicate.config import Config
 from syndicate.errors import TranslationErrorKind
 from syndicate.ingest.parse import article_hash
-from syndicate.models import Article, RoutedArticle
+from syndicate.models import Article, RoutedArticle, TranslationStatus
 from syndicate.storage import SqlStorage, open_storage
 from syndicate.terms import Concept, Glossary, Matcher, Term, TermStatus
 from syndicate.terms.load import TermBase
@@ -322,7 +322,7 @@ def test_a_cached_text_is_never_paid_for_twice(tmp_path: Path, storage: SqlStora
         requests = fake.translation_requests
         assert first.translated == 2 and requests >= 1  # type: ignore[attr-defined]
         # Everything pending again (as after a lost database row or a retry): all from cache.
-        assert storage.retry_translations("done") == 2
+        assert storage.retry_translations(TranslationStatus.DONE) == 2
         second = run(translator(config, storage))
         assert fake.translation_requests == requests and fake.translated_chars == sent
     assert second.translated == 2 and second.requests == 0  # type: ignore[attr-defined]
@@ -489,7 +489,7 @@ def test_deepl_quota_and_a_missing_key_are_reported_not_fatal(
         waiting = translation_status(config, storage, NOW).waiting
         assert waiting[0].kind == "auth" and "DEEPL_TEST_KEY" in (waiting[0].reason or "")
         fake.quota_chars = 3
-        storage.retry_translations("pending")
+        storage.retry_translations(TranslationStatus.PENDING)
         report = run(translator(config, storage, {"DEEPL_TEST_KEY": "k"}))
         waiting = translation_status(config, storage, NOW).waiting
     assert [w.kind for w in waiting] == ["quota"]
