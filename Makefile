@@ -2,7 +2,7 @@
 #   make run    set up .venv and run the service on the embedded default (SQLite, built-in server, demo sources)
 #   make test   set up .venv with the test extras and run the whole test suite
 #   make lint   ruff + mypy --strict;  make bench   benchmarks with same-run baselines
-#   make i18n   extract messages into locales/syndicate.pot and update the it/en/ja catalogs
+#   make i18n   extract messages into syndicate/locales/syndicate.pot and update the it/en/ja catalogs
 #   make reliability   the hostile-input and fault suite, with its table;  make fuzz   atheris
 PYTHON ?= python3
 VENV   := .venv
@@ -89,7 +89,7 @@ bench: $(VENV)/.installed-dev
 # The template is replaced only when its messages changed, not for a new POT-Creation-Date.
 # Catalogs are read as .po at run time (syndicate/i18n.py): nothing to compile.
 I18N_LANGS := it en ja
-POT        := locales/syndicate.pot
+POT        := syndicate/locales/syndicate.pot
 
 i18n: $(VENV)/.installed-dev
 	$(BIN)/pybabel -q extract -F babel.cfg --no-location --no-wrap -c TRANSLATORS: \
@@ -98,7 +98,7 @@ i18n: $(VENV)/.installed-dev
 	if [ -f $(POT) ] && diff -q -I '^"POT-Creation-Date: ' $(POT) $(POT).new >/dev/null; \
 	  then rm $(POT).new; else mv $(POT).new $(POT); fi
 	for lang in $(I18N_LANGS); do \
-	  $(BIN)/pybabel -q update -i $(POT) -d locales -D syndicate -l $$lang --init-missing \
+	  $(BIN)/pybabel -q update -i $(POT) -d syndicate/locales -D syndicate -l $$lang --init-missing \
 	    --no-fuzzy-matching --no-wrap || exit 1; \
 	done
 

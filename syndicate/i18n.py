@@ -1,10 +1,11 @@
 """Localized names, dates and messages (Babel, CLDR data, gettext catalogs).
 
 The only module that imports Babel. Our own wording lives in gettext catalogs,
-``locales/{lang}/LC_MESSAGES/syndicate.po``, whose msgids are the English text. They are
-read as they are at run time (parsed and compiled in memory, once per language), so a fresh
-clone needs no compile step and no ``.mo`` file is kept. A language without a catalog gets
-English, with names and dates in English too, so that a sentence is never half one language.
+``syndicate/locales/{lang}/LC_MESSAGES/syndicate.po`` (package data), whose msgids are the
+English text. They are read as they are at run time (parsed and compiled in memory, once
+per language), so a fresh clone needs no compile step and no ``.mo`` file is kept. A
+language without a catalog gets English, with names and dates in English too, so that a
+sentence is never half one language.
 
 Call sites mark their messages for ``make i18n`` (pybabel extract) with the name ``_``::
 
@@ -49,8 +50,8 @@ __all__ = [
 
 #: the gettext domain: ``locales/{lang}/LC_MESSAGES/syndicate.po``
 DOMAIN = "syndicate"
-#: the catalogs, at the root of the repository
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+#: the catalogs, inside the package (package data: an installed wheel has them too)
+LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 #: the language of the msgids, and the fallback
 _SOURCE_LANGUAGE = "en"
 
