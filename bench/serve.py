@@ -10,10 +10,13 @@ the file served is ``feeds/it/all.atom`` (50 entries), at ``/feeds/it/all.atom``
   - nginx (one worker) on the same file, or ``python -m http.server`` when nginx is missing
     (a floor only: install nginx-light for the real comparison).
 Each server runs in a subprocess, so that it does not share a GIL with the load generator.
-Two scenarios each: a full GET answered 200 with the whole body (``Accept-Encoding:
-identity``), and a partner's conditional GET answered 304 (``If-None-Match`` with the
-server's ETag; ``If-Modified-Since`` for http.server, which sends no ETag). Each response is
-checked with one request before it is measured. Load: wrk (one thread) when installed, else an
+Three scenarios each: a full GET answered 200 with the whole body (``Accept-Encoding:
+identity``); a partner's conditional GET answered 304 (``If-None-Match`` with the server's
+ETag; ``If-Modified-Since`` for http.server, which sends no ETag), the same request each
+time, as a poller sends it; and that 304 with every request different (an ``X-Poll``
+header that counts), so that syndicate's server parses each one (``server/repeats.py``
+answers a request read before without parsing it). Each response is checked with one
+request before it is measured. Load: wrk (one thread) when installed, else an
 asyncio keep-alive client in this process; a warm-up of about a second before each run.
 Prints requests/s and p99 latency, and the ratios syndicate/static per scenario.
 Goal: syndicate's 304 path (as ``syndicate run`` serves) at least 0.5x the static server's
@@ -287,13 +290,33 @@ def check(target: Target, body: bytes) -> dict[str, str]:
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 
-def run_wrk(url: str, headers: dict[str, str], seconds: float, connections: int) -> Result:
+#: a wrk script that adds a counting X-Poll header, so that every request differs
+VARY_SCRIPT = """
+local n = 0
+request = function()
+  n = n + 1
+  local headers = {}
+  for name, value in pairs(wrk.headers) do headers[name] = value end
+  headers["X-Poll"] = tostring(n)
+  return wrk.format(nil, nil, headers)
+end
+"""
+
+
+def run_wrk(
+    url: str, headers: dict[str, str], seconds: float, connections: int, vary: bool
+) -> Result:
     cmd = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency"]
     for name, value in {**headers, "Accept-Encoding": "identity"}.items():
         cmd += ["-H", f"{name}: {value}"]
-    out = subprocess.run(
-        [*cmd, url], capture_output=True, text=True, timeout=seconds + 30, check=True
-    ).stdout
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        if vary:
+            script.write(VARY_SCRIPT)
+            script.flush()
+            cmd += ["-s", script.name]
+        out = subprocess.run(
+            [*cmd, url], capture_output=True, text=True, timeout=seconds + 30, check=True
+        ).stdout
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     p99 = re.search(r"^\s*99%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.MULTILINE)
     if rps is None or p99 is None:
@@ -309,16 +332,22 @@ def run_wrk(url: str, headers: dict[str, str], seconds: float, connections: int)
 
 
 async def _client(
-    port: int, request: bytes, expect: int, until: float, latencies: list[float]
+    port: int, request: bytes, vary: bool, expect: int, until: float, latencies: list[float]
 ) -> tuple[int, int]:
-    """One keep-alive connection sending requests until ``until``: (bad statuses, errors)."""
-    bad = errors = 0
+    """One keep-alive connection sending requests until ``until``: (bad statuses, errors);
+    with ``vary``, each request with a counting ``X-Poll`` header."""
+    bad = errors = sent_count = 0
     writer: asyncio.StreamWriter | None = None
     try:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         while time.perf_counter() < until:
             sent = time.perf_counter()
-            writer.write(request)
+            sent_count += 1
+            if vary:  # a counter per connection, and the connection's own id
+                poll = b"X-Poll: %d-%d\r\n\r\n" % (id(writer), sent_count)
+                writer.write(request[:-2] + poll)
+            else:
+                writer.write(request)
             head = await reader.readuntil(b"\r\n\r\n")
             lines = head.decode("latin-1").split("\r\n")
             status = int(lines[0].split(" ", 2)[1])
@@ -346,12 +375,12 @@ async def _client(
 
 
 async def _python_load(
-    port: int, request: bytes, expect: int, seconds: float, connections: int
+    port: int, request: bytes, vary: bool, expect: int, seconds: float, connections: int
 ) -> Result:
     latencies: list[float] = []
     start = time.perf_counter()
     until = start + seconds
-    clients = (_client(port, request, expect, until, latencies) for _ in range(connections))
+    clients = (_client(port, request, vary, expect, until, latencies) for _ in range(connections))
     try:  # bounded even if the server stops answering mid-response
         outcomes = await asyncio.wait_for(asyncio.gather(*clients), seconds + 10)
     except TimeoutError:
@@ -367,16 +396,22 @@ async def _python_load(
     )
 
 
-def run_python(url: str, headers: dict[str, str], seconds: float, connections: int) -> Result:
+def run_python(
+    url: str, headers: dict[str, str], seconds: float, connections: int, vary: bool
+) -> Result:
     port = int(url.split(":")[2].split("/")[0])
     lines = [f"GET {URL_PATH} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Accept-Encoding: identity"]
     lines += [f"{name}: {value}" for name, value in headers.items()]
     request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
     expect = 304 if headers else 200
-    return asyncio.run(_python_load(port, request, expect, seconds, connections))
+    return asyncio.run(_python_load(port, request, vary, expect, seconds, connections))
 
 
 # -- main -------------------------------------------------------------------------------------
+
+
+#: the scenarios: name, whether the request is conditional, whether each one differs
+SCENARIOS = (("full 200", False, False), ("304", True, False), ("304, each new", True, True))
 
 
 def measure(
@@ -384,9 +419,10 @@ def measure(
 ) -> list[tuple[str, Result]]:
     run = run_wrk if wrk else run_python
     rows = []
-    for scenario, headers in (("full 200", {}), ("304", target.conditional)):
-        run(target.url, headers, WARMUP_SECONDS, connections)
-        rows.append((scenario, run(target.url, headers, seconds, connections)))
+    for scenario, conditional, vary in SCENARIOS:
+        headers = target.conditional if conditional else {}
+        run(target.url, headers, WARMUP_SECONDS, connections, vary)
+        rows.append((scenario, run(target.url, headers, seconds, connections, vary)))
     return rows
 
 
@@ -440,13 +476,13 @@ def main() -> None:
 
     width = max(len(label) for label, _ in results)
     print(f"{ENTRIES}-entry Atom feed, {len(body):,} bytes; load: {load}; {os.cpu_count()} cores")
-    print(f"{'server':<{width}} {'scenario':<9} {'req/s':>10} {'p99 ms':>8}")
+    print(f"{'server':<{width}} {'scenario':<13} {'req/s':>10} {'p99 ms':>8}")
     for label, rows in results:
         for scenario, r in rows:
             warn = ""
             if r.bad or r.errors:
                 warn = f"  WARNING: {r.bad} unexpected responses, {r.errors} socket errors"
-            print(f"{label:<{width}} {scenario:<9} {r.rps:>10,.0f} {r.p99_ms:>8.2f}{warn}")
+            print(f"{label:<{width}} {scenario:<13} {r.rps:>10,.0f} {r.p99_ms:>8.2f}{warn}")
     theirs = results[-1][1]
     short = "nginx" if nginx else "http.server"
     for (_, ours), (mode, _) in zip(results, SYNDICATE_MODES, strict=False):
@@ -457,7 +493,10 @@ def main() -> None:
         if nginx is None:
             verdict = "which is against nginx: not measured here"
         goal = f" (goal: 304 >= 0.5, {verdict})" if mode == "fast" else ""
-        print(f"ratio syndicate {mode}/{short}: full {ratios[0]:.2f}, 304 {ratios[1]:.2f}{goal}")
+        shown = "; ".join(
+            f"{name}: {r:.2f}" for (name, _, _), r in zip(SCENARIOS, ratios, strict=True)
+        )
+        print(f"ratio syndicate {mode}/{short}: {shown}{goal}")
 
 
 if __name__ == "__main__":
