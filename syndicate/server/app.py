@@ -42,7 +42,7 @@ from syndicate.config import Config
 from syndicate.errors import StorageError
 from syndicate.metrics import REGISTRY, record_partner_request, record_request
 from syndicate.publish import FEEDS_PREFIX
-from syndicate.server.files import DEMO_PREFIX, Answer, FeedFiles, send_answer
+from syndicate.server.files import DEMO_PREFIX, Answer, AnswerKey, FeedFiles, send_answer
 from syndicate.server.headers import PAGE_HEADERS, is_https
 from syndicate.server.operator import (
     COOKIE,
@@ -104,7 +104,6 @@ class SyndicateApp:
         self.feeds = FeedFiles(config.output_dir, gate=self.gate, on_status=record_request)
         self.demo = FeedFiles(DEMO_DIR, prefix=DEMO_PREFIX, on_status=record_request)
         self._terms_for: tuple[Config, TermBase] | None = None
-        self._files_for = config
 
     def _config(self) -> Config:
         return self.config
@@ -131,18 +130,25 @@ class SyndicateApp:
         await self.site(scope, receive, send)
 
     def answer_file(self, scope: Scope) -> Answer | None:
-        """The answer for a request under /feeds/ or /demo/ (counted), else None. The
+        """The answer for a request under /feeds/ or /demo/ (counted), else None."""
+        return self.answer_file_remembered(scope)[0]
+
+    def answer_file_remembered(self, scope: Scope) -> tuple[Answer | None, AnswerKey | None]:
+        """:meth:`answer_file`, and the key the answer is remembered by, if it is. The
         server's protocol calls this directly for GET and HEAD (``protocol.py``)."""
         path: str = scope["path"]
         config = self.config
         if path.startswith(FEEDS_PREFIX):
-            if config is not self._files_for:  # (re)loaded: output_dir may have moved
-                self._files_for = config
-                self.feeds.directory = config.output_dir
-            return self.feeds.answer(scope, config)
+            return self.feeds.answer_remembered(scope, config)
         if path.startswith(DEMO_PREFIX):
-            return self.demo.answer(scope, config)
-        return None
+            return self.demo.answer_remembered(scope, config)
+        return None, None
+
+    def answer_again(self, key: AnswerKey) -> Answer | None:
+        """The answer remembered by ``key`` (from :meth:`answer_file_remembered`) while it
+        still holds, counted; else None."""
+        files = self.feeds if key[1].startswith(FEEDS_PREFIX) else self.demo
+        return files.again(key, self.config)
 
     # -- public site ---------------------------------------------------------------------
 

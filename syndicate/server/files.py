@@ -42,6 +42,7 @@ __all__ = [
     "FILE_PREFIXES",
     "SERVED",
     "Answer",
+    "AnswerKey",
     "FeedFiles",
     "accepts_gzip",
     "send_answer",
@@ -67,6 +68,12 @@ _CORS_HEADERS = b"Authorization, If-None-Match, If-Modified-Since"
 _CORS_EXPOSE = b"ETag, Last-Modified, Retry-After, Content-Length"
 #: an answer: status, headers, body (the whole body, also for HEAD)
 Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
+
+
+#: what the answer to a request without a token is remembered by: method, path,
+#: If-None-Match, If-Modified-Since, Accept-Encoding, Origin (strings and bytes only, so
+#: that a key kept elsewhere costs the garbage collector nothing)
+AnswerKey = tuple[str, str, bytes | None, bytes | None, bytes | None, bytes | None]
 
 
 @dataclass(frozen=True)
@@ -98,26 +105,50 @@ class FeedFiles:
             suffixes if suffixes is not None else SERVED.get(prefix, SERVED[FEEDS_PREFIX])
         )
         self._paths: dict[str, str | None] = {}
-        self._memo: dict[
-            tuple[str, str, bytes | None, bytes | None, bytes | None, bytes | None], _Memo
-        ] = {}
+        self._memo: dict[AnswerKey, _Memo] = {}
         self._gate = gate
         self._on_status = on_status
         self._versions = Versions(directory, self.suffixes)
 
     def answer(self, scope: Scope, config: Config) -> Answer:
         """:meth:`respond`, counted by ``on_status``."""
-        answer = self.respond(scope, config)
+        return self.answer_remembered(scope, config)[0]
+
+    def answer_remembered(self, scope: Scope, config: Config) -> tuple[Answer, AnswerKey | None]:
+        """:meth:`answer`, and the key it is remembered by (None when it is not): the same
+        request asks :meth:`again` for it without being parsed again."""
+        answer, key = self._answer_and_key(scope, config)
         if self._on_status is not None:
             self._on_status(answer[0])
-        return answer
+        return answer, key
 
     def respond(self, scope: Scope, config: Config) -> Answer:
         """Status, headers and body for one request (pure but for the file system)."""
+        return self._answer_and_key(scope, config)[0]
+
+    def again(self, key: AnswerKey, config: Config) -> Answer | None:
+        """The answer remembered under ``key`` while it still holds (the same config, the
+        same version of the file), counted by ``on_status``; else None."""
+        answer = self._remembered(key, config)
+        if answer is not None and self._on_status is not None:
+            self._on_status(answer[0])
+        return answer
+
+    def _remembered(self, key: AnswerKey, config: Config) -> Answer | None:
+        memo = self._memo.get(key)
+        if (
+            memo is not None
+            and memo.config is config
+            and self._versions.get(memo.relpath) is memo.version
+        ):
+            return memo.answer
+        return None
+
+    def _answer_and_key(self, scope: Scope, config: Config) -> tuple[Answer, AnswerKey | None]:
         request = dict(scope["headers"])
         query: bytes = scope.get("query_string", b"")
         if b"authorization" in request or b"token=" in query:  # a partner: counted, limited
-            return self._respond(scope, request, config)[0]
+            return self._respond(scope, request, config)[0], None
         # Without a token the answer depends only on these, the config and the file's
         # version: remembered, a poller's next request costs a stat and two lookups.
         key = (
@@ -128,19 +159,16 @@ class FeedFiles:
             request.get(b"accept-encoding"),
             request.get(b"origin"),
         )
-        memo = self._memo.get(key)
-        if (
-            memo is not None
-            and memo.config is config
-            and self._versions.get(memo.relpath) is memo.version
-        ):
-            return memo.answer
+        remembered = self._remembered(key, config)
+        if remembered is not None:
+            return remembered, key
         answer, relpath, version = self._respond(scope, request, config)
-        if version is not None and version.body is not None:
-            if len(self._memo) >= _MEMO_KEPT:
-                self._memo.clear()
-            self._memo[key] = _Memo(config, relpath, version, answer)
-        return answer
+        if version is None or version.body is None:
+            return answer, None
+        if len(self._memo) >= _MEMO_KEPT:
+            self._memo.clear()
+        self._memo[key] = _Memo(config, relpath, version, answer)
+        return answer, key
 
     def _respond(
         self, scope: Scope, request: dict[bytes, bytes], config: Config

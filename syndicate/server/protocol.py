@@ -6,7 +6,8 @@ bytes. Through ASGI each one costs a scope, a task, two send messages and uvicor
 several times the work of the answer. So a connection starts with :class:`FileFastPath`:
 it parses requests with httptools and answers ``GET`` and ``HEAD`` under ``/feeds/`` and
 ``/demo/`` itself, with :meth:`SyndicateApp.answer_file` (the code the ASGI path runs too,
-so both answer byte for byte the same) and uvicorn's ``date`` and ``server`` headers.
+so both answer byte for byte the same) and uvicorn's ``date`` and ``server`` headers. A
+request read before byte for byte is answered without parsing it again (``repeats.py``).
 
 At the first other request (another path or method, ``Expect``, an upgrade) the connection
 is handed to uvicorn's own httptools protocol, with the bytes of that request and all that
@@ -52,8 +53,9 @@ from uvicorn.server import ServerState
 from syndicate.server._wire import BUSY, write_answer
 from syndicate.server.app import SyndicateApp
 from syndicate.server.closing import answer_and_close
-from syndicate.server.files import FILE_PREFIXES, Answer
+from syndicate.server.files import FILE_PREFIXES, Answer, AnswerKey
 from syndicate.server.headcap import MAX_HEAD, PIECE_END, Guarded, HeadSize, plain
+from syndicate.server.repeats import repeats_of
 
 __all__ = ["MAX_HEAD", "FileFastPath"]
 
@@ -84,6 +86,7 @@ class FileFastPath(asyncio.Protocol):
         app = config.app
         #: None: every request goes to uvicorn (another app, a root_path, access logging)
         self._app = app if isinstance(app, SyndicateApp) and not config.root_path else None
+        self._repeats = None if self._app is None else repeats_of(self._app)
         # uvicorn's connections, which it shuts down on exit (typed for its own protocols)
         self._connections = cast(set[Any], server_state.connections)
         self._tasks = server_state.tasks
@@ -114,8 +117,10 @@ class FileFastPath(asyncio.Protocol):
         self._headers: list[tuple[bytes, bytes]] = []
         self._expect = False
         self._answer: Answer | None = None
+        self._remembered: AnswerKey | None = None
         self._head = False
         self._keep_alive = True
+        self._between = True  # between requests: the next data begins one
 
     # -- asyncio.Protocol ------------------------------------------------------------------
 
@@ -138,10 +143,9 @@ class FileFastPath(asyncio.Protocol):
         self._last_data = self.loop.time()
         if self._data:  # earlier data still waits: reading paused a moment too late
             data = self._data[self._pos :] + data
+        elif self._between and self._answer_again(data):
+            return
         self._parse(data, 0)
-
-    def eof_received(self) -> None:
-        pass
 
     def pause_writing(self) -> None:  # a slow reader: no more answers until it catches up
         self._writing_paused = True
@@ -226,10 +230,11 @@ class FileFastPath(asyncio.Protocol):
     # -- httptools callbacks -----------------------------------------------------------------
 
     def on_message_begin(self) -> None:
+        self._between = False
         self._url = b""
         self._headers = []
         self._expect = False
-        self._answer = None
+        self._answer = self._remembered = None
         # It began at this piece's start unless a request ended earlier in the same piece.
         self._begin = -1 if self._completed_in_piece else self._piece
         if self._earlier:
@@ -258,10 +263,15 @@ class FileFastPath(asyncio.Protocol):
         self._measure.body += len(body)
 
     def on_message_complete(self) -> None:
-        self._completed_in_piece = True
+        self._completed_in_piece = self._between = True
         answer, self._answer = self._answer, None
+        remembered, self._remembered = self._remembered, None
         if answer is None or self.transport is None:
             return
+        whole = self._piece == 0 and self._stop == len(self._data) and self._begin == 0
+        if remembered is not None and self._keep_alive and whole and not self._earlier:
+            assert self._repeats is not None  # data read at once is one request: keep it
+            self._repeats.add(self._data, (remembered, self._head))
         write_answer(
             self.transport,
             answer,
@@ -297,9 +307,8 @@ class FileFastPath(asyncio.Protocol):
         if not path.startswith(FILE_PREFIXES):
             return None
         self._head = method == b"HEAD"
-        limit = self._limit
-        if limit is not None and (len(self._connections) >= limit or len(self._tasks) >= limit):
-            self._keep_alive = False  # as uvicorn answers past its limit_concurrency
+        if self._busy():
+            self._keep_alive = False  # as uvicorn answers there
             return BUSY
         scope = {
             "type": "http",
@@ -308,11 +317,28 @@ class FileFastPath(asyncio.Protocol):
             "query_string": query,
             "headers": self._headers,
         }
-        answer = self._app.answer_file(scope)
+        answer, self._remembered = self._app.answer_file_remembered(scope)
         if answer is not None:
             version = self.parser.get_http_version()
             self._keep_alive = version != "1.0" and self.parser.should_keep_alive()
         return answer
+
+    def _busy(self) -> bool:  # past uvicorn's limit_concurrency
+        limit = self._limit
+        return limit is not None and limit <= max(len(self._connections), len(self._tasks))
+
+    def _answer_again(self, data: bytes) -> bool:
+        """Answer ``data`` unparsed if it repeats a request whose answer holds (repeats.py)."""
+        if self._repeats is None or self._writing_paused or self._busy() or not self.transport:
+            return False
+        assert self._app is not None
+        repeat = self._repeats.get(data)
+        if repeat is None or (answer := self._app.answer_again(repeat[0])) is None:
+            return False
+        defaults = self.server_state.default_headers
+        write_answer(self.transport, answer, defaults, head=repeat[1], close=False)
+        self.server_state.total_requests += 1
+        return True
 
     def _hand_over_request(self) -> None:
         """Give the connection to uvicorn from the start of this request."""

@@ -324,7 +324,7 @@ def test_tokens_never_reach_the_log(
                 "headers %s", [(b"authorization", b"Bearer " + PARTNER_TOKEN.encode())]
             )
         # a bug in answering a file: the fast path logs what it was asked
-        monkeypatch.setattr(app, "answer_file", _broken)
+        monkeypatch.setattr(app, "answer_file_remembered", _broken)
         with serve(app) as base, collecting(collected, ""):
             failed = _ask(base, get(f"/feeds/it/startups.atom?token={PARTNER_TOKEN}"))
     finally:

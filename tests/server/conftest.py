@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +25,7 @@ from syndicate.server.partners import hash_token
 from syndicate.storage import SqlStorage, open_storage
 
 from ..conftest import free_port, make_config
+from .rawhttp import Connection
 
 PARTNER_TOKEN = "tokyo-office-3c1f9a7e"
 MOBILITY_TOKEN = "mobility-desk-77d02b"
@@ -156,3 +157,17 @@ def site(tmp_path: Path) -> Iterator[Site]:
     with serve(app) as base, httpx.Client(timeout=10) as client:
         yield Site(config, storage, app, base, client)
     storage.close()
+
+
+@pytest.fixture
+def connect(site: Site) -> Iterator[Callable[[], Connection]]:
+    """Raw connections to ``site``'s server, closed at the end of the test."""
+    opened: list[Connection] = []
+
+    def make() -> Connection:
+        opened.append(Connection(site.base))
+        return opened[-1]
+
+    yield make
+    for conn in opened:
+        conn.close()

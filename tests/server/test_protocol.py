@@ -8,8 +8,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -20,89 +19,9 @@ from syndicate.server.protocol import MAX_HEAD
 from syndicate.server.serving import MAX_CONNECTIONS
 
 from .conftest import MOBILITY_TOKEN, ORIGIN, PARTNER_TOKEN, Site, serve
+from .rawhttp import TIMEOUT, Connection, comparable, exchange, request
 
 PUBLIC = "/feeds/it/energy.atom"
-TIMEOUT = 10.0
-
-
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    headers: list[tuple[str, str]]  # in order, names lowercase
-    body: bytes
-
-    def header(self, name: str) -> str | None:
-        return next((v for k, v in self.headers if k == name), None)
-
-
-def request(path: str, method: str = "GET", version: str = "1.1", **headers: str) -> bytes:
-    lines = [f"{method} {path} HTTP/{version}", "Host: 127.0.0.1"]
-    lines += [f"{name.replace('_', '-')}: {value}" for name, value in headers.items()]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-
-
-class Connection:
-    """One client connection that reads whole replies (Content-Length or until close)."""
-
-    def __init__(self, base: str) -> None:
-        host, port = base.removeprefix("http://").split(":")
-        self.sock = socket.create_connection((host, int(port)), timeout=TIMEOUT)
-        self.buffer = b""
-
-    def send(self, data: bytes) -> None:
-        self.sock.sendall(data)
-
-    def _fill(self) -> bool:
-        chunk = self.sock.recv(65536)
-        self.buffer += chunk
-        return bool(chunk)
-
-    def reply(self, head_request: bool = False) -> Reply:
-        while b"\r\n\r\n" not in self.buffer:
-            if not self._fill():
-                raise ConnectionError(f"closed before a whole head: {self.buffer[:200]!r}")
-        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
-        first, *lines = head.decode("latin-1").split("\r\n")
-        headers = [(k.strip().lower(), v.strip()) for k, v in (x.split(":", 1) for x in lines)]
-        status = int(first.split(" ")[1])
-        length = next((int(v) for k, v in headers if k == "content-length"), None)
-        if head_request or status in (204, 304):
-            length = 0
-        if length is None:  # until the server closes
-            while self._fill():
-                pass
-            length = len(self.buffer)
-        while len(self.buffer) < length:
-            if not self._fill():
-                raise ConnectionError("closed inside a body")
-        body, self.buffer = self.buffer[:length], self.buffer[length:]
-        return Reply(status, headers, body)
-
-    def closed_by_server(self) -> bool:
-        """Whether the server closed the connection (within the socket timeout); a reset
-        counts: a server closing with unread data from the client resets it."""
-        try:
-            return self.sock.recv(1) == b""
-        except ConnectionResetError:
-            return True
-        except TimeoutError:
-            return False
-
-    def close(self) -> None:
-        self.sock.close()
-
-
-@pytest.fixture
-def connect(site: Site) -> Iterator[Callable[[], Connection]]:
-    opened: list[Connection] = []
-
-    def make() -> Connection:
-        opened.append(Connection(site.base))
-        return opened[-1]
-
-    yield make
-    for conn in opened:
-        conn.close()
 
 
 @pytest.fixture
@@ -118,19 +37,6 @@ def asgi_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(SyndicateApp, "__call__", spy)
     return calls
-
-
-def exchange(base: str, data: bytes, head_request: bool = False) -> Reply:
-    conn = Connection(base)
-    try:
-        conn.send(data)
-        return conn.reply(head_request)
-    finally:
-        conn.close()
-
-
-def comparable(reply: Reply) -> Reply:
-    return Reply(reply.status, [h for h in reply.headers if h[0] != "date"], reply.body)
 
 
 @pytest.mark.parametrize("loop", ["uvloop", "asyncio"])
@@ -345,7 +251,7 @@ def test_a_failing_answer_is_a_500_and_the_server_goes_on(
     def broken(scope: Any) -> None:
         raise RuntimeError("a bug in answering")
 
-    monkeypatch.setattr(site.app, "answer_file", broken)
+    monkeypatch.setattr(site.app, "answer_file_remembered", broken)
     conn = connect()
     conn.send(request(PUBLIC))
     assert conn.reply().status == 500 and conn.closed_by_server()
@@ -405,6 +311,7 @@ def test_head_sizes_are_capped_on_every_request_but_bodies_do_not_count(
 def test_file_requests_past_the_connection_limit_get_uvicorns_503(site: Site) -> None:
     assert uvicorn_config(site.app, "127.0.0.1", 1).limit_concurrency == MAX_CONNECTIONS
     with serve(site.app, limit_concurrency=3) as base:
+        # the same bytes each time: all but the first are answered unparsed (repeats.py)
         held = [Connection(base) for _ in range(2)]
         try:
             for conn in held:
