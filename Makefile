@@ -95,7 +95,7 @@ i18n: $(VENV)/.installed-dev
 	$(BIN)/pybabel -q extract -F babel.cfg --no-location --no-wrap -c TRANSLATORS: \
 	  --project=syndicate --header-comment="# Messages of syndicate; the msgids are English." \
 	  -o $(POT).new syndicate
-	if [ -f $(POT) ] && diff -q -I '^"POT-Creation-Date: ' $(POT) $(POT).new >/dev/null; \
+	if [ -f $(POT) ] && diff -q -I '^"POT-Creation-Date: ' -I '^"Generated-By: ' $(POT) $(POT).new >/dev/null; \
 	  then rm $(POT).new; else mv $(POT).new $(POT); fi
 	for lang in $(I18N_LANGS); do \
 	  $(BIN)/pybabel -q update -i $(POT) -d syndicate/locales -D syndicate -l $$lang --init-missing \

@@ -7,10 +7,12 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[1]
 LANGS = ("it", "en", "ja")
@@ -92,3 +94,16 @@ def test_an_installed_copy_speaks_italian_and_japanese_and_migrates(
     assert "no message catalogs" not in run.stderr
     newest = sorted((ROOT / "syndicate" / "storage" / "migrations" / "versions").glob("0*.py"))[-1]
     assert newest.name.startswith(revision)  # every migration ran from the installed copy
+
+
+def test_every_dependency_is_bounded_above_by_what_was_tested() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
+    requirements = [*project["dependencies"]]
+    for extra in project["optional-dependencies"].values():
+        requirements += [r for r in extra if not r.startswith("syndicate[")]
+    unbounded = [
+        text
+        for text in requirements
+        if not any(spec.operator in ("<", "<=", "==", "~=") for spec in Requirement(text).specifier)
+    ]
+    assert requirements and not unbounded, f"no upper bound: {unbounded}"
