@@ -14,10 +14,10 @@ import pytest
 
 from syndicate.metrics import REGISTRY
 from syndicate.server.protocol import FileFastPath
-from syndicate.server.repeats import KEPT, LONGEST, Repeats, repeats_of
+from syndicate.server.repeats import KEPT, LONGEST, ONCE_KEPT, Repeats, repeats_of
 
 from .conftest import MOBILITY_TOKEN, Site
-from .rawhttp import Connection, comparable, exchange, request
+from .rawhttp import Connection, Reply, comparable, exchange, request
 
 PUBLIC = "/feeds/it/energy.atom"
 
@@ -36,6 +36,13 @@ def parsed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return began
 
 
+def seen_twice(base: str, data: bytes, head_request: bool = False) -> Reply:
+    """Send ``data`` on two connections, the second reply returned: from the second time
+    on, the server keeps the request (the first time, only its hash)."""
+    exchange(base, data, head_request)
+    return exchange(base, data, head_request)
+
+
 def counted(status: int) -> float:
     value = REGISTRY.get_sample_value("syndicate_http_requests_total", {"status": str(status)})
     return value or 0.0
@@ -48,6 +55,8 @@ def test_a_poll_read_before_is_answered_without_parsing_exactly_as_the_first_tim
     assert etag is not None
     poll = request(PUBLIC, If_None_Match=etag, User_Agent="partner-poller/2.1")
     first = exchange(site.base, poll)
+    assert len(repeats_of(site.app)) == 0  # seen once: its hash only
+    assert comparable(exchange(site.base, poll)) == comparable(first)  # parsed, then kept
     before, requests_304 = len(parsed), counted(304)
     again = [exchange(site.base, poll) for _ in range(3)]  # each on a new connection
     assert first.status == 304
@@ -61,7 +70,7 @@ def test_a_demo_source_read_before_is_answered_from_the_demo_files(
     site: Site, parsed: list[int]
 ) -> None:
     demo = request("/demo/city-it.xml")
-    first = exchange(site.base, demo)
+    first = seen_twice(site.base, demo)
     before = len(parsed)
     again = exchange(site.base, demo)
     assert first.status == 200 and first.body.startswith(b"<?xml")
@@ -76,7 +85,7 @@ def test_a_repeated_request_gets_the_new_file_once_it_is_replaced(
     poll = request(PUBLIC, Accept_Encoding="identity")
     conditional = request(PUBLIC, If_None_Match=exchange(site.base, poll).header("etag") or "")
     assert exchange(site.base, poll).body == old
-    assert exchange(site.base, conditional).status == 304
+    assert seen_twice(site.base, conditional).status == 304
     new = old.replace(b"</feed>", b"<!-- replaced --></feed>")
     temporary = path.with_name(".energy.atom.tmp")
     temporary.write_bytes(new)
@@ -129,7 +138,7 @@ def test_a_repeated_head_request_gets_no_body(
     site: Site, connect: Callable[[], Connection], parsed: list[int]
 ) -> None:
     head = request(PUBLIC, "HEAD")
-    exchange(site.base, head, head_request=True)
+    seen_twice(site.base, head, head_request=True)
     before = len(parsed)
     conn = connect()
     conn.send(head)
@@ -143,25 +152,35 @@ def test_a_repeated_head_request_gets_no_body(
 def test_partners_and_closing_requests_are_not_kept(site: Site) -> None:
     repeats = repeats_of(site.app)
     kept = len(repeats)
-    exchange(site.base, request(f"/feeds/it/startups.atom?token={MOBILITY_TOKEN}"))
-    exchange(site.base, request(PUBLIC, Connection="close"))
-    exchange(site.base, request(PUBLIC, version="1.0"))
-    exchange(site.base, request("/feeds/it/nothing.atom"))
+    seen_twice(site.base, request(f"/feeds/it/startups.atom?token={MOBILITY_TOKEN}"))
+    seen_twice(site.base, request(PUBLIC, Connection="close"))
+    seen_twice(site.base, request(PUBLIC, version="1.0"))
+    seen_twice(site.base, request("/feeds/it/nothing.atom"))
     assert len(repeats) == kept
-    exchange(site.base, request(PUBLIC))
+    seen_twice(site.base, request(PUBLIC))
     assert len(repeats) == kept + 1
 
 
 def test_what_is_kept_is_bounded_and_needs_no_garbage_collection() -> None:
     repeats = Repeats()
     for n in range(KEPT + 10):
-        repeats.add(
-            request(PUBLIC, X_N=str(n)), (("GET", PUBLIC, None, None, None, str(n).encode()), False)
-        )
+        key, data = ("GET", PUBLIC, None, None, None, str(n).encode()), request(PUBLIC, X_N=str(n))
+        repeats.add(data, (key, False))
+        assert repeats.get(data) is None  # seen once: its hash only
+        repeats.add(data, (key, False))
+        assert repeats.get(data) == (key, False)
     assert 0 < len(repeats) <= KEPT
     long = request(PUBLIC, X_Long="x" * LONGEST)
-    repeats.add(long, (("GET", PUBLIC, None, None, None, None), False))
+    for _ in range(2):
+        repeats.add(long, (("GET", PUBLIC, None, None, None, None), False))
     assert repeats.get(long) is None
+    # the hashes of requests seen once are bounded too: past ONCE_KEPT, they are forgotten
+    once = Repeats()
+    first = request(PUBLIC, X_Once="0")
+    for n in range(ONCE_KEPT + 1):
+        once.add(request(PUBLIC, X_Once=str(n)), (("GET", PUBLIC, None, None, None, None), False))
+    once.add(first, (("GET", PUBLIC, None, None, None, None), False))
+    assert once.get(first) is None and len(once) == 0
     kept = repeats.get(request(PUBLIC, X_N=str(KEPT + 9)))
     assert kept is not None
     gc.collect()  # untracks the key, then, in the next collection, the pair holding it
@@ -173,7 +192,7 @@ def test_a_kept_request_whose_answer_is_forgotten_is_parsed_again(
     site: Site, parsed: list[int]
 ) -> None:
     poll = request(PUBLIC)
-    exchange(site.base, poll)
+    seen_twice(site.base, poll)
     site.app.feeds._memo.clear()  # as when more than _MEMO_KEPT answers were remembered
     before = len(parsed)
     assert exchange(site.base, poll).status == 200
