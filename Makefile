@@ -83,6 +83,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/publish.py
 	$(BIN)/python bench/backlog.py $(BACKLOG_ARGS)
 	$(BIN)/python bench/serve.py
+	$(BIN)/python bench/protocol.py
 	$(BIN)/python bench/splitter.py
 	$(BIN)/python bench/scale.py $(SCALE_ARGS)
 

@@ -110,21 +110,14 @@ class FeedFiles:
         self._on_status = on_status
         self._versions = Versions(directory, self.suffixes)
 
-    def answer(self, scope: Scope, config: Config) -> Answer:
-        """:meth:`respond`, counted by ``on_status``."""
-        return self.answer_remembered(scope, config)[0]
-
     def answer_remembered(self, scope: Scope, config: Config) -> tuple[Answer, AnswerKey | None]:
-        """:meth:`answer`, and the key it is remembered by (None when it is not): the same
-        request asks :meth:`again` for it without being parsed again."""
+        """Status, headers and body for one request, counted by ``on_status``, and the key
+        the answer is remembered by (None when it is not): the same request asks
+        :meth:`again` for it without being parsed again."""
         answer, key = self._answer_and_key(scope, config)
         if self._on_status is not None:
             self._on_status(answer[0])
         return answer, key
-
-    def respond(self, scope: Scope, config: Config) -> Answer:
-        """Status, headers and body for one request (pure but for the file system)."""
-        return self._answer_and_key(scope, config)[0]
 
     def again(self, key: AnswerKey, config: Config) -> Answer | None:
         """The answer remembered under ``key`` while it still holds (the same config, the

@@ -55,7 +55,7 @@ from syndicate.server.app import SyndicateApp
 from syndicate.server.closing import answer_and_close
 from syndicate.server.files import FILE_PREFIXES, Answer, AnswerKey
 from syndicate.server.headcap import MAX_HEAD, PIECE_END, Guarded, HeadSize, plain
-from syndicate.server.repeats import repeats_of
+from syndicate.server.repeats import Repeat, Repeats, repeats_of
 
 __all__ = ["MAX_HEAD", "FileFastPath"]
 
@@ -86,7 +86,9 @@ class FileFastPath(asyncio.Protocol):
         app = config.app
         #: None: every request goes to uvicorn (another app, a root_path, access logging)
         self._app = app if isinstance(app, SyndicateApp) and not config.root_path else None
-        self._repeats = None if self._app is None else repeats_of(self._app)
+        # without an app this protocol hands every connection over: nothing is kept
+        self._repeats = Repeats() if self._app is None else repeats_of(self._app)
+        self._repeated = self._repeats.get  # called for every request read at once
         # uvicorn's connections, which it shuts down on exit (typed for its own protocols)
         self._connections = cast(set[Any], server_state.connections)
         self._tasks = server_state.tasks
@@ -143,7 +145,7 @@ class FileFastPath(asyncio.Protocol):
         self._last_data = self.loop.time()
         if self._data:  # earlier data still waits: reading paused a moment too late
             data = self._data[self._pos :] + data
-        elif self._between and self._answer_again(data):
+        elif self._between and (seen := self._repeated(data)) and self._answer_again(seen):
             return
         self._parse(data, 0)
 
@@ -270,8 +272,7 @@ class FileFastPath(asyncio.Protocol):
             return
         whole = self._piece == 0 and self._stop == len(self._data) and self._begin == 0
         if remembered is not None and self._keep_alive and whole and not self._earlier:
-            assert self._repeats is not None  # data read at once is one request: keep it
-            self._repeats.add(self._data, (remembered, self._head))
+            self._repeats.add(self._data, remembered, self._head)  # one request, read at once
         write_answer(
             self.transport,
             answer,
@@ -325,15 +326,14 @@ class FileFastPath(asyncio.Protocol):
 
     def _busy(self) -> bool:  # past uvicorn's limit_concurrency
         limit = self._limit
-        return limit is not None and limit <= max(len(self._connections), len(self._tasks))
+        return limit is not None and (len(self._connections) >= limit or len(self._tasks) >= limit)
 
-    def _answer_again(self, data: bytes) -> bool:
-        """Answer ``data`` unparsed if it repeats a request whose answer holds (repeats.py)."""
-        if self._repeats is None or self._writing_paused or self._busy() or not self.transport:
+    def _answer_again(self, repeat: Repeat) -> bool:
+        """Answer a request read before (``repeats.py``) unparsed, if its answer holds."""
+        if self._writing_paused or self._busy() or not self.transport:
             return False
         assert self._app is not None
-        repeat = self._repeats.get(data)
-        if repeat is None or (answer := self._app.answer_again(repeat[0])) is None:
+        if (answer := self._app.answer_again(repeat[0])) is None:
             return False
         defaults = self.server_state.default_headers
         write_answer(self.transport, answer, defaults, head=repeat[1], close=False)

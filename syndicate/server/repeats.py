@@ -24,6 +24,7 @@ there; noting only a hash the first time measured within noise of keeping nothin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from weakref import WeakKeyDictionary
 
 from syndicate.server.files import AnswerKey
@@ -48,14 +49,14 @@ class Repeats:
     def __init__(self) -> None:
         self._seen: dict[bytes, Repeat] = {}
         self._once: set[int] = set()  # hashes of requests seen once
+        #: what ``data`` asked for when it was kept, else None (the dict's own lookup: it is
+        #: called for every request that arrives where one begins)
+        self.get: Callable[[bytes], Repeat | None] = self._seen.get
 
     def __len__(self) -> int:
         return len(self._seen)
 
-    def get(self, data: bytes) -> Repeat | None:
-        return self._seen.get(data)
-
-    def add(self, data: bytes, repeat: Repeat) -> None:
+    def add(self, data: bytes, key: AnswerKey, head: bool) -> None:
         """Keep ``data`` the second time it is added: until then only its hash (the one
         :meth:`get` computed, which bytes keep), so requests that never come back cost
         no more than that."""
@@ -68,8 +69,8 @@ class Repeats:
             self._once.add(seen)
             return
         if len(self._seen) >= KEPT:
-            self._seen.clear()
-        self._seen[data] = repeat
+            self._seen.clear()  # in place: get is its bound lookup
+        self._seen[data] = (key, head)
 
 
 _by_app: WeakKeyDictionary[object, Repeats] = WeakKeyDictionary()

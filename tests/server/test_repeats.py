@@ -165,21 +165,21 @@ def test_what_is_kept_is_bounded_and_needs_no_garbage_collection() -> None:
     repeats = Repeats()
     for n in range(KEPT + 10):
         key, data = ("GET", PUBLIC, None, None, None, str(n).encode()), request(PUBLIC, X_N=str(n))
-        repeats.add(data, (key, False))
+        repeats.add(data, key, False)
         assert repeats.get(data) is None  # seen once: its hash only
-        repeats.add(data, (key, False))
+        repeats.add(data, key, False)
         assert repeats.get(data) == (key, False)
     assert 0 < len(repeats) <= KEPT
     long = request(PUBLIC, X_Long="x" * LONGEST)
     for _ in range(2):
-        repeats.add(long, (("GET", PUBLIC, None, None, None, None), False))
+        repeats.add(long, ("GET", PUBLIC, None, None, None, None), False)
     assert repeats.get(long) is None
     # the hashes of requests seen once are bounded too: past ONCE_KEPT, they are forgotten
     once = Repeats()
     first = request(PUBLIC, X_Once="0")
     for n in range(ONCE_KEPT + 1):
-        once.add(request(PUBLIC, X_Once=str(n)), (("GET", PUBLIC, None, None, None, None), False))
-    once.add(first, (("GET", PUBLIC, None, None, None, None), False))
+        once.add(request(PUBLIC, X_Once=str(n)), ("GET", PUBLIC, None, None, None, None), False)
+    once.add(first, ("GET", PUBLIC, None, None, None, None), False)
     assert once.get(first) is None and len(once) == 0
     kept = repeats.get(request(PUBLIC, X_N=str(KEPT + 9)))
     assert kept is not None
