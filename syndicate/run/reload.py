@@ -1,4 +1,9 @@
-"""Pick up config.toml edits (or SIGHUP) while running; a bad edit keeps the running config."""
+"""Pick up config.toml edits (or SIGHUP) while running; a bad edit keeps the running config.
+
+``[service]``, ``[server]`` and ``[fetch]`` keep their running values until a restart (the
+database, the files served, the listening socket and the HTTP client are made once), and
+the log says which of them changed; everything else applies from the next cycle.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +12,29 @@ import contextlib
 import hashlib
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from syndicate.config import Config, load_config
 from syndicate.errors import ConfigError
 
-__all__ = ["ConfigWatcher", "restart_needed"]
+__all__ = ["RESTART_ONLY", "ConfigWatcher", "restart_needed", "running_with"]
 
 log = logging.getLogger("syndicate.reload")
 
 
+#: the tables a running service keeps until it restarts
+RESTART_ONLY = ("service", "server", "fetch")
+
+
 def restart_needed(old: Config, new: Config) -> list[str]:
-    """The changed settings that only take effect after a restart."""
-    changed = []
-    for name in ("service", "server", "fetch"):
-        if getattr(old, name) != getattr(new, name):
-            changed.append(name)
-    return changed
+    """The tables of :data:`RESTART_ONLY` that differ: they take effect after a restart."""
+    return [name for name in RESTART_ONLY if getattr(old, name) != getattr(new, name)]
+
+
+def running_with(running: Config, new: Config) -> Config:
+    """What a reload applies: ``new``, but with the ``running`` config's restart-only tables."""
+    return replace(new, service=running.service, server=running.server, fetch=running.fetch)
 
 
 class ConfigWatcher:
@@ -65,7 +76,7 @@ class ConfigWatcher:
             return False
         for name in restart_needed(self.config, new):
             log.warning("config: [%s] changed; it takes effect after a restart", name)
-        self.config = new
+        self.config = new = running_with(self.config, new)
         self.apply(new)
         log.info("config reloaded: %d sources, %d topics", len(new.sources), len(new.topics))
         return True

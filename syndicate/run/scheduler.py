@@ -140,7 +140,6 @@ class Worker:
         elif self.translator is not None:
             self.translator.config = config  # same engine; sources' fields may have changed
         self.config = config
-        self._lanes.size = config.fetch.concurrency
         self._in_background(asyncio.to_thread(self._resync, config))
         if self._scheduler is not None:
             if tick_changed:

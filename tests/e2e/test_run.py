@@ -204,13 +204,18 @@ def test_config_edits_apply_without_restart_and_bad_edits_are_refused(
     assert 'schedule.interval: expected a duration like "15m", got "soon"' in service.log()
     assert process.poll() is None
 
-    # A good edit adds a source, which is polled without a restart.
+    # A good edit adds a source, which is polled without a restart; its [server] change
+    # waits for a restart, as the log says.
     url = feed_server.url("/demo/hub-en.xml")
-    extra = original + f'\n[[sources]]\nid = "hub-en-copy"\nurl = "{url}"\nlanguage = "en"\n'
+    extra = original.replace("[server]\n", '[server]\ncache_control = "no-store"\n', 1)
+    extra += f'\n[[sources]]\nid = "hub-en-copy"\nurl = "{url}"\nlanguage = "en"\n'
 
     service.config.write_text(extra, "utf-8")
     service.wait_for(lambda: "config reloaded: 7 sources" in service.log(), what="the reload")
     service.wait_for(lambda: status()["hub-en-copy"]["articles"] == 12, what="the new source")
+    assert "config: [server] changed; it takes effect after a restart" in service.log()
+    served = httpx.get(f"{service.base_url}/feeds/en/all.atom", timeout=5)
+    assert served.headers["cache-control"] == "public, max-age=60"
 
     # SIGHUP re-reads the file at once; a removed source is kept in the database, disabled.
     service.config.write_text(original, "utf-8")
