@@ -88,7 +88,7 @@ class FileFastPath(asyncio.Protocol):
         self._app = app if isinstance(app, SyndicateApp) and not config.root_path else None
         # without an app this protocol hands every connection over: nothing is kept
         self._repeats = Repeats() if self._app is None else repeats_of(self._app)
-        self._repeated = self._repeats.get  # called for every request read at once
+        self._repeated = self._repeats.get  # looked up for each read that begins a request
         # uvicorn's connections, which it shuts down on exit (typed for its own protocols)
         self._connections = cast(set[Any], server_state.connections)
         self._tasks = server_state.tasks
