@@ -34,7 +34,7 @@ def restart_needed(old: Config, new: Config) -> list[str]:
 
 def running_with(running: Config, new: Config) -> Config:
     """What a reload applies: ``new``, but with the ``running`` config's restart-only tables."""
-    return replace(new, service=running.service, server=running.server, fetch=running.fetch)
+    return replace(new, **{name: getattr(running, name) for name in RESTART_ONLY})
 
 
 class ConfigWatcher:
